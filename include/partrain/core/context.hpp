@@ -1,0 +1,51 @@
+// The per-worker execution context: device, random seed, scratch space and stop request.
+// Every backend op takes one; nothing in partrain keeps global state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stop_token>
+#include <utility>
+
+#include "partrain/core/device.hpp"
+#include "partrain/core/tensor.hpp"
+
+namespace partrain {
+
+/// One per worker thread (and, with CUDA, per stream). Not shared between threads.
+class context {
+ public:
+  explicit context(partrain::device d = device::cpu(), std::uint64_t seed = 0,
+                   std::stop_token stop = {})
+      : device_(d), seed_(seed), stop_(std::move(stop)) {}
+  context(const context&) = delete;
+  context& operator=(const context&) = delete;
+
+  const partrain::device& device() const { return device_; }
+  /// Base seed of this worker; training derives its draws from the options' seed instead
+  /// when one is given.
+  std::uint64_t seed() const { return seed_; }
+  void set_seed(std::uint64_t s) { seed_ = s; }
+
+  /// Scratch memory of at least `count` elements of T, valid until the next call.
+  /// Grows on demand and never shrinks, so after the first step it no longer allocates.
+  template <element_type T>
+  T* workspace(std::size_t count) {
+    const std::size_t doubles = (count * sizeof(T) + sizeof(double) - 1) / sizeof(double);
+    if (doubles > workspace_.size()) workspace_.resize({1, 1, 1, int(doubles)});
+    return reinterpret_cast<T*>(workspace_.data());
+  }
+
+  /// Whether the owner of this worker asked the current job to stop (pool cancellation).
+  bool stop_requested() const { return stop_.stop_requested(); }
+  const std::stop_token& stop_token() const { return stop_; }
+  void set_stop_token(std::stop_token t) { stop_ = std::move(t); }
+
+ private:
+  partrain::device device_;
+  std::uint64_t seed_;
+  std::stop_token stop_;
+  tensor<double> workspace_;
+};
+
+}  // namespace partrain

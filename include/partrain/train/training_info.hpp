@@ -1,0 +1,48 @@
+// What train_network records: MATLAB's trainingInfo, one entry per iteration.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace partrain {
+
+/// Why a training run ended.
+enum class stop_reason { max_epochs, validation_patience, output_fn, diverged, cancelled };
+
+inline std::string_view to_string(stop_reason r) {
+  switch (r) {
+    case stop_reason::max_epochs: return "max_epochs";
+    case stop_reason::validation_patience: return "validation_patience";
+    case stop_reason::output_fn: return "output_fn";
+    case stop_reason::diverged: return "diverged";
+    case stop_reason::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+/// Per-iteration history of one training run. Accuracies are in percent (0-100) as in
+/// MATLAB; validation entries are NaN at iterations where no validation ran.
+struct training_info {
+  static constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+  std::vector<double> training_loss;
+  std::vector<double> training_accuracy;
+  std::vector<double> validation_loss;
+  std::vector<double> validation_accuracy;
+  std::vector<double> base_learn_rate;
+  std::vector<int> epoch;  ///< 1-based epoch of each iteration
+  int iterations_per_epoch = 0;
+
+  double final_validation_loss = nan;
+  double final_validation_accuracy = nan;
+  int output_network_iteration = 0;  ///< 1-based iteration whose weights were returned
+  partrain::stop_reason stop_reason = partrain::stop_reason::max_epochs;
+  double wall_seconds = 0;
+
+  int iterations() const { return int(training_loss.size()); }
+};
+
+}  // namespace partrain
