@@ -1,0 +1,60 @@
+// Elementwise math written once for every backend: plain functors over an index.
+#pragma once
+
+#include <cstddef>
+
+#include "partrain/core/random.hpp"
+
+namespace partrain::backend {
+
+/// y = max(x, 0) with slope `leak` below zero (leak 0 is ReLU).
+template <class T>
+struct leaky_relu_forward_fn {
+  const T* x;
+  T* y;
+  T leak;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { y[i] = x[i] > T(0) ? x[i] : leak * x[i]; }
+};
+
+/// dx = dy where x > 0, leak * dy elsewhere.
+template <class T>
+struct leaky_relu_backward_fn {
+  const T* x;
+  const T* dy;
+  T* dx;
+  T leak;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { dx[i] = x[i] > T(0) ? dy[i] : leak * dy[i]; }
+};
+
+/// Inverted dropout: keeps an element with probability 1-p and scales it by 1/(1-p).
+/// The mask is a pure function of (seed, step, element), so it is recomputed in backward.
+template <class T>
+struct dropout_fn {
+  const T* in;
+  T* out;
+  float p;
+  std::uint64_t seed;
+  std::uint32_t step;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
+    const auto bits = random_bits(seed, step, std::uint32_t(i >> 32), std::uint32_t(i));
+    out[i] = uniform01(bits[0]) < p ? T(0) : in[i] / T(1 - p);
+  }
+};
+
+/// y = (x - shift) * scale / divisor, with shift and divisor per image element (or the
+/// scalars shift0 and 1 when null), repeated over the batch.
+template <class T>
+struct normalize_fn {
+  const T* x;
+  T* y;
+  const T* shift;    ///< per image element, or nullptr for shift0
+  const T* divisor;  ///< per image element, or nullptr for 1
+  std::size_t image_size;
+  T shift0, scale0;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
+    const std::size_t j = i % image_size;
+    y[i] = (x[i] - (shift ? shift[j] : shift0)) * scale0 / (divisor ? divisor[j] : T(1));
+  }
+};
+
+}  // namespace partrain::backend

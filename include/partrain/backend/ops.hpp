@@ -1,0 +1,156 @@
+// The op set every backend provides. Layers call only these; each takes the worker's
+// context first and runs on its device. This build has the CPU backend; the CUDA backend
+// adds its branch under PARTRAIN_HAS_CUDA.
+#pragma once
+
+#include <cstdint>
+
+#include "partrain/backend/cpu/batch_norm.hpp"
+#include "partrain/backend/cpu/conv2d.hpp"
+#include "partrain/backend/cpu/dense.hpp"
+#include "partrain/backend/cpu/elementwise.hpp"
+#include "partrain/backend/cpu/pool2d.hpp"
+#include "partrain/backend/cpu/softmax.hpp"
+#include "partrain/backend/functors.hpp"
+#include "partrain/backend/geometry.hpp"
+#include "partrain/core/context.hpp"
+#include "partrain/core/error.hpp"
+
+namespace partrain::backend {
+
+namespace detail {
+inline void require_cpu(const context& ctx, const char* op) {
+  PARTRAIN_CHECK(ctx.device().is_cpu(), error, "[partrain::backend::", op, "] device ",
+                 ctx.device().name(), " has no backend in this build; compile with nvcc for CUDA");
+}
+}  // namespace detail
+
+/// Runs f(i) for every i in [0, n) on the context's device.
+template <class F>
+void for_each_index(context& ctx, std::size_t n, F f) {
+  detail::require_cpu(ctx, "for_each_index");
+  cpu::for_each_index(n, f);
+}
+
+/// y = conv(x, w) + b; x is n x C x H x W, w is filters x C x KH x KW.
+template <element_type T>
+void conv2d_forward(context& ctx, const window_geometry& g, int filters, int n, const T* x,
+                    const T* w, const T* b, T* y) {
+  detail::require_cpu(ctx, "conv2d_forward");
+  cpu::conv2d_forward(ctx, g, filters, n, x, w, b, y);
+}
+
+/// Filter, bias and (when dx is not null) data gradients; all overwritten.
+template <element_type T>
+void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n, const T* x,
+                     const T* w, const T* dy, T* dx, T* dw, T* db) {
+  detail::require_cpu(ctx, "conv2d_backward");
+  cpu::conv2d_backward(ctx, g, filters, n, x, w, dy, dx, dw, db);
+}
+
+template <element_type T>
+void max_pool_forward(context& ctx, const window_geometry& g, int n, const T* x, T* y,
+                      std::int32_t* argmax) {
+  detail::require_cpu(ctx, "max_pool_forward");
+  cpu::max_pool_forward(g, n, x, y, argmax);
+}
+
+template <element_type T>
+void max_pool_backward(context& ctx, const window_geometry& g, int n, const std::int32_t* argmax,
+                       const T* dy, T* dx) {
+  detail::require_cpu(ctx, "max_pool_backward");
+  cpu::max_pool_backward(g, n, argmax, dy, dx);
+}
+
+template <element_type T>
+void avg_pool_forward(context& ctx, const window_geometry& g, int n, const T* x, T* y) {
+  detail::require_cpu(ctx, "avg_pool_forward");
+  cpu::avg_pool_forward(g, n, x, y);
+}
+
+template <element_type T>
+void avg_pool_backward(context& ctx, const window_geometry& g, int n, const T* dy, T* dx) {
+  detail::require_cpu(ctx, "avg_pool_backward");
+  cpu::avg_pool_backward(g, n, dy, dx);
+}
+
+template <element_type T>
+void batch_norm_forward_training(context& ctx, int n, int channels, int plane, const T* x,
+                                 const T* scale, const T* offset, T epsilon, T momentum, T* y,
+                                 T* saved_mean, T* saved_inv_std, T* moving_mean, T* moving_var) {
+  detail::require_cpu(ctx, "batch_norm_forward_training");
+  cpu::batch_norm_forward_training(n, channels, plane, x, scale, offset, epsilon, momentum, y,
+                                   saved_mean, saved_inv_std, moving_mean, moving_var);
+}
+
+template <element_type T>
+void batch_norm_forward_inference(context& ctx, int n, int channels, int plane, const T* x,
+                                  const T* scale, const T* offset, T epsilon,
+                                  const T* moving_mean, const T* moving_var, T* y) {
+  detail::require_cpu(ctx, "batch_norm_forward_inference");
+  cpu::batch_norm_forward_inference(n, channels, plane, x, scale, offset, epsilon, moving_mean,
+                                    moving_var, y);
+}
+
+template <element_type T>
+void batch_norm_backward(context& ctx, int n, int channels, int plane, const T* x, const T* dy,
+                         const T* scale, const T* saved_mean, const T* saved_inv_std, T* dx,
+                         T* dscale, T* doffset) {
+  detail::require_cpu(ctx, "batch_norm_backward");
+  cpu::batch_norm_backward(n, channels, plane, x, dy, scale, saved_mean, saved_inv_std, dx,
+                           dscale, doffset);
+}
+
+template <element_type T>
+void dense_forward(context& ctx, int n, int inputs, int outputs, const T* x, const T* w,
+                   const T* b, T* y) {
+  detail::require_cpu(ctx, "dense_forward");
+  cpu::dense_forward(n, inputs, outputs, x, w, b, y);
+}
+
+template <element_type T>
+void dense_backward(context& ctx, int n, int inputs, int outputs, const T* x, const T* w,
+                    const T* dy, T* dx, T* dw, T* db) {
+  detail::require_cpu(ctx, "dense_backward");
+  cpu::dense_backward(n, inputs, outputs, x, w, dy, dx, dw, db);
+}
+
+template <element_type T>
+void softmax_forward(context& ctx, int n, int channels, int plane, const T* x, T* y) {
+  detail::require_cpu(ctx, "softmax_forward");
+  cpu::softmax_forward(n, channels, plane, x, y);
+}
+
+template <element_type T>
+void softmax_backward(context& ctx, int n, int channels, int plane, const T* y, const T* dy, T* dx) {
+  detail::require_cpu(ctx, "softmax_backward");
+  cpu::softmax_backward(n, channels, plane, y, dy, dx);
+}
+
+/// Mean cross-entropy of probabilities p (n x classes) against labels.
+template <element_type T>
+double cross_entropy(context& ctx, int n, int classes, const T* p, const int* labels) {
+  detail::require_cpu(ctx, "cross_entropy");
+  return cpu::cross_entropy(n, classes, p, labels);
+}
+
+template <element_type T>
+void cross_entropy_backward(context& ctx, int n, int classes, const T* p, const int* labels, T* dp) {
+  detail::require_cpu(ctx, "cross_entropy_backward");
+  cpu::cross_entropy_backward(n, classes, p, labels, dp);
+}
+
+template <element_type T>
+void softmax_cross_entropy_backward(context& ctx, int n, int classes, const T* p,
+                                    const int* labels, T* dx) {
+  detail::require_cpu(ctx, "softmax_cross_entropy_backward");
+  cpu::softmax_cross_entropy_backward(n, classes, p, labels, dx);
+}
+
+template <element_type T>
+int count_correct(context& ctx, int n, int classes, const T* p, const int* labels) {
+  detail::require_cpu(ctx, "count_correct");
+  return cpu::count_correct(n, classes, p, labels);
+}
+
+}  // namespace partrain::backend

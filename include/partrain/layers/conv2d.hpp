@@ -1,0 +1,63 @@
+// conv2d<FilterSize, NumFilters, Padding, Stride>: MATLAB's convolution2dLayer.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "partrain/backend/ops.hpp"
+#include "partrain/core/shape.hpp"
+#include "partrain/layers/layer.hpp"
+
+namespace partrain::layers {
+
+/// Square FilterSize x FilterSize filters, NumFilters output channels. Padding is
+/// `same` or `pad(...)` (default none, as MATLAB); Stride defaults to 1.
+/// Weights (F, C, K, K) start Glorot-uniform, the bias (F) at zero.
+template <int FilterSize, int NumFilters, padding Padding = padding{}, int Stride = 1>
+struct conv2d {
+  static_assert(FilterSize > 0 && NumFilters > 0 && Stride > 0,
+                "conv2d<FilterSize, NumFilters, Padding, Stride>: filter size, filter count and "
+                "stride must be positive");
+  static constexpr std::string_view name = "conv2d";
+  static std::string str() {
+    return "conv2d<" + std::to_string(FilterSize) + "," + std::to_string(NumFilters) + "," +
+           detail::padding_string(Padding) + "," + std::to_string(Stride) + ">";
+  }
+
+  template <static_shape In>
+  struct plan {
+    static constexpr auto rows = detail::plan_axis(In::height, FilterSize, Stride, Padding.same, Padding.top, Padding.bottom);
+    static constexpr auto cols = detail::plan_axis(In::width, FilterSize, Stride, Padding.same, Padding.left, Padding.right);
+    static_assert(rows.fits && cols.fits,
+                  "conv2d: the filter is larger than its padded input feature map; use a smaller "
+                  "FilterSize, add padding (partrain::same) or remove a pooling layer before it");
+    static constexpr backend::window_geometry geometry{
+        In::channels, In::height, In::width, rows.out, cols.out, FilterSize, FilterSize,
+        Stride, Stride, rows.pad_before, cols.pad_before};
+  };
+  template <static_shape In>
+  using output_shape = shape<NumFilters, plan<In>::rows.out, plan<In>::cols.out>;
+
+  template <static_shape In, element_type T>
+  struct impl {
+    static constexpr auto g = plan<In>::geometry;
+    static constexpr int fan_in = In::channels * FilterSize * FilterSize;
+    static constexpr int fan_out = NumFilters * FilterSize * FilterSize;
+    static constexpr std::array parameters{
+        tensor_spec{"weight", {NumFilters, In::channels, FilterSize, FilterSize}, 4,
+                    initializer::glorot_uniform, fan_in, fan_out, true},
+        tensor_spec{"bias", {NumFilters, 1, 1, 1}, 1, initializer::zeros}};
+    static constexpr std::array<tensor_spec, 0> states{};
+
+    void forward(context& ctx, int n, const T* x, T* y, const T* params, T*, mode) {
+      backend::conv2d_forward(ctx, g, NumFilters, n, x, params, params + parameters[0].size(), y);
+    }
+    void backward(context& ctx, int n, const T* x, const T*, const T* dy, T* dx, const T* params,
+                  T* grads, const T*) {
+      backend::conv2d_backward(ctx, g, NumFilters, n, x, params, dy, dx, grads,
+                               grads + parameters[0].size());
+    }
+  };
+};
+
+}  // namespace partrain::layers

@@ -1,0 +1,78 @@
+// What every layer shares: the training/inference mode, padding, and the description of
+// the parameter and state tensors a layer owns (name, shape, initializer, L2 factor).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace partrain {
+
+/// Training uses batch statistics and dropout; inference uses moving statistics, no dropout.
+enum class mode { training, inference };
+
+/// Zero-padding of a convolution or pooling window. `same` makes the output size
+/// ceil(input / stride), putting the odd pixel at the bottom/right as MATLAB does.
+struct padding {
+  bool same = false;
+  int top = 0, bottom = 0, left = 0, right = 0;
+};
+inline constexpr padding same{true};
+/// Explicit padding: the same amount on all four sides, or top/bottom and left/right.
+constexpr padding pad(int all) { return {false, all, all, all, all}; }
+constexpr padding pad(int vertical, int horizontal) {
+  return {false, vertical, vertical, horizontal, horizontal};
+}
+
+/// How a parameter or state tensor starts out.
+enum class initializer { zeros, ones, glorot_uniform };
+
+/// One tensor a layer owns: its name, shape (PyTorch order, e.g. (F, C, KH, KW)),
+/// initializer and whether L2 regularization applies (weights yes; biases, batch-norm
+/// offset and scale no, as MATLAB's default factors).
+struct tensor_spec {
+  std::string_view name;
+  std::array<int, 4> shape{1, 1, 1, 1};
+  int rank = 1;
+  partrain::initializer init = initializer::zeros;
+  int fan_in = 0, fan_out = 0;
+  bool l2 = false;
+  constexpr std::size_t size() const {
+    std::size_t s = 1;
+    for (int i = 0; i < rank; ++i) s *= std::size_t(shape[i]);
+    return s;
+  }
+};
+
+namespace detail {
+template <std::size_t N>
+constexpr std::size_t total_size(const std::array<tensor_spec, N>& specs) {
+  std::size_t s = 0;
+  for (const auto& t : specs) s += t.size();
+  return s;
+}
+inline std::string padding_string(padding p) {
+  if (p.same) return "same";
+  if (p.top == p.bottom && p.left == p.right && p.top == p.left) return "pad(" + std::to_string(p.top) + ")";
+  return "pad(" + std::to_string(p.top) + "," + std::to_string(p.bottom) + "," +
+         std::to_string(p.left) + "," + std::to_string(p.right) + ")";
+}
+
+/// Output extent and leading padding of a window sweep along one axis.
+struct axis_plan {
+  int out, pad_before;
+  bool fits;
+};
+constexpr axis_plan plan_axis(int in, int kernel, int stride, bool same, int before, int after) {
+  if (same) {
+    const int out = (in + stride - 1) / stride;
+    const int total = (out - 1) * stride + kernel - in;
+    return {out, total > 0 ? total / 2 : 0, true};
+  }
+  const int span = in + before + after - kernel;
+  return {span >= 0 ? span / stride + 1 : 1, before, span >= 0};
+}
+}  // namespace detail
+
+}  // namespace partrain

@@ -1,0 +1,75 @@
+// max_pool2d<Size, Stride, Padding> and avg_pool2d: MATLAB's maxPooling2dLayer/averagePooling2dLayer.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "partrain/backend/ops.hpp"
+#include "partrain/core/shape.hpp"
+#include "partrain/layers/layer.hpp"
+
+namespace partrain::layers {
+
+enum class pool_kind { max, average };
+
+/// Size x Size windows moved by Stride (MATLAB's default stride is 1), optional padding.
+template <pool_kind Kind, int Size, int Stride, padding Padding>
+struct pool2d {
+  static_assert(Size > 0 && Stride > 0, "max_pool2d/avg_pool2d<Size, Stride>: size and stride must be positive");
+  static constexpr std::string_view name = Kind == pool_kind::max ? "max_pool2d" : "avg_pool2d";
+  static std::string str() {
+    return std::string(name) + "<" + std::to_string(Size) + "," + std::to_string(Stride) +
+           (Padding.same || Padding.top || Padding.bottom || Padding.left || Padding.right
+                ? "," + detail::padding_string(Padding)
+                : "") +
+           ">";
+  }
+
+  template <static_shape In>
+  struct plan {
+    static constexpr auto rows = detail::plan_axis(In::height, Size, Stride, Padding.same, Padding.top, Padding.bottom);
+    static constexpr auto cols = detail::plan_axis(In::width, Size, Stride, Padding.same, Padding.left, Padding.right);
+    static_assert(rows.fits && cols.fits,
+                  "pooling: the pool window is larger than its input feature map; use a smaller "
+                  "pool size or remove a pooling layer before it");
+    static constexpr backend::window_geometry geometry{
+        In::channels, In::height, In::width, rows.out, cols.out, Size, Size,
+        Stride, Stride, rows.pad_before, cols.pad_before};
+  };
+  template <static_shape In>
+  using output_shape = shape<In::channels, plan<In>::rows.out, plan<In>::cols.out>;
+
+  template <static_shape In, element_type T>
+  struct impl {
+    static constexpr auto g = plan<In>::geometry;
+    static constexpr std::array<tensor_spec, 0> parameters{}, states{};
+
+    void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode) {
+      if constexpr (Kind == pool_kind::max) {
+        argmax_.resize(std::size_t(n) * output_shape<In>::size);
+        backend::max_pool_forward(ctx, g, n, x, y, argmax_.data());
+      } else {
+        backend::avg_pool_forward(ctx, g, n, x, y);
+      }
+    }
+    void backward(context& ctx, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T*) {
+      if (!dx) return;
+      if constexpr (Kind == pool_kind::max)
+        backend::max_pool_backward(ctx, g, n, argmax_.data(), dy, dx);
+      else
+        backend::avg_pool_backward(ctx, g, n, dy, dx);
+    }
+
+   private:
+    std::vector<std::int32_t> argmax_;  // grows to the largest batch, then is reused
+  };
+};
+
+template <int Size, int Stride = 1, padding Padding = padding{}>
+using max_pool2d = pool2d<pool_kind::max, Size, Stride, Padding>;
+template <int Size, int Stride = 1, padding Padding = padding{}>
+using avg_pool2d = pool2d<pool_kind::average, Size, Stride, Padding>;
+
+}  // namespace partrain::layers

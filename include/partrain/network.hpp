@@ -1,0 +1,355 @@
+// network<Layers...>: an architecture as a type. Shapes are chained and checked at compile
+// time; an instance owns its parameters, gradients, layer state and activations.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "partrain/backend/ops.hpp"
+#include "partrain/core/context.hpp"
+#include "partrain/core/error.hpp"
+#include "partrain/core/random.hpp"
+#include "partrain/core/tensor.hpp"
+#include "partrain/layers/layer.hpp"
+#include "partrain/network_traits.hpp"
+
+namespace partrain {
+
+/// A parameter as optimizers and exporters see it: a view of its values and gradient.
+template <element_type T>
+struct parameter_ref {
+  std::string name;  ///< e.g. "conv2d_1.weight"
+  const tensor_spec& spec;
+  std::span<T> value;
+  std::span<T> gradient;
+};
+
+/// A layer's non-trainable state (batch-norm moving statistics, input normalization).
+template <element_type T>
+struct state_ref {
+  std::string name;  ///< e.g. "batch_norm_1.trained_mean"
+  const tensor_spec& spec;
+  std::span<T> value;
+};
+
+/// A network of the flat layer list Layers... computing in T (float, or double for
+/// gradient checks). Users write network<...> (float); see with_element for double.
+template <element_type T, class... Layers>
+class basic_network {
+ public:
+  using value_type = T;
+  using layer_types = type_list<Layers...>;
+  static constexpr std::size_t depth = sizeof...(Layers);
+  static_assert(depth >= 1, "network: needs at least one layer, starting with image_input<H, W, C>");
+  static_assert(input_layer<type_at<0, layer_types>>,
+                "network: the first layer must be image_input<H, W, C>; add one that matches your "
+                "images in front of the other layers");
+
+  /// The input shape of layer I; shape_at<depth> is the network's output shape.
+  template <std::size_t I>
+  using shape_at = typename detail::shape_chain<layer_types, I>::type;
+  using input_shape = shape_at<0>;
+  using output_shape = shape_at<depth>;
+
+ private:
+  template <std::size_t... I>
+  static constexpr bool checks(std::index_sequence<I...>) {
+    static_assert((detail::input_layer_is_first<I, Layers>::value && ...),
+                  "network: image_input may only be the first layer; remove the others");
+    static_assert((detail::classification_is_last<I, Layers, depth>::value && ...),
+                  "network: classification must be the last layer; move it to the end");
+    return true;
+  }
+  static_assert(checks(std::make_index_sequence<depth>{}));
+
+  static constexpr bool ends_with_classification = is_named<type_at<depth - 1, layer_types>>("classification");
+  static constexpr bool classification_follows_softmax = [] {
+    if constexpr (ends_with_classification && depth >= 2)
+      return is_named<type_at<depth - 2, layer_types>>("softmax");
+    else
+      return !ends_with_classification;
+  }();
+  static_assert(classification_follows_softmax,
+                "network: classification must follow softmax; insert softmax before classification");
+
+  template <class Seq>
+  struct impl_tuple;
+  template <std::size_t... I>
+  struct impl_tuple<std::index_sequence<I...>> {
+    using type = std::tuple<typename Layers::template impl<shape_at<I>, T>...>;
+  };
+  using impls = typename impl_tuple<std::make_index_sequence<depth>>::type;
+  template <std::size_t I>
+  using impl_at = std::tuple_element_t<I, impls>;
+
+  template <class Member>
+  static constexpr auto offsets(Member member) {
+    std::array<std::size_t, depth + 1> o{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((o[I + 1] = o[I] + detail::total_size(member.template operator()<impl_at<I>>())), ...);
+    }(std::make_index_sequence<depth>{});
+    return o;
+  }
+  static constexpr auto param_offset = offsets([]<class L>() { return L::parameters; });
+  static constexpr auto state_offset = offsets([]<class L>() { return L::states; });
+
+  static constexpr std::size_t first_trainable = [] {
+    std::size_t first = depth;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((first = (first == depth && impl_at<I>::parameters.size() > 0) ? I : first), ...);
+    }(std::make_index_sequence<depth>{});
+    return first;
+  }();
+
+ public:
+  /// Number of trainable values, number of state values, and activation values per image.
+  static constexpr std::size_t parameter_count = param_offset[depth];
+  static constexpr std::size_t state_count = state_offset[depth];
+  static constexpr std::size_t activation_count = [] {
+    std::size_t s = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) { ((s += shape_at<I + 1>::size), ...); }(
+        std::make_index_sequence<depth>{});
+    return s;
+  }();
+  /// Bytes of activations plus their gradients a training step keeps per image.
+  static constexpr std::size_t activation_bytes_per_image = 2 * activation_count * sizeof(T);
+  static constexpr int num_classes = output_shape::channels;
+
+  /// A network with Glorot-uniform weights, zero biases and default state drawn from `seed`.
+  explicit basic_network(std::uint64_t seed = 0) { initialize(seed); }
+
+  /// Re-draws every parameter and resets all state from `seed`.
+  void initialize(std::uint64_t seed) {
+    params_.resize({1, 1, 1, int(parameter_count)});
+    grads_.resize({1, 1, 1, int(parameter_count)});
+    grads_.fill(T(0));
+    state_.resize({1, 1, 1, int(state_count)});
+    random_engine rng(seed);
+    for_each_layer([&]<std::size_t I>() {
+      T* p = params_.data() + param_offset[I];
+      for (const auto& spec : impl_at<I>::parameters) p = fill(spec, p, rng);
+      T* s = state_.data() + state_offset[I];
+      for (const auto& spec : impl_at<I>::states) s = fill(spec, s, rng);
+      if constexpr (requires { std::get<I>(impls_).set_seed(seed); })
+        std::get<I>(impls_).set_seed(seed ^ (0x9E3779B97F4A7C15ull * (I + 1)));
+    });
+  }
+
+  /// Runs the layers on x (n x C x H x W). Returns the output of the last layer (class
+  /// probabilities for a classifier). x must stay alive and unchanged until backward.
+  /// Throws shape_error for a wrong or empty batch, data_error for non-finite input.
+  const tensor<T>& forward(context& ctx, const tensor<T>& x, mode m) {
+    check_input(x);
+    const int n = x.n();
+    prepare(n);
+    input_ = &x;
+    for_each_layer([&]<std::size_t I>() {
+      std::get<I>(impls_).forward(ctx, n, layer_input<I>(), act_[I + 1].data(),
+                                  params_.data() + param_offset[I], state_.data() + state_offset[I], m);
+    });
+    return act_[depth];
+  }
+
+  /// Class probabilities of x, with inference behaviour (moving statistics, no dropout).
+  const tensor<T>& predict(context& ctx, const tensor<T>& x) { return forward(ctx, x, mode::inference); }
+
+  /// Mean cross-entropy of the last forward's probabilities against labels.
+  double loss(context& ctx, std::span<const int> labels) const
+    requires ends_with_classification
+  {
+    check_labels(labels);
+    return backend::cross_entropy(ctx, batch_, num_classes, act_[depth].data(), labels.data());
+  }
+  /// How many of the last forward's predictions match the labels.
+  int correct(context& ctx, std::span<const int> labels) const
+    requires ends_with_classification
+  {
+    check_labels(labels);
+    return backend::count_correct(ctx, batch_, num_classes, act_[depth].data(), labels.data());
+  }
+
+  /// Gradients of the mean cross-entropy of the last forward w.r.t. every parameter,
+  /// softmax and cross-entropy differentiated together. Gradients are overwritten.
+  void backward(context& ctx, std::span<const int> labels, bool input_gradient = false)
+    requires ends_with_classification
+  {
+    check_labels(labels);
+    backend::softmax_cross_entropy_backward(ctx, batch_, num_classes, act_[depth].data(),
+                                            labels.data(), dact_[depth - 2].data());
+    backpropagate<depth - 2>(ctx, input_gradient);
+  }
+
+  /// Gradients of sum(dy * output) of the last forward (any network; used by gradient checks).
+  void backward_from(context& ctx, const tensor<T>& dy, bool input_gradient = false) {
+    PARTRAIN_CHECK(dy.extents() == act_[depth].extents(), shape_error,
+                   "[partrain::network::backward_from] output gradient is ", dy.extents().str(),
+                   "; expected ", act_[depth].extents().str());
+    dact_[depth] = dy;
+    backpropagate<depth>(ctx, input_gradient);
+  }
+
+  /// Gradient w.r.t. the input of the last backward called with input_gradient = true.
+  const tensor<T>& input_gradient() const { return dact_[0]; }
+
+  /// Calls f(parameter_ref<T>) for every trainable tensor, in layer order.
+  template <class F>
+  void for_each_parameter(F&& f) {
+    for_each_layer([&]<std::size_t I>() {
+      std::size_t at = param_offset[I];
+      for (const auto& spec : impl_at<I>::parameters) {
+        f(parameter_ref<T>{label(I) + "." + std::string(spec.name), spec,
+                           {params_.data() + at, spec.size()}, {grads_.data() + at, spec.size()}});
+        at += spec.size();
+      }
+    });
+  }
+  /// Calls f(state_ref<T>) for every state tensor, in layer order.
+  template <class F>
+  void for_each_state(F&& f) {
+    for_each_layer([&]<std::size_t I>() {
+      std::size_t at = state_offset[I];
+      for (const auto& spec : impl_at<I>::states) {
+        f(state_ref<T>{label(I) + "." + std::string(spec.name), spec, {state_.data() + at, spec.size()}});
+        at += spec.size();
+      }
+    });
+  }
+
+  /// All parameters, gradients and state as flat buffers (one fused optimizer update).
+  std::span<T> parameters() { return {params_.data(), parameter_count}; }
+  std::span<const T> parameters() const { return {params_.data(), parameter_count}; }
+  std::span<T> gradients() { return {grads_.data(), parameter_count}; }
+  std::span<T> state() { return {state_.data(), state_count}; }
+  std::span<const T> state() const { return {state_.data(), state_count}; }
+
+  /// Input normalization statistics (zerocenter, zscore, rescale) from training batches.
+  void reset_input_statistics() { std::get<0>(impls_).reset_statistics(); }
+  void accumulate_input_statistics(const tensor<T>& x) {
+    check_input(x);
+    std::get<0>(impls_).accumulate_statistics(x.n(), x.data());
+  }
+  void finish_input_statistics() { std::get<0>(impls_).finish_statistics(state_.data() + state_offset[0]); }
+
+  /// "image_input<28,28,1,zerocenter> conv2d<3,8,same,1> ..." — the architecture in words.
+  static std::string description() {
+    std::string s;
+    ((s += (s.empty() ? "" : " ") + Layers::str()), ...);
+    return s;
+  }
+  /// "conv2d_2": the layer's kind and its 1-based count among layers of that kind.
+  static std::string label(std::size_t index) {
+    static const std::array<std::string, depth> labels = [] {
+      std::array<std::string, depth> out;
+      std::array<std::string_view, depth> names{Layers::name...};
+      for (std::size_t i = 0; i < depth; ++i) {
+        int k = 1;
+        for (std::size_t j = 0; j < i; ++j) k += names[j] == names[i];
+        out[i] = std::string(names[i]) + "_" + std::to_string(k);
+      }
+      return out;
+    }();
+    return labels[index];
+  }
+
+ private:
+  template <class F>
+  void for_each_layer(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }(
+        std::make_index_sequence<depth>{});
+  }
+
+  template <std::size_t I>
+  const T* layer_input() const {
+    if constexpr (I == 0) return input_->data();
+    else return act_[I].data();
+  }
+
+  // Runs layers Last-1 ... 0 backwards from dact_[Last]; a layer's input gradient is
+  // computed only when some earlier layer trains or the caller asked for it.
+  template <std::size_t Last>
+  void backpropagate(context& ctx, bool input_gradient) {
+    PARTRAIN_CHECK(input_ != nullptr, error, "[partrain::network::backward] call forward first");
+    if (input_gradient) dact_[0].resize(batch_dims<input_shape>(batch_));
+    [&]<std::size_t... R>(std::index_sequence<R...>) {
+      (backward_layer<Last - 1 - R>(ctx, input_gradient), ...);
+    }(std::make_index_sequence<Last>{});
+  }
+  template <std::size_t I>
+  void backward_layer(context& ctx, bool input_gradient) {
+    const bool need_dx = I > first_trainable || input_gradient;
+    if (I < first_trainable && !input_gradient) return;
+    std::get<I>(impls_).backward(ctx, batch_, layer_input<I>(), act_[I + 1].data(), dact_[I + 1].data(),
+                                 need_dx ? dact_[I].data() : nullptr, params_.data() + param_offset[I],
+                                 grads_.data() + param_offset[I], state_.data() + state_offset[I]);
+  }
+
+  void prepare(int n) {
+    batch_ = n;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n)), dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n))), ...);
+    }(std::make_index_sequence<depth>{});
+  }
+
+  void check_input(const tensor<T>& x) const {
+    PARTRAIN_CHECK(x.n() > 0, shape_error, "[partrain::network layer 1 (", label(0),
+                   ")] batch size is 0; expected at least one image of ", shape_string<input_shape>());
+    const dims want = batch_dims<input_shape>(x.n());
+    PARTRAIN_CHECK(x.extents() == want, shape_error, "[partrain::network layer 1 (", label(0),
+                   ")] input batch has shape ", x.extents().str(), " (n,c,h,w); expected ",
+                   want.str(), " for ", shape_string<input_shape>(), " images");
+  }
+  void check_labels(std::span<const int> labels) const {
+    PARTRAIN_CHECK(int(labels.size()) == batch_, shape_error, "[partrain::network layer ", depth, " (",
+                   label(depth - 1), ")] got ", labels.size(), " labels for a batch of ", batch_);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      PARTRAIN_CHECK(labels[i] >= 0 && labels[i] < num_classes, data_error, "[partrain::network layer ",
+                     depth, " (", label(depth - 1), ")] label ", labels[i], " of image ", i,
+                     " is outside 0..", num_classes - 1);
+  }
+
+  static T* fill(const tensor_spec& spec, T* p, random_engine& rng) {
+    const double bound = spec.fan_in + spec.fan_out > 0 ? std::sqrt(6.0 / (spec.fan_in + spec.fan_out)) : 0;
+    for (std::size_t i = 0; i < spec.size(); ++i)
+      p[i] = spec.init == initializer::glorot_uniform ? T(rng.uniform(-bound, bound))
+             : spec.init == initializer::ones         ? T(1)
+                                                      : T(0);
+    return p + spec.size();
+  }
+
+  impls impls_;
+  tensor<T> params_, grads_, state_;
+  std::array<tensor<T>, depth + 1> act_, dact_;  // act_[i]: input of layer i (i >= 1)
+  const tensor<T>* input_ = nullptr;
+  int batch_ = 0;
+};
+
+namespace detail {
+template <class T, class List>
+struct network_of;
+template <class T, class... Ls>
+struct network_of<T, type_list<Ls...>> {
+  using type = basic_network<T, Ls...>;
+};
+template <class Net, class T>
+struct rebind_network;
+template <class U, class... Ls, class T>
+struct rebind_network<basic_network<U, Ls...>, T> {
+  using type = basic_network<T, Ls...>;
+};
+}  // namespace detail
+
+/// The float network of the given layers; sequence<...> and repeat<N, ...> blocks are spliced in.
+template <class... Layers>
+using network = typename detail::network_of<float, flatten<Layers...>>::type;
+
+/// The same architecture computing in T (e.g. double for gradient checks).
+template <class Net, element_type T>
+using with_element = typename detail::rebind_network<Net, T>::type;
+
+}  // namespace partrain

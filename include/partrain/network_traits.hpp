@@ -1,0 +1,82 @@
+// Type-level machinery of network<...>: flattening sequence/repeat blocks, the shape chain,
+// and the structural checks that turn a bad architecture into a plain-English compile error.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "partrain/core/shape.hpp"
+#include "partrain/core/type_list.hpp"
+
+namespace partrain {
+
+/// A named block of layers spliced into a network: `using conv_bn_relu = sequence<...>;`.
+template <class... Layers>
+struct sequence {};
+/// N copies of a block of layers spliced into a network.
+template <int N, class... Layers>
+struct repeat {
+  static_assert(N >= 0, "repeat<N, ...>: the repeat count N must not be negative");
+};
+
+namespace detail {
+template <int N, class List>
+struct repeat_list {
+  using type = partrain::concat<List, typename repeat_list<N - 1, List>::type>;
+};
+template <class List>
+struct repeat_list<0, List> {
+  using type = type_list<>;
+};
+
+template <class L>
+struct flatten_one {
+  using type = type_list<L>;
+};
+template <class... Ls>
+struct flatten_one<sequence<Ls...>> {
+  using type = partrain::concat<typename flatten_one<Ls>::type...>;
+};
+template <int N, class... Ls>
+struct flatten_one<repeat<N, Ls...>> {
+  using type = typename repeat_list<(N > 0 ? N : 0), typename flatten_one<sequence<Ls...>>::type>::type;
+};
+}  // namespace detail
+
+/// The flat list of layers that sequence/repeat blocks expand to.
+template <class... Layers>
+using flatten = concat<typename detail::flatten_one<Layers>::type...>;
+
+/// True for layers that take images from outside (image_input<...>).
+template <class L>
+concept input_layer = requires { typename L::shape_type; };
+
+template <class L>
+inline constexpr bool is_named(std::string_view n) {
+  if constexpr (requires { L::name; }) return L::name == n;
+  else return false;
+}
+
+namespace detail {
+/// shape_chain<List, I>: the input shape of layer I (I == size: the network's output).
+template <class List, std::size_t I>
+struct shape_chain {
+  using type = typename partrain::type_at<I - 1, List>::template output_shape<typename shape_chain<List, I - 1>::type>;
+};
+template <class List>
+struct shape_chain<List, 0> {
+  using type = typename partrain::type_at<0, List>::shape_type;
+};
+
+/// Whether the layer at Index of a Depth-layer network may be there.
+template <std::size_t Index, class Layer, std::size_t Depth>
+struct classification_is_last
+    : std::bool_constant<!is_named<Layer>("classification") || Index + 1 == Depth> {};
+template <std::size_t Index, class Layer>
+struct input_layer_is_first : std::bool_constant<!input_layer<Layer> || Index == 0> {};
+}  // namespace detail
+
+}  // namespace partrain
