@@ -11,3 +11,7 @@
 #include "partrain/layers.hpp"
 #include "partrain/network.hpp"
 #include "partrain/gradient_check.hpp"
+#include "partrain/models/digit_cnn.hpp"
+#include "partrain/optim.hpp"
+#include "partrain/train.hpp"
+#include "partrain/data/source_view.hpp"

@@ -62,3 +62,10 @@ TEST_CASE("layers are labelled by kind and count, the architecture is described 
   CHECK(seed_cnn::label(11) == "relu_3");
   CHECK(seed_cnn::description().starts_with("image_input<28,28,1,zerocenter> conv2d<3,8,same,1> batch_norm relu max_pool2d<2,2>"));
 }
+
+TEST_CASE("models::digit_cnn<8, 2> is the seed network, and the family doubles its width") {
+  CHECK(std::is_same_v<models::seed_cnn, seed_cnn>);
+  CHECK(std::is_same_v<models::digit_cnn<16, 1>::shape_at<5>, shape<16, 14, 14>>);
+  CHECK(std::is_same_v<models::digit_cnn<16, 1>::shape_at<6>, shape<32, 14, 14>>);
+  CHECK(models::digit_cnn<8, 3>::depth == 19);
+}

@@ -1,0 +1,58 @@
+// A non-owning, type-erased view of any data::source, so options can refer to validation
+// data of any type without becoming templates on it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "partrain/data/data_source.hpp"
+
+namespace partrain::data {
+
+/// Refers to a source that must outlive the view. An empty view refers to nothing.
+class source_view {
+ public:
+  source_view() = default;
+  template <source S>
+  source_view(const S* s)  // NOLINT: implicit, so `.validation_data = &val` reads naturally
+      : object_(s), calls_(s ? &calls_for<S> : nullptr) {}
+  template <source S>
+  source_view(const S& s) : source_view(&s) {}  // NOLINT
+
+  explicit operator bool() const { return object_ != nullptr; }
+  std::size_t size() const { return calls_->size(object_); }
+  int num_classes() const { return calls_->num_classes(object_); }
+  dims image_dims() const { return calls_->image_dims(object_); }
+  std::vector<std::string> class_names() const { return calls_->class_names(object_); }
+  void read_batch(std::span<const std::size_t> indices, std::uint64_t epoch, float* images,
+                  int* labels) const {
+    calls_->read_batch(object_, indices, epoch, images, labels);
+  }
+
+ private:
+  struct calls {
+    std::size_t (*size)(const void*);
+    int (*num_classes)(const void*);
+    dims (*image_dims)(const void*);
+    std::vector<std::string> (*class_names)(const void*);
+    void (*read_batch)(const void*, std::span<const std::size_t>, std::uint64_t, float*, int*);
+  };
+  template <source S>
+  static constexpr calls calls_for{
+      [](const void* o) { return std::size_t(static_cast<const S*>(o)->size()); },
+      [](const void* o) { return int(static_cast<const S*>(o)->num_classes()); },
+      [](const void* o) { return dims(static_cast<const S*>(o)->image_dims()); },
+      [](const void* o) { return std::vector<std::string>(static_cast<const S*>(o)->class_names()); },
+      [](const void* o, std::span<const std::size_t> i, std::uint64_t e, float* x, int* y) {
+        static_cast<const S*>(o)->read_batch(i, e, x, y);
+      }};
+  const void* object_ = nullptr;
+  const calls* calls_ = nullptr;
+};
+
+static_assert(source<source_view>);
+
+}  // namespace partrain::data

@@ -1,0 +1,41 @@
+// Loss and accuracy of a network over a whole data source, with inference behaviour.
+#pragma once
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "partrain/core/context.hpp"
+#include "partrain/data/data_source.hpp"
+#include "partrain/layers/layer.hpp"
+#include "partrain/train/batch_reader.hpp"
+
+namespace partrain {
+
+/// Mean cross-entropy and accuracy (percent) over every image of a source.
+struct evaluation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+/// Runs `net` in inference mode over all of `data` (the last batch may be smaller).
+template <class Net, data::source D>
+evaluation evaluate(Net& net, context& ctx, const D& data, int batch_size = 128) {
+  check_data_fits<typename Net::input_shape>(data, Net::num_classes, "partrain::evaluate", "data");
+  batch_reader<typename Net::value_type> reader;
+  std::vector<std::size_t> indices;
+  double loss_sum = 0;
+  long correct = 0;
+  const std::size_t n = data.size();
+  for (std::size_t start = 0; start < n; start += batch_size) {
+    indices.resize(std::min<std::size_t>(batch_size, n - start));
+    std::iota(indices.begin(), indices.end(), start);
+    reader.read(data, indices, 0, data.image_dims());
+    net.forward(ctx, reader.images(), mode::inference);
+    loss_sum += net.loss(ctx, reader.labels()) * double(indices.size());
+    correct += net.correct(ctx, reader.labels());
+  }
+  return {loss_sum / double(n), 100.0 * double(correct) / double(n)};
+}
+
+}  // namespace partrain

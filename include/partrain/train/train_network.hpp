@@ -1,0 +1,214 @@
+// train_network<Net>(data, options[, context]): MATLAB's trainNetwork for a typed network.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "partrain/core/context.hpp"
+#include "partrain/core/error.hpp"
+#include "partrain/core/random.hpp"
+#include "partrain/data/data_source.hpp"
+#include "partrain/io/network_tensors.hpp"
+#include "partrain/layers/image_input.hpp"
+#include "partrain/network.hpp"
+#include "partrain/optim.hpp"
+#include "partrain/train/batch_reader.hpp"
+#include "partrain/train/evaluate.hpp"
+#include "partrain/train/training_info.hpp"
+#include "partrain/train/training_options.hpp"
+#include "partrain/train/verbose_table.hpp"
+
+namespace partrain {
+
+/// What train_network returns: the trained network and its training history.
+template <class Net>
+struct trained {
+  Net network;
+  training_info info;
+};
+
+namespace detail {
+/// Fisher-Yates with partrain's generator: the same permutation on every platform.
+inline void shuffle_indices(std::vector<std::size_t>& order, random_engine& rng) {
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+}
+
+template <class Net>
+constexpr bool needs_input_statistics =
+    partrain::type_at<0, typename Net::layer_types>::norm != layers::normalization::none;
+
+template <class Net>
+void save_checkpoint(Net& net, const std::filesystem::path& dir, int epoch, int iteration) {
+  std::filesystem::create_directories(dir);
+  char name[64];
+  std::snprintf(name, sizeof name, "checkpoint-epoch%03d-iteration%06d.safetensors", epoch, iteration);
+  io::write_safetensors(dir / name, io::network_tensors(net),
+                        {{"architecture", Net::description()}, {"epoch", std::to_string(epoch)},
+                         {"iteration", std::to_string(iteration)}});
+}
+}  // namespace detail
+
+/// Trains a new Net (initialized from options.seed) on `data` with the options' solver
+/// and schedule, on the context's device. Validates every option and the data's shape
+/// before the first iteration (config_error / shape_error). Stops at max_epochs, when
+/// validation loss has not improved `validation_patience` times, when output_fn returns
+/// true, when the context's stop token is set (cancelled), or when the loss is not finite
+/// (diverged: no update is made from that iteration's gradients).
+template <class Net, data::source D, class Solver, class Schedule>
+trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
+  using T = typename Net::value_type;
+  using clock = std::chrono::steady_clock;
+  constexpr const char* where = "partrain::train_network";
+  options.validate();
+  check_data_fits<typename Net::input_shape>(data, Net::num_classes, where, "training data");
+  if (options.validation_data)
+    check_data_fits<typename Net::input_shape>(options.validation_data, Net::num_classes, where,
+                                               "validation_data");
+  const std::size_t n = data.size(), batch = std::size_t(options.mini_batch_size);
+  PARTRAIN_CHECK(batch <= n, config_error, "[partrain::training_options] mini_batch_size is ", batch,
+                 " but the training data has only ", n, " images; expected at most ", n);
+  PARTRAIN_CHECK(!(options.execution_environment == execution_environment::gpu && ctx.device().is_cpu()),
+                 config_error, "[partrain::training_options] execution_environment is gpu but this "
+                 "worker's device is cpu (no CUDA device, or the program was not compiled with nvcc)");
+
+  const auto start = clock::now();
+  trained<Net> out{Net(options.seed), {}};
+  Net& net = out.network;
+  training_info& info = out.info;
+  const dims image = data.image_dims();
+  const int per_epoch = int(n / batch), max_iterations = per_epoch * options.max_epochs;
+  info.iterations_per_epoch = per_epoch;
+  batch_reader<T> reader;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t(0));
+
+  if constexpr (detail::needs_input_statistics<Net>) {
+    net.reset_input_statistics();
+    for (std::size_t at = 0; at < n; at += batch) {
+      const std::size_t count = std::min(batch, n - at);
+      reader.read(data, std::span(order).subspan(at, count), 0, image);
+      net.accumulate_input_statistics(reader.images());
+    }
+    net.finish_input_statistics();
+  }
+
+  typename Solver::template state<Net> solver_state;
+  random_engine shuffle_rng(options.seed, 0x5348u);
+  if (options.shuffle != shuffle_mode::never) detail::shuffle_indices(order, shuffle_rng);
+
+  training_progress progress{.network_name = Net::description(),
+                             .iterations_per_epoch = per_epoch,
+                             .max_iterations = max_iterations};
+  std::optional<verbose_table> table;
+  if (options.verbose) table.emplace(*options.verbose_stream);
+  auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+  auto report = [&](training_state state) {
+    progress.state = state;
+    progress.elapsed_seconds = elapsed();
+    progress.images_per_second = progress.iteration * double(batch) / std::max(progress.elapsed_seconds, 1e-9);
+    return options.output_fn && options.output_fn(progress);
+  };
+
+  tensor<T> best_params, best_state;
+  double best_loss = std::numeric_limits<double>::infinity();
+  int best_iteration = 0, non_improving = 0, iteration = 0;
+  stop_reason stop = stop_reason::max_epochs;
+  bool stopping = false;
+  if (table) table->header();
+  if (report(training_state::start)) stop = stop_reason::output_fn, stopping = true;
+
+  for (int epoch = 1; epoch <= options.max_epochs && !stopping; ++epoch) {
+    if (epoch > 1 && options.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order, shuffle_rng);
+    if constexpr (requires { data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, 0); })
+      data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, std::uint64_t(epoch - 1));
+    for (int b = 0; b < per_epoch && !stopping; ++b) {
+      if (ctx.stop_requested()) {
+        stop = stop_reason::cancelled;
+        break;
+      }
+      ++iteration;
+      reader.read(data, std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1), image);
+      net.forward(ctx, reader.images(), mode::training);
+      const double loss = net.loss(ctx, reader.labels());
+      const double lr = options.learn_rate_schedule(options.initial_learn_rate,
+                                                    {epoch, iteration, per_epoch, options.max_epochs});
+      progress = training_progress{.network_name = std::move(progress.network_name),
+                                   .epoch = epoch, .iteration = iteration,
+                                   .iterations_per_epoch = per_epoch, .max_iterations = max_iterations,
+                                   .training_loss = loss,
+                                   .training_accuracy = 100.0 * net.correct(ctx, reader.labels()) / double(batch),
+                                   .base_learn_rate = lr};
+      info.training_loss.push_back(loss);
+      info.training_accuracy.push_back(progress.training_accuracy);
+      info.base_learn_rate.push_back(lr);
+      info.epoch.push_back(epoch);
+      info.validation_loss.push_back(training_info::nan);
+      info.validation_accuracy.push_back(training_info::nan);
+      if (!std::isfinite(loss)) {
+        stop = stop_reason::diverged, stopping = true;
+      } else {
+        net.backward(ctx, reader.labels());
+        optim::add_l2_regularization(net, options.l2_regularization);
+        optim::clip_gradients(net, options.gradient_threshold, options.gradient_threshold_method);
+        options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr);
+      }
+      const bool validate = options.validation_data && !stopping &&
+                            (iteration == 1 || iteration % options.validation_frequency == 0 ||
+                             iteration == max_iterations);
+      if (validate) {
+        const evaluation v = evaluate(net, ctx, options.validation_data, options.mini_batch_size);
+        info.validation_loss.back() = progress.validation_loss = v.loss;
+        info.validation_accuracy.back() = progress.validation_accuracy = v.accuracy;
+        if (v.loss < best_loss) {
+          best_loss = v.loss, best_iteration = iteration, non_improving = 0;
+          if (options.output_network == output_network_mode::best_validation_loss) {
+            best_params.resize({1, 1, 1, int(Net::parameter_count)});
+            best_state.resize({1, 1, 1, int(Net::state_count)});
+            std::copy(net.parameters().begin(), net.parameters().end(), best_params.data());
+            std::copy(net.state().begin(), net.state().end(), best_state.data());
+          }
+        } else if (++non_improving >= options.validation_patience) {
+          stop = stop_reason::validation_patience, stopping = true;
+        }
+      }
+      if (table && (iteration == 1 || iteration % options.verbose_frequency == 0 || validate || stopping))
+        table->row(progress);
+      if (report(training_state::iteration) && !stopping) stop = stop_reason::output_fn, stopping = true;
+    }
+    if (!options.checkpoint_path.empty() && stop != stop_reason::cancelled)
+      detail::save_checkpoint(net, options.checkpoint_path, epoch, iteration);
+    if (stop == stop_reason::cancelled) break;
+  }
+
+  info.stop_reason = stop;
+  info.output_network_iteration = iteration - (stop == stop_reason::diverged ? 1 : 0);
+  if (options.output_network == output_network_mode::best_validation_loss && best_iteration > 0) {
+    std::copy_n(best_params.data(), Net::parameter_count, net.parameters().begin());
+    std::copy_n(best_state.data(), Net::state_count, net.state().begin());
+    info.output_network_iteration = best_iteration;
+  }
+  if (options.validation_data && iteration > 0) {
+    const evaluation v = evaluate(net, ctx, options.validation_data, options.mini_batch_size);
+    info.final_validation_loss = v.loss;
+    info.final_validation_accuracy = v.accuracy;
+  }
+  info.wall_seconds = elapsed();
+  progress.iteration = iteration;
+  report(training_state::done);
+  if (table) table->footer(std::string(to_string(stop)));
+  return out;
+}
+
+/// The same on a CPU context of its own (seeded from options.seed).
+template <class Net, data::source D, class Solver, class Schedule>
+trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options) {
+  context ctx(device::cpu(), options.seed);
+  return train_network<Net>(data, options, ctx);
+}
+
+}  // namespace partrain

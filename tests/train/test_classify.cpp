@@ -1,0 +1,22 @@
+// classify and accuracy.
+#include <doctest/doctest.h>
+
+#include "partrain/partrain.hpp"
+#include "toy_data.hpp"
+
+using namespace partrain;
+
+TEST_CASE("classify returns one label and one probability row per image") {
+  const auto data = test::blobs(10, 3);
+  test::small_cnn net(1);
+  const auto p = classify(net, data, 4);  // batches of 4, 4, 2
+  REQUIRE(p.size() == 10);
+  CHECK(p.truth == data.labels);
+  CHECK(p.class_names == data.classes);
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    CHECK(p.score(i, 0) + p.score(i, 1) == doctest::Approx(1));
+    CHECK(p.predicted[i] == (p.score(i, 1) > p.score(i, 0) ? 1 : 0));
+  }
+  predictions manual{.predicted = {0, 1, 1, 0}, .truth = {0, 1, 0, 0}};
+  CHECK(accuracy(manual) == 0.75);
+}
