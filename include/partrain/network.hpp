@@ -228,6 +228,25 @@ class basic_network {
   std::span<T> state() { return {state_.data(), state_count}; }
   std::span<const T> state() const { return {state_.data(), state_count}; }
 
+  /// Batch-norm population statistics: call begin, run forward(..., population_statistics)
+  /// over the training data, then finish to store them as the layers' trained statistics.
+  void begin_population_statistics() {
+    for_each_layer([&]<std::size_t I>() {
+      if constexpr (requires { std::get<I>(impls_).reset_population(); }) std::get<I>(impls_).reset_population();
+    });
+  }
+  void finish_population_statistics() {
+    for_each_layer([&]<std::size_t I>() {
+      if constexpr (requires { std::get<I>(impls_).reset_population(); })
+        std::get<I>(impls_).finish_population(state_.data() + state_offset[I]);
+    });
+  }
+  static constexpr bool has_batch_norm = [] {
+    bool any = false;
+    ((any = any || is_named<Layers>("batch_norm")), ...);
+    return any;
+  }();
+
   /// Input normalization statistics (zerocenter, zscore, rescale) from training batches.
   void reset_input_statistics() { std::get<0>(impls_).reset_statistics(); }
   void accumulate_input_statistics(const tensor<T>& x) {

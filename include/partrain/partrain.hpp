@@ -15,3 +15,5 @@
 #include "partrain/optim.hpp"
 #include "partrain/train.hpp"
 #include "partrain/data/source_view.hpp"
+#include "partrain/parallel.hpp"
+#include "partrain/report/dashboard.hpp"

@@ -35,6 +35,7 @@ TEST_CASE("output_network best_validation_loss returns the weights of the best v
                                                               .validation_data = &flipped,
                                                               .validation_frequency = 3,
                                                               .output_network = output_network_mode::best_validation_loss,
+                                                              .batch_normalization_statistics = batch_norm_statistics::moving,
                                                               .verbose = false});
   const auto& loss = r.info.validation_loss;
   int best = 0;

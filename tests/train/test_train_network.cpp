@@ -129,3 +129,29 @@ TEST_CASE("checkpoints: one readable safetensors file per epoch") {
                     small_cnn::parameter_count * sizeof(float)) == 0);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("population batch-norm statistics are the statistics of the whole training set") {
+  const auto train = test::blobs(64, 1);
+  auto opts = training_options<>{.max_epochs = 2, .mini_batch_size = 16, .verbose = false};
+  auto population = train_network<small_cnn>(train, opts);
+  opts.batch_normalization_statistics = batch_norm_statistics::moving;
+  auto moving = train_network<small_cnn>(train, opts);
+  CHECK(std::memcmp(population.network.parameters().data(), moving.network.parameters().data(),
+                    small_cnn::parameter_count * sizeof(float)) == 0);
+  // One training-mode pass over all 64 images at once computes the population statistics
+  // as its batch statistics; blending them into stored population statistics changes nothing.
+  std::vector<float> before(population.network.state().begin(), population.network.state().end());
+  tensor<float> all({64, 1, 8, 8});
+  std::copy(train.pixels.begin(), train.pixels.end(), all.data());
+  context ctx;
+  population.network.forward(ctx, all, mode::training);
+  int checked = 0;
+  population.network.for_each_state([&](const auto& s) {
+    if (!s.name.starts_with("batch_norm")) return;
+    const std::size_t at = std::size_t(s.value.data() - population.network.state().data());
+    for (std::size_t i = 0; i < s.value.size(); ++i, ++checked)
+      CHECK(s.value[i] == doctest::Approx(before[at + i]).epsilon(1e-4));
+  });
+  CHECK(checked == 8);
+  CHECK(std::memcmp(before.data(), moving.network.state().data(), before.size() * sizeof(float)) != 0);
+}

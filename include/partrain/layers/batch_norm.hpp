@@ -1,6 +1,7 @@
 // batch_norm: MATLAB's batchNormalizationLayer (epsilon 1e-5, moving statistics for inference).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -32,11 +33,12 @@ struct batch_norm {
         tensor_spec{"trained_variance", {C, 1, 1, 1}, 1, initializer::ones}};
 
     void forward(context& ctx, int n, const T* x, T* y, const T* params, T* state, mode m) {
-      if (m == mode::training)
+      if (m != mode::inference) {
         backend::batch_norm_forward_training(ctx, n, C, plane, x, params, params + C, T(epsilon),
                                              T(decay), y, saved_mean_.data(),
                                              saved_inv_std_.data(), state, state + C);
-      else
+        if (m == mode::population_statistics) accumulate(n);
+      } else
         backend::batch_norm_forward_inference(ctx, n, C, plane, x, params, params + C, T(epsilon),
                                               state, state + C, y);
     }
@@ -46,8 +48,33 @@ struct batch_norm {
                                    saved_inv_std_.data(), dx, grads, grads + C);
     }
 
+    /// Population statistics (MATLAB's BatchNormalizationStatistics 'population'): the
+    /// mean and unbiased variance of this layer's input over a whole pass of the data.
+    void reset_population() { sum_.fill(0), sum_sq_.fill(0), count_ = 0; }
+    void finish_population(T* state) const {
+      if (count_ < 2) return;
+      for (int c = 0; c < C; ++c) {
+        const double mean = sum_[c] / count_;
+        state[c] = T(mean);
+        state[C + c] = T(std::max(sum_sq_[c] / count_ - mean * mean, 0.0) * count_ / (count_ - 1));
+      }
+    }
+
    private:
+    // Adds the last batch's moments, recovered from its saved mean and 1/sqrt(var + eps).
+    void accumulate(int n) {
+      const double m = double(n) * plane;
+      for (int c = 0; c < C; ++c) {
+        const double mean = saved_mean_[c];
+        const double var = 1.0 / (double(saved_inv_std_[c]) * saved_inv_std_[c]) - epsilon;
+        sum_[c] += m * mean;
+        sum_sq_[c] += m * (var + mean * mean);
+      }
+      count_ += m;
+    }
     std::array<T, C> saved_mean_{}, saved_inv_std_{};
+    std::array<double, C> sum_{}, sum_sq_{};
+    double count_ = 0;
   };
 };
 

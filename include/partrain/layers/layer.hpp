@@ -9,8 +9,10 @@
 
 namespace partrain {
 
-/// Training uses batch statistics and dropout; inference uses moving statistics, no dropout.
-enum class mode { training, inference };
+/// Training uses batch statistics and dropout; inference uses the stored statistics and no
+/// dropout; population_statistics normalizes with batch statistics like training, without
+/// dropout, while batch-norm layers accumulate the statistics of the whole pass.
+enum class mode { training, inference, population_statistics };
 
 /// Zero-padding of a convolution or pooling window. `same` makes the output size
 /// ceil(input / stride), putting the odd pixel at the bottom/right as MATLAB does.

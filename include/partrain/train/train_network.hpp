@@ -58,7 +58,9 @@ void save_checkpoint(Net& net, const std::filesystem::path& dir, int epoch, int 
 /// before the first iteration (config_error / shape_error). Stops at max_epochs, when
 /// validation loss has not improved `validation_patience` times, when output_fn returns
 /// true, when the context's stop token is set (cancelled), or when the loss is not finite
-/// (diverged: no update is made from that iteration's gradients).
+/// (diverged: no update is made from that iteration's gradients). Batch-norm statistics of
+/// the returned network are then recomputed over the training data (population, as MATLAB)
+/// unless options.batch_normalization_statistics is moving.
 template <class Net, data::source D, class Solver, class Schedule>
 trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
   using T = typename Net::value_type;
@@ -191,6 +193,17 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     std::copy_n(best_params.data(), Net::parameter_count, net.parameters().begin());
     std::copy_n(best_state.data(), Net::state_count, net.state().begin());
     info.output_network_iteration = best_iteration;
+  }
+  if constexpr (Net::has_batch_norm) {
+    if (options.batch_normalization_statistics == batch_norm_statistics::population && iteration > 0 &&
+        stop != stop_reason::cancelled) {
+      net.begin_population_statistics();
+      for (std::size_t at = 0; at + batch <= n; at += batch) {
+        reader.read(data, std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs), image);
+        net.forward(ctx, reader.images(), mode::population_statistics);
+      }
+      net.finish_population_statistics();
+    }
   }
   if (options.validation_data && iteration > 0) {
     const evaluation v = evaluate(net, ctx, options.validation_data, options.mini_batch_size);

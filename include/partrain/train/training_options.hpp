@@ -20,12 +20,18 @@ namespace partrain {
 enum class shuffle_mode { once, never, every_epoch };
 enum class output_network_mode { last_iteration, best_validation_loss };
 enum class execution_environment { auto_select, cpu, gpu };
+/// How batch-norm layers get the statistics they use after training: recomputed over the
+/// whole training set (population, MATLAB's default) or the moving averages of training.
+enum class batch_norm_statistics { population, moving };
 
 inline constexpr std::string_view to_string(shuffle_mode s) {
   return s == shuffle_mode::once ? "once" : s == shuffle_mode::never ? "never" : "every_epoch";
 }
 inline constexpr std::string_view to_string(output_network_mode m) {
   return m == output_network_mode::last_iteration ? "last_iteration" : "best_validation_loss";
+}
+inline constexpr std::string_view to_string(batch_norm_statistics b) {
+  return b == batch_norm_statistics::population ? "population" : "moving";
 }
 inline constexpr std::string_view to_string(execution_environment e) {
   return e == execution_environment::auto_select ? "auto" : e == execution_environment::cpu ? "cpu" : "gpu";
@@ -52,6 +58,7 @@ struct training_options {
   int validation_frequency = 50;               ///< in iterations
   double validation_patience = infinity;       ///< validations without a new best loss
   output_network_mode output_network = output_network_mode::last_iteration;
+  batch_norm_statistics batch_normalization_statistics = batch_norm_statistics::population;
   bool verbose = true;
   int verbose_frequency = 50;                  ///< in iterations
   std::ostream* verbose_stream = &std::cout;

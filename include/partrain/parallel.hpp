@@ -1,0 +1,7 @@
+// Parallel training: worker pool with futures, typed channel, sweeps over architectures.
+#pragma once
+
+#include "partrain/parallel/channel.hpp"
+#include "partrain/parallel/fetch_outputs.hpp"
+#include "partrain/parallel/pool.hpp"
+#include "partrain/parallel/sweep.hpp"
