@@ -6,7 +6,7 @@ packages=(
   cmake g++ make pkg-config
   doctest-dev libopenblas-dev nlohmann-json3-dev zlib1g-dev libstb-dev
   fonts-dejavu-core fonts-liberation fonts-freefont-ttf
-  librsvg2-bin python3 python3-numpy python3-protobuf
+  librsvg2-bin python3 python3-numpy python3-protobuf protobuf-compiler
   clang libclang-rt-14-dev
   "$@"
 )

@@ -1,0 +1,268 @@
+// Experiment folders: experiment-YYYYMMDDTHHMMSS/ with one trial-NN/ per trained network
+// (network.safetensors, training_info.csv/.json, options.json, trial.json) and summary.json/.csv.
+#pragma once
+
+#include <cctype>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "partrain/core/error.hpp"
+#include "partrain/io/file.hpp"
+#include "partrain/io/safetensors.hpp"
+#include "partrain/io/training_info_io.hpp"
+#include "partrain/io/trial_record.hpp"
+
+namespace partrain::io {
+
+/// Training options copied into summary.csv columns when the options JSON has them.
+inline constexpr std::string_view summary_option_keys[] = {"initial_learn_rate", "max_epochs",
+                                                           "mini_batch_size", "l2_regularization"};
+
+namespace detail {
+/// "trial-01" ... ; at least two digits, more when there are 100+ trials.
+inline std::string trial_folder(std::size_t number, std::size_t count) {
+  auto digits = std::max<std::size_t>(2, std::to_string(count).size());
+  auto s = std::to_string(number);
+  return "trial-" + std::string(digits > s.size() ? digits - s.size() : 0, '0') + s;
+}
+
+/// The current local time as MATLAB's 'yyyyMMddTHHmmss'.
+inline std::string local_timestamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  ::localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
+  return buf;
+}
+
+/// One CSV cell, quoted per RFC 4180 when it holds a comma, quote or line break.
+inline std::string csv_cell(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos)
+    return std::string(s);
+  std::string out = "\"";
+  for (char c : s)
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+inline std::string json_scalar_text(const nlohmann::json& j) {
+  if (j.is_string())
+    return j.get<std::string>();
+  if (j.is_number_float())
+    return number_text(j.get<double>());
+  if (j.is_number() || j.is_boolean())
+    return j.dump();
+  return "";
+}
+
+inline nlohmann::json read_json(const std::filesystem::path& path, std::string_view caller) {
+  auto j = nlohmann::json::parse(read_text_file(path, caller), nullptr, false);
+  PARTRAIN_CHECK(!j.is_discarded() && j.is_object(), io_error, "[", caller, "] '", path.string(),
+                 "': not a JSON object (corrupted file?)");
+  return j;
+}
+
+inline void write_trial(const std::filesystem::path& dir, std::size_t number,
+                        const trial_record& r) {
+  constexpr auto caller = "partrain::io::save_experiment";
+  std::filesystem::create_directory(dir);
+  auto metadata = r.metadata;
+  const std::pair<std::string, std::string> reserved[] = {
+      {"architecture", r.architecture}, {"partrain_version", std::string(partrain_version)}};
+  for (const auto& [key, value] : reserved) {
+    auto it = metadata.find(key);
+    PARTRAIN_CHECK(it == metadata.end() || it->second == value, config_error, "[", caller,
+                   "] trial '", r.name, "': metadata key '", key,
+                   "' is reserved and set by save_experiment");
+    metadata[key] = value;
+  }
+  write_file_atomic(dir / "network.safetensors", serialize_safetensors(r.tensors, metadata),
+                    caller);
+  write_file_atomic(dir / "training_info.csv", training_info_csv(r.info), caller);
+  write_file_atomic(dir / "training_info.json", to_json(r.info).dump(1) + "\n", caller);
+  write_file_atomic(dir / "options.json", r.options.dump(2) + "\n", caller);
+  nlohmann::json trial = {{"trial", number},
+                          {"name", r.name},
+                          {"architecture", r.architecture},
+                          {"solver", r.solver},
+                          {"test_accuracy", json_number(r.test_accuracy)}};
+  write_file_atomic(dir / "trial.json", trial.dump(2) + "\n", caller);
+}
+
+inline std::string summary_csv(std::span<const trial_record> trials) {
+  std::string s = "trial,folder,name,architecture,solver";
+  for (auto key : summary_option_keys)
+    s += "," + std::string(key);
+  s += ",iterations,final_validation_accuracy,final_validation_loss,test_accuracy,wall_seconds,"
+       "stop_reason\n";
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& r = trials[i];
+    s += std::to_string(i + 1) + "," + trial_folder(i + 1, trials.size()) + "," + csv_cell(r.name) +
+         "," + csv_cell(r.architecture) + "," + csv_cell(r.solver);
+    for (auto key : summary_option_keys) {
+      const bool has = r.options.is_object() && r.options.contains(key);
+      s += "," + csv_cell(has ? json_scalar_text(r.options[std::string(key)]) : "");
+    }
+    s += "," + std::to_string(r.info.iterations()) + "," +
+         number_text(r.info.final_validation_accuracy) + "," +
+         number_text(r.info.final_validation_loss) + "," + number_text(r.test_accuracy) + "," +
+         number_text(r.info.wall_seconds) + "," + std::string(to_string(r.info.stop_reason)) + "\n";
+  }
+  return s;
+}
+
+inline nlohmann::json summary_json(std::span<const trial_record> trials,
+                                   std::string_view timestamp) {
+  nlohmann::json j = {{"partrain_version", partrain_version},
+                      {"created", timestamp},
+                      {"trials", nlohmann::json::array()}};
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& r = trials[i];
+    j["trials"].push_back(
+        {{"trial", i + 1},
+         {"folder", trial_folder(i + 1, trials.size())},
+         {"name", r.name},
+         {"architecture", r.architecture},
+         {"solver", r.solver},
+         {"options", r.options},
+         {"iterations", r.info.iterations()},
+         {"final_validation_accuracy", json_number(r.info.final_validation_accuracy)},
+         {"final_validation_loss", json_number(r.info.final_validation_loss)},
+         {"test_accuracy", json_number(r.test_accuracy)},
+         {"wall_seconds", json_number(r.info.wall_seconds)},
+         {"stop_reason", to_string(r.info.stop_reason)}});
+  }
+  return j;
+}
+
+inline trial_record read_trial(const std::filesystem::path& dir) {
+  constexpr auto caller = "partrain::io::load_trial";
+  std::error_code ec;
+  PARTRAIN_CHECK(std::filesystem::is_directory(dir, ec), io_error, "[", caller, "] '", dir.string(),
+                 "': trial folder is missing");
+  trial_record r;
+  auto trial = read_json(dir / "trial.json", caller);
+  auto text = [&](const char* key) {
+    PARTRAIN_CHECK(trial.contains(key) && trial[key].is_string(), io_error, "[", caller, "] '",
+                   (dir / "trial.json").string(), "': field '", key, "' missing or not a string");
+    return trial[key].get<std::string>();
+  };
+  r.name = text("name");
+  r.architecture = text("architecture");
+  r.solver = text("solver");
+  PARTRAIN_CHECK(trial.contains("test_accuracy"), io_error, "[", caller, "] '",
+                 (dir / "trial.json").string(), "': field 'test_accuracy' missing");
+  r.test_accuracy = from_json_number(
+      trial["test_accuracy"],
+      partrain::detail::concat("[", caller, "] '", (dir / "trial.json").string(), "': "),
+      "test_accuracy");
+  r.options = read_json(dir / "options.json", caller);
+  r.info = read_training_info_json(dir / "training_info.json");
+  auto st = read_safetensors(dir / "network.safetensors");
+  r.tensors = std::move(st.tensors);
+  r.metadata = std::move(st.metadata);
+  PARTRAIN_CHECK(r.metadata["architecture"] == r.architecture, io_error, "[", caller, "] '",
+                 (dir / "network.safetensors").string(), "': architecture '",
+                 r.metadata["architecture"], "' differs from trial.json's '", r.architecture, "'");
+  return r;
+}
+
+inline nlohmann::json read_summary(const std::filesystem::path& folder, std::string_view caller) {
+  std::error_code ec;
+  PARTRAIN_CHECK(std::filesystem::is_directory(folder, ec), io_error, "[", caller, "] '",
+                 folder.string(), "': no such experiment folder");
+  PARTRAIN_CHECK(std::filesystem::is_regular_file(folder / "summary.json", ec), io_error, "[",
+                 caller, "] '", folder.string(),
+                 "': summary.json is missing (not an experiment folder, or an unfinished save)");
+  auto j = read_json(folder / "summary.json", caller);
+  PARTRAIN_CHECK(j.contains("trials") && j["trials"].is_array(), io_error, "[", caller, "] '",
+                 (folder / "summary.json").string(), "': expected a 'trials' array");
+  for (const auto& t : j["trials"])
+    PARTRAIN_CHECK(t.is_object() && t.contains("folder") && t["folder"].is_string() &&
+                       t["folder"].get<std::string>().starts_with("trial-") &&
+                       t["folder"].get<std::string>().find('/') == std::string::npos,
+                   io_error, "[", caller, "] '", (folder / "summary.json").string(),
+                   "': trial entry ", t.dump(), " has no valid 'folder'");
+  return j;
+}
+} // namespace detail
+
+/// Saves trials into parent/experiment-<timestamp>/ and returns that folder. timestamp is
+/// 'yyyyMMddTHHmmss' (empty: now, local time). The folder is written under a hidden temporary
+/// name and renamed when complete, so a crash never leaves a complete-looking experiment;
+/// if the name is taken (two saves in one second), "_2", "_3", ... is appended.
+/// throws io_error when parent is missing or unwritable, config_error for a malformed timestamp
+/// or invalid tensors (see serialize_safetensors).
+inline std::filesystem::path save_experiment(std::span<const trial_record> trials,
+                                             const std::filesystem::path& parent = ".",
+                                             std::string_view timestamp = {}) {
+  constexpr auto caller = "partrain::io::save_experiment";
+  std::error_code ec;
+  PARTRAIN_CHECK(std::filesystem::is_directory(parent, ec), io_error, "[", caller, "] '",
+                 parent.string(), "': parent folder does not exist");
+  const std::string stamp = timestamp.empty() ? detail::local_timestamp() : std::string(timestamp);
+  bool ok = stamp.size() == 15 && stamp[8] == 'T';
+  for (std::size_t i = 0; ok && i < stamp.size(); ++i)
+    ok = i == 8 || std::isdigit((unsigned char)stamp[i]);
+  PARTRAIN_CHECK(ok, config_error, "[", caller, "] timestamp '", stamp,
+                 "' is not in the form yyyyMMddTHHmmss (e.g. 20250131T235959)");
+  const auto name = "experiment-" + stamp;
+  const auto tmp = detail::temporary_sibling(parent / ("." + name));
+  PARTRAIN_CHECK(std::filesystem::create_directory(tmp, ec) && !ec, io_error, "[", caller, "] '",
+                 tmp.string(), "': cannot create folder (", ec.message(), ")");
+  try {
+    for (std::size_t i = 0; i < trials.size(); ++i)
+      detail::write_trial(tmp / detail::trial_folder(i + 1, trials.size()), i + 1, trials[i]);
+    write_file_atomic(tmp / "summary.csv", detail::summary_csv(trials), caller);
+    write_file_atomic(tmp / "summary.json", detail::summary_json(trials, stamp).dump(2) + "\n",
+                      caller);
+    for (int k = 1;; ++k) {
+      auto target = parent / (k == 1 ? name : name + "_" + std::to_string(k));
+      if (!std::filesystem::exists(target, ec)) {
+        std::filesystem::rename(tmp, target, ec);
+        if (!ec)
+          return target;
+      }
+      PARTRAIN_CHECK(k < 1000, io_error, "[", caller, "] '", target.string(),
+                     "': cannot rename the finished experiment into place");
+    }
+  } catch (...) {
+    std::filesystem::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+/// Loads every trial of an experiment folder written by save_experiment, in trial order.
+/// throws io_error for a missing folder, a missing summary.json or trial folder, or any
+/// truncated/corrupted file (naming it).
+inline std::vector<trial_record> load_experiment(const std::filesystem::path& folder) {
+  auto summary = detail::read_summary(folder, "partrain::io::load_experiment");
+  std::vector<trial_record> out;
+  for (const auto& t : summary["trials"])
+    out.push_back(detail::read_trial(folder / t["folder"].get<std::string>()));
+  return out;
+}
+
+/// Loads trial number trial_number (1-based, as in the folder names trial-01, ...).
+/// throws io_error naming the folder when there is no such trial, or as load_experiment.
+inline trial_record load_trial(const std::filesystem::path& folder, std::size_t trial_number) {
+  auto summary = detail::read_summary(folder, "partrain::io::load_trial");
+  const auto n = summary["trials"].size();
+  PARTRAIN_CHECK(trial_number >= 1 && trial_number <= n, io_error, "[partrain::io::load_trial] '",
+                 folder.string(), "': no trial ", trial_number, "; the experiment has ", n,
+                 " trials (numbered 1..", n, ")");
+  return detail::read_trial(folder /
+                            summary["trials"][trial_number - 1]["folder"].get<std::string>());
+}
+
+} // namespace partrain::io

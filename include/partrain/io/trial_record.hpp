@@ -1,0 +1,74 @@
+// One trained network's results, independent of the network type: what save_experiment
+// writes and load_experiment gives back; plus the check that a record fits a network.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "partrain/core/error.hpp"
+#include "partrain/io/safetensors.hpp"
+#include "partrain/train/training_info.hpp"
+
+namespace partrain::io {
+
+/// partrain's version, stored in every file's metadata (keep equal to CMake's project version).
+inline constexpr std::string_view partrain_version = "0.1.0";
+
+/// One trial of an experiment. Accuracies are in percent, as in training_info.
+struct trial_record {
+  std::string name;         ///< e.g. "cnn-3x8"; shown in plots and the summary
+  std::string architecture; ///< the network's description; checked on load
+  std::string solver;       ///< "sgdm", "adam", "rmsprop"
+  nlohmann::json options = nlohmann::json::object(); ///< the training options used
+  training_info info;
+  double test_accuracy = std::numeric_limits<double>::quiet_NaN(); ///< NaN if unknown
+  std::vector<named_tensor> tensors; ///< weights and batch-norm statistics
+  /// Extra metadata for the .safetensors header; save adds "architecture" and
+  /// "partrain_version", and load returns them too.
+  std::map<std::string, std::string> metadata;
+};
+
+/// What a network expects one of its tensors to be.
+struct tensor_spec {
+  std::string name;
+  std::vector<std::int64_t> shape;
+};
+
+/// Checks that a loaded record fits a network: same architecture string, and exactly the
+/// expected tensor names with the expected shapes. source names the file in messages.
+/// throws io_error naming both sides, e.g. "[partrain::io::load] 'x.safetensors': tensor
+/// 'conv1.weight' is (8,1,3,3); network expects (16,1,3,3)".
+inline void check_compatible(const trial_record& record, std::string_view expected_architecture,
+                             std::span<const tensor_spec> expected, std::string_view source) {
+  const auto where = partrain::detail::concat("[partrain::io::load] '", source, "': ");
+  PARTRAIN_CHECK(record.architecture == expected_architecture, io_error, where,
+                 "saved architecture is '", record.architecture, "'; network is '",
+                 expected_architecture, "'");
+  for (const auto& spec : expected) {
+    const named_tensor* found = nullptr;
+    for (const auto& t : record.tensors)
+      if (t.name == spec.name)
+        found = &t;
+    PARTRAIN_CHECK(found != nullptr, io_error, where, "tensor '", spec.name, "' ",
+                   shape_string(spec.shape), " that the network expects is missing");
+    PARTRAIN_CHECK(found->shape == spec.shape, io_error, where, "tensor '", spec.name, "' is ",
+                   shape_string(found->shape), "; network expects ", shape_string(spec.shape));
+  }
+  for (const auto& t : record.tensors) {
+    bool known = false;
+    for (const auto& spec : expected)
+      known = known || spec.name == t.name;
+    PARTRAIN_CHECK(known, io_error, where, "tensor '", t.name, "' ", shape_string(t.shape),
+                   " is not part of the network");
+  }
+}
+
+} // namespace partrain::io
