@@ -116,8 +116,7 @@ int main(int argc, char** argv) try {
   };
   auto futures = pt::parallel::submit_each<sweep>(pool, [&]<class Net>(int trial, pt::context& ctx) {
     if (trial % 2 == 0) return pt::train_network<Net>(augmented, options(trial, pt::optim::sgdm{}), ctx);
-    auto r = pt::train_network<Net>(augmented, options(trial, pt::optim::adam{}), ctx);
-    return pt::trained<Net>{std::move(r.network), std::move(r.info)};
+    return pt::train_network<Net>(augmented, options(trial, pt::optim::adam{}), ctx);
   });
   auto results = pt::parallel::fetch_outputs(futures);  // waits; rethrows a failed trial's error
   queue.close();
@@ -131,11 +130,10 @@ int main(int argc, char** argv) try {
     pt::report::confusion_matrix cm(p.class_names);
     for (std::size_t i = 0; i < p.size(); ++i) cm.add(p.truth[i], p.predicted[i]);
     confusions.push_back(cm);
-    const double acc = pt::accuracy(p);
-    if (trial % 2 == 0)
-      records.push_back(pt::io::make_trial_record(trial_names[trial], r, options(int(trial), pt::optim::sgdm{}), acc));
-    else
-      records.push_back(pt::io::make_trial_record(trial_names[trial], r, options(int(trial), pt::optim::adam{}), acc));
+    auto record = [&](auto solver) {
+      return pt::io::make_trial_record(trial_names[trial], r, options(int(trial), solver), pt::accuracy(p));
+    };
+    records.push_back(trial % 2 == 0 ? record(pt::optim::sgdm{}) : record(pt::optim::adam{}));
   });
   fs::create_directories(f.output);
   const fs::path dir = pt::io::save_experiment(records, f.output);

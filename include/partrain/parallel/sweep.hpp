@@ -35,10 +35,13 @@ namespace parallel {
 /// trial, each of the type that trial's f returns (e.g. std::future<trained<Net>>).
 template <class List, class F>
 auto submit_each(pool& workers, F f) {
+  auto submit_one = [&]<std::size_t I>() {
+    return workers.submit([f](context& ctx) mutable { return f.template operator()<type_at<I, List>>(int(I), ctx); });
+  };
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return std::make_tuple(workers.submit([f](context& ctx) mutable {
-      return f.template operator()<type_at<I, List>>(int(I), ctx);
-    })...);
+    std::tuple<decltype(submit_one.template operator()<I>())...> futures;
+    ((std::get<I>(futures) = submit_one.template operator()<I>()), ...);  // in trial order
+    return futures;
   }(std::make_index_sequence<List::size>{});
 }
 
