@@ -7,23 +7,31 @@
 
 namespace partrain::backend {
 
-/// y = max(x, 0) with slope `leak` below zero (leak 0 is ReLU).
+/// y = max(x, 0) with slope `leak` below zero (leak 0 is ReLU); NaN stays NaN. Written so
+/// that for leak 0 it is a plain select the CPU loop vectorizes (a multiply under a branch
+/// is not if-converted without -fno-trapping-math).
 template <class T>
 struct leaky_relu_forward_fn {
   const T* x;
   T* y;
   T leak;
-  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { y[i] = x[i] > T(0) ? x[i] : leak * x[i]; }
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
+    const T v = x[i];
+    y[i] = v <= T(0) ? (leak == T(0) ? T(0) : leak * v) : v;
+  }
 };
 
-/// dx = dy where x > 0, leak * dy elsewhere.
+/// dx = dy where x > 0, leak * dy where x <= 0.
 template <class T>
 struct leaky_relu_backward_fn {
   const T* x;
   const T* dy;
   T* dx;
   T leak;
-  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { dx[i] = x[i] > T(0) ? dy[i] : leak * dy[i]; }
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
+    const T d = dy[i];
+    dx[i] = x[i] <= T(0) ? (leak == T(0) ? T(0) : leak * d) : d;
+  }
 };
 
 /// Inverted dropout: keeps an element with probability 1-p and scales it by 1/(1-p).

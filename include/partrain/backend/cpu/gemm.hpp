@@ -1,8 +1,10 @@
-// Row-major GEMM on the CPU through CBLAS (OpenBLAS), for float and double.
+// Row-major GEMM on the CPU: CBLAS (OpenBLAS) for general use, and the two products the
+// convolution needs, which run on the AVX2+FMA kernels for float when the CPU has them.
 #pragma once
 
 #include <cblas.h>
 
+#include "partrain/backend/cpu/gemm_avx2.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
@@ -17,6 +19,29 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, 
     cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/// C (m x n, ldc) = A B, where A(i, p) = a[i * ar + p * ac] with ar or ac equal to 1 (A
+/// itself or a transposed view) and B is row-major k x n (ldb).
+template <element_type T>
+void gemm_ab(int m, int n, int k, const T* a, int ar, int ac, const T* b, int ldb, T* c, int ldc) {
+#if PARTRAIN_HAS_AVX2_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (has_avx2_fma()) return avx2::gemm_ab(m, n, k, a, ar, ac, b, ldb, c, ldc);
+#endif
+  if (ac == 1) gemm<T>(false, false, m, n, k, T(1), a, ar, b, ldb, T(0), c, ldc);
+  else gemm<T>(true, false, m, n, k, T(1), a, ac, b, ldb, T(0), c, ldc);
+}
+
+/// C (m x n, ldc) += A B^T, with A m x l (lda) and B n x l (ldb) row-major: a product whose
+/// long reduction runs along contiguous rows (filter gradients).
+template <element_type T>
+void gemm_abt_add(int m, int n, int l, const T* a, int lda, const T* b, int ldb, T* c, int ldc) {
+#if PARTRAIN_HAS_AVX2_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (has_avx2_fma()) return avx2::gemm_abt_add(m, n, l, a, lda, b, ldb, c, ldc);
+#endif
+  gemm<T>(false, true, m, n, l, T(1), a, lda, b, ldb, T(1), c, ldc);
 }
 
 }  // namespace partrain::backend::cpu

@@ -1,0 +1,236 @@
+// The CPU backend's fast kernels against straightforward reference loops: the chunked
+// im2col + GEMM convolution (both GEMM paths, several chunks, every padding case), the
+// small-m GEMM kernels, batch normalization's partial sums and the ReLU select.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "partrain/backend/ops.hpp"
+#include "partrain/core/random.hpp"
+
+using namespace partrain;
+using backend::window_geometry;
+
+namespace {
+std::vector<double> random_values(std::size_t n, std::uint64_t seed) {
+  random_engine rng(seed);
+  std::vector<double> v(n);
+  for (auto& x : v) x = rng.uniform(-1, 1);
+  return v;
+}
+template <class T>
+std::vector<T> as(const std::vector<double>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+// Largest |a - b| relative to the largest |b| (1 when b is all zeros).
+template <class T>
+double max_error(const std::vector<T>& a, const std::vector<double>& b) {
+  REQUIRE(a.size() == b.size());
+  double err = 0, scale = 1e-30;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    err = std::max(err, std::abs(double(a[i]) - b[i]));
+    scale = std::max(scale, std::abs(b[i]));
+  }
+  return err / scale;
+}
+
+struct conv_case {
+  window_geometry g;
+  int filters, n;
+};
+
+// Direct-loop convolution in double: y, and dx, dw, db for a given dy.
+struct reference_conv {
+  std::vector<double> y, dx, dw, db;
+  reference_conv(const conv_case& t, const std::vector<double>& x, const std::vector<double>& w,
+                 const std::vector<double>& b, const std::vector<double>& dy) {
+    const auto& g = t.g;
+    const int ohw = g.out_h * g.out_w, ihw = g.in_h * g.in_w, kk = g.kernel_h * g.kernel_w;
+    y.assign(std::size_t(t.n) * t.filters * ohw, 0);
+    dx.assign(std::size_t(t.n) * g.channels * ihw, 0);
+    dw.assign(w.size(), 0);
+    db.assign(t.filters, 0);
+    for (int i = 0; i < t.n; ++i)
+      for (int f = 0; f < t.filters; ++f)
+        for (int oy = 0; oy < g.out_h; ++oy)
+          for (int ox = 0; ox < g.out_w; ++ox) {
+            const std::size_t o = (std::size_t(i) * t.filters + f) * ohw + oy * g.out_w + ox;
+            double s = b[f];
+            db[f] += dy[o];
+            for (int c = 0; c < g.channels; ++c)
+              for (int ky = 0; ky < g.kernel_h; ++ky)
+                for (int kx = 0; kx < g.kernel_w; ++kx) {
+                  const int iy = oy * g.stride_h - g.pad_top + ky, ix = ox * g.stride_w - g.pad_left + kx;
+                  if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) continue;
+                  const std::size_t xi = (std::size_t(i) * g.channels + c) * ihw + iy * g.in_w + ix;
+                  const std::size_t wi = (std::size_t(f) * g.channels + c) * kk + ky * g.kernel_w + kx;
+                  s += w[wi] * x[xi];
+                  dw[wi] += dy[o] * x[xi];
+                  dx[xi] += dy[o] * w[wi];
+                }
+            y[o] = s;
+          }
+  }
+};
+
+template <class T>
+void check_conv(const conv_case& t, double tolerance) {
+  const auto& g = t.g;
+  const std::size_t xs = std::size_t(t.n) * g.channels * g.in_h * g.in_w;
+  const std::size_t ys = std::size_t(t.n) * t.filters * g.out_h * g.out_w;
+  const std::size_t ws = std::size_t(t.filters) * g.channels * g.kernel_h * g.kernel_w;
+  const auto x = random_values(xs, 1), w = random_values(ws, 2), b = random_values(t.filters, 3),
+             dy = random_values(ys, 4);
+  const reference_conv ref(t, x, w, b, dy);
+  context ctx;
+  const auto xt = as<T>(x), wt = as<T>(w), bt = as<T>(b), dyt = as<T>(dy);
+  std::vector<T> y(ys, T(7)), dx(xs, T(7)), dw(ws, T(7)), db(t.filters, T(7));  // stale values must be overwritten
+  backend::conv2d_forward(ctx, g, t.filters, t.n, xt.data(), wt.data(), bt.data(), y.data());
+  backend::conv2d_backward(ctx, g, t.filters, t.n, xt.data(), wt.data(), dyt.data(), dx.data(), dw.data(), db.data());
+  CHECK(max_error(y, ref.y) < tolerance);
+  CHECK(max_error(dx, ref.dx) < tolerance);
+  CHECK(max_error(dw, ref.dw) < tolerance);
+  CHECK(max_error(db, ref.db) < tolerance);
+  // Without dx the parameter gradients are the same and dx is untouched.
+  std::vector<T> dw2(ws), db2(t.filters);
+  backend::conv2d_backward(ctx, g, t.filters, t.n, xt.data(), wt.data(), dyt.data(), static_cast<T*>(nullptr), dw2.data(), db2.data());
+  CHECK(dw2 == dw);
+  CHECK(db2 == db);
+}
+
+const conv_case conv_cases[] = {
+    {{4, 28, 28, 28, 28, 3, 3, 1, 1, 1, 1}, 5, 20},  // 'same', several chunks, 5 filters
+    {{1, 28, 28, 28, 28, 3, 3, 1, 1, 1, 1}, 8, 7},   // the seed CNN's first layer
+    {{16, 7, 7, 7, 7, 3, 3, 1, 1, 1, 1}, 32, 9},     // its last: K = 144
+    {{3, 5, 7, 5, 7, 3, 3, 1, 1, 1, 1}, 6, 3},       // 105 columns: 8-wide and single tails
+    {{2, 7, 6, 4, 3, 3, 3, 2, 2, 1, 1}, 3, 4},       // stride 2, pad 1
+    {{2, 5, 4, 5, 4, 2, 2, 1, 1, 0, 0}, 3, 3},       // even 'same': padding bottom/right only
+    {{3, 4, 4, 2, 2, 3, 3, 1, 1, 0, 0}, 2, 5},       // no padding: width shrinks
+    {{2, 6, 6, 8, 8, 3, 3, 1, 1, 2, 2}, 3, 2},       // padding wider than 'same'
+    {{5, 3, 3, 3, 3, 1, 1, 1, 1, 0, 0}, 7, 6},       // 1x1 filters
+};
+}  // namespace
+
+TEST_CASE("conv2d: chunked im2col + GEMM matches direct loops, float and double") {
+  for (const auto& t : conv_cases) {
+    CAPTURE(t.g.channels); CAPTURE(t.g.in_h); CAPTURE(t.g.in_w); CAPTURE(t.g.kernel_h); CAPTURE(t.filters);
+    check_conv<double>(t, 1e-12);
+    check_conv<float>(t, 1e-5);
+  }
+}
+
+TEST_CASE("im2col then col2im multiplies each pixel by the number of windows that read it") {
+  // col2im(im2col(ones)) counts, per input pixel, the output positions whose window covers it.
+  const window_geometry g{2, 5, 6, 3, 3, 3, 3, 2, 2, 1, 1};
+  const int nb = 3;
+  std::vector<float> x(std::size_t(nb) * 2 * 30, 1.f), col(std::size_t(2) * 9 * 9 * nb), back(x.size());
+  backend::cpu::im2col(g, nb, x.data(), col.data());
+  backend::cpu::col2im(g, nb, col.data(), back.data());
+  for (int i = 0; i < nb; ++i)
+    for (int iy = 0; iy < 5; ++iy)
+      for (int ix = 0; ix < 6; ++ix) {
+        int count = 0;
+        for (int oy = 0; oy < 3; ++oy)
+          for (int ox = 0; ox < 3; ++ox) {
+            const int ky = iy - (oy * 2 - 1), kx = ix - (ox * 2 - 1);
+            count += ky >= 0 && ky < 3 && kx >= 0 && kx < 3;
+          }
+        CHECK(back[std::size_t(i) * 60 + 30 + iy * 6 + ix] == float(count));
+      }
+}
+
+TEST_CASE("gemm_ab and gemm_abt_add match the definition for ragged sizes") {
+  for (const auto [m, n, k] : {std::array{7, 37, 13}, std::array{8, 24, 9}, std::array{1, 5, 1}, std::array{13, 50, 40}}) {
+    CAPTURE(m); CAPTURE(n); CAPTURE(k);
+    const auto a = random_values(std::size_t(m) * k, 5), b = random_values(std::size_t(k) * n, 6);
+    const auto af = as<float>(a), bf = as<float>(b);
+    std::vector<double> ref(std::size_t(m) * n, 0), ref_t(std::size_t(m) * n, 0);
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j)
+        for (int p = 0; p < k; ++p) {
+          ref[std::size_t(i) * n + j] += a[std::size_t(i) * k + p] * b[std::size_t(p) * n + j];
+          ref_t[std::size_t(i) * n + j] += a[std::size_t(p) * m + i] * b[std::size_t(p) * n + j];  // A stored k x m
+        }
+    std::vector<float> c(std::size_t(m) * n, 9.f);
+    backend::cpu::gemm_ab(m, n, k, af.data(), k, 1, bf.data(), n, c.data(), n);
+    CHECK(max_error(c, ref) < 1e-5);
+    backend::cpu::gemm_ab(m, n, k, af.data(), 1, m, bf.data(), n, c.data(), n);
+    CHECK(max_error(c, ref_t) < 1e-5);
+    // C += A B^T with B stored n x k: start from 1 to see the accumulation.
+    const auto bt = random_values(std::size_t(n) * k, 7);
+    const auto btf = as<float>(bt);
+    std::vector<double> ref_abt(std::size_t(m) * n, 1);
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j)
+        for (int p = 0; p < k; ++p) ref_abt[std::size_t(i) * n + j] += a[std::size_t(i) * k + p] * bt[std::size_t(j) * k + p];
+    std::vector<float> c2(std::size_t(m) * n, 1.f);
+    backend::cpu::gemm_abt_add(m, n, k, af.data(), k, btf.data(), k, c2.data(), n);
+    CHECK(max_error(c2, ref_abt) < 1e-5);
+  }
+}
+
+TEST_CASE("batch_norm in float matches a double reference; moving statistics blend") {
+  const int n = 5, channels = 3, plane = 37;  // plane not a multiple of the 8 partial sums
+  const std::size_t size = std::size_t(n) * channels * plane;
+  auto x = random_values(size, 8);
+  for (auto& v : x) v = 100 + 3 * v;  // a large mean: the centred second pass matters
+  const auto dy = random_values(size, 9);
+  const std::vector<double> scale{1.5, -0.5, 2}, offset{0.1, 0.2, -0.3};
+  std::vector<double> y_ref(size), dx_ref(size), mean(channels), var(channels);
+  const double m = double(n) * plane;
+  for (int c = 0; c < channels; ++c) {
+    double s = 0, sq = 0, sdy = 0, sdyx = 0;
+    auto at = [&](int i, int j) { return (std::size_t(i) * channels + c) * plane + j; };
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < plane; ++j) s += x[at(i, j)];
+    mean[c] = s / m;
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < plane; ++j) sq += (x[at(i, j)] - mean[c]) * (x[at(i, j)] - mean[c]);
+    var[c] = sq / m;
+    const double inv = 1 / std::sqrt(var[c] + 1e-5);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < plane; ++j) {
+        y_ref[at(i, j)] = (x[at(i, j)] - mean[c]) * inv * scale[c] + offset[c];
+        sdy += dy[at(i, j)], sdyx += dy[at(i, j)] * (x[at(i, j)] - mean[c]) * inv;
+      }
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < plane; ++j)
+        dx_ref[at(i, j)] = scale[c] * inv * (dy[at(i, j)] - sdy / m - (x[at(i, j)] - mean[c]) * inv * sdyx / m);
+  }
+  context ctx;
+  const auto xf = as<float>(x), dyf = as<float>(dy), sf = as<float>(scale), of = as<float>(offset);
+  std::vector<float> y(size), dx(size), saved_mean(channels), saved_inv(channels), dscale(channels), doffset(channels);
+  std::vector<float> moving_mean(channels, 0.f), moving_var(channels, 1.f);
+  backend::batch_norm_forward_training(ctx, n, channels, plane, xf.data(), sf.data(), of.data(), 1e-5f, 0.1f,
+                                       y.data(), saved_mean.data(), saved_inv.data(), moving_mean.data(), moving_var.data());
+  backend::batch_norm_backward(ctx, n, channels, plane, xf.data(), dyf.data(), sf.data(), saved_mean.data(),
+                               saved_inv.data(), dx.data(), dscale.data(), doffset.data());
+  CHECK(max_error(y, y_ref) < 1e-4);
+  CHECK(max_error(dx, dx_ref) < 1e-4);
+  for (int c = 0; c < channels; ++c) {
+    CHECK(saved_mean[c] == doctest::Approx(mean[c]).epsilon(1e-6));
+    CHECK(moving_mean[c] == doctest::Approx(0.1 * mean[c]).epsilon(1e-6));
+    CHECK(moving_var[c] == doctest::Approx(0.9 + 0.1 * var[c] * m / (m - 1)).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("relu and leaky_relu: negative inputs, zero and NaN") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> x{-2.f, -0.5f, 0.f, 0.25f, 3.f, nan};
+  std::vector<float> y(x.size()), dx(x.size());
+  const std::vector<float> dy{1, 2, 3, 4, 5, 6};
+  context ctx;
+  backend::for_each_index(ctx, x.size(), backend::leaky_relu_forward_fn<float>{x.data(), y.data(), 0.f});
+  CHECK(y[0] == 0.f); CHECK(y[1] == 0.f); CHECK(y[2] == 0.f); CHECK(y[3] == 0.25f); CHECK(y[4] == 3.f);
+  CHECK(std::isnan(y[5]));  // a diverged activation stays visible
+  backend::for_each_index(ctx, x.size(), backend::leaky_relu_backward_fn<float>{x.data(), dy.data(), dx.data(), 0.f});
+  CHECK(dx == std::vector<float>{0, 0, 0, 4, 5, 6});
+  backend::for_each_index(ctx, x.size(), backend::leaky_relu_forward_fn<float>{x.data(), y.data(), 0.1f});
+  CHECK(y[0] == doctest::Approx(-0.2f)); CHECK(y[1] == doctest::Approx(-0.05f)); CHECK(y[4] == 3.f);
+  CHECK(std::isnan(y[5]));
+  backend::for_each_index(ctx, x.size(), backend::leaky_relu_backward_fn<float>{x.data(), dy.data(), dx.data(), 0.1f});
+  CHECK(dx[0] == doctest::Approx(0.1f)); CHECK(dx[1] == doctest::Approx(0.2f)); CHECK(dx[3] == 4.f);
+}
