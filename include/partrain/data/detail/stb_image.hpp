@@ -1,0 +1,51 @@
+// stb_image (decoding) and stb_image_write (PNG encoding), compiled into every translation
+// unit that includes this header with internal linkage, so header-only use never clashes.
+#pragma once
+#pragma GCC system_header
+
+// Why static and not Debian's libstb.so: partrain stays header-only (no extra link line),
+// the fuzzers instrument the decoder code itself, and the formats are limited to the ones
+// an image datastore reads, which keeps the decoder attack surface small.
+#ifndef PARTRAIN_STB_IMAGE_INCLUDED
+#define PARTRAIN_STB_IMAGE_INCLUDED
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_PNM
+#define STBI_ONLY_TGA
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
+#define STBI_MAX_DIMENSIONS (1 << 16)
+// stb 2.27 lets a tiny PNG inflate into gigabytes (found by tests/fuzz): cap every decoder
+// allocation above what the largest accepted image needs (2^26 pixels x 4 channels x 16 bit).
+#include <cstddef>
+#include <cstdlib>
+namespace partrain::data::detail {
+inline constexpr std::size_t stb_allocation_limit = std::size_t(640) << 20;
+inline void* stb_malloc(std::size_t n) { return n > stb_allocation_limit ? nullptr : std::malloc(n); }
+inline void* stb_realloc(void* p, std::size_t n) { return n > stb_allocation_limit ? nullptr : std::realloc(p, n); }
+}  // namespace partrain::data::detail
+#define STBI_MALLOC(n) ::partrain::data::detail::stb_malloc(n)
+#define STBI_REALLOC(p, n) ::partrain::data::detail::stb_realloc(p, n)
+#define STBI_FREE(p) std::free(p)
+// stb's internal consistency asserts fire on some malformed JPEGs (found by tests/fuzz); turn
+// them into an exception that decode_image reports with the file name, instead of abort()
+// (Debug) or decoding on with a broken invariant (NDEBUG). The decoder's buffers leak then.
+#include <stdexcept>
+namespace partrain::data::detail {
+struct stb_assert_failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+[[noreturn]] inline void stb_assert_failed(const char* what) { throw stb_assert_failure(what); }
+}  // namespace partrain::data::detail
+#define STBI_ASSERT(x) ((x) ? (void)0 : ::partrain::data::detail::stb_assert_failed(#x))
+#include <stb_image.h>
+
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#include <stb_image_write.h>
+#endif
