@@ -127,9 +127,7 @@ int main(int argc, char** argv) try {
   std::vector<pt::report::confusion_matrix> confusions;
   pt::for_each(results, [&](auto& r, std::size_t trial) {
     const auto p = pt::classify(r.network, test);
-    pt::report::confusion_matrix cm(p.class_names);
-    for (std::size_t i = 0; i < p.size(); ++i) cm.add(p.truth[i], p.predicted[i]);
-    confusions.push_back(cm);
+    confusions.emplace_back(p);
     auto record = [&](auto solver) {
       return pt::io::make_trial_record(trial_names[trial], r, options(int(trial), solver), pt::accuracy(p));
     };

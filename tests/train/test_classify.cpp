@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "partrain/partrain.hpp"
+#include "partrain/report/confusion_matrix.hpp"
 #include "toy_data.hpp"
 
 using namespace partrain;
@@ -19,4 +20,14 @@ TEST_CASE("classify returns one label and one probability row per image") {
   }
   predictions manual{.predicted = {0, 1, 1, 0}, .truth = {0, 1, 0, 0}};
   CHECK(accuracy(manual) == 0.75);
+}
+
+TEST_CASE("the confusion matrix of predictions counts truth against prediction") {
+  predictions p{.predicted = {0, 1, 1, 0, 1}, .truth = {0, 1, 0, 0, 1}, .class_names = {"a", "b"}};
+  report::confusion_matrix cm(p);
+  CHECK(cm.count(0, 0) == 2);
+  CHECK(cm.count(0, 1) == 1);
+  CHECK(cm.count(1, 1) == 2);
+  CHECK(cm.count(1, 0) == 0);
+  CHECK(cm.accuracy() == doctest::Approx(80));
 }

@@ -15,6 +15,14 @@
 #include "partrain/backend/geometry.hpp"
 #include "partrain/core/context.hpp"
 #include "partrain/core/error.hpp"
+#if defined(PARTRAIN_HAS_CUDA)
+#include "partrain/backend/cuda/ops.cuh"
+// On a CUDA context, runs the CUDA backend's op (every pointer in device memory) and returns.
+#define PARTRAIN_ON_CUDA(ctx, ...) \
+  if (!(ctx).device().is_cpu()) return __VA_ARGS__
+#else
+#define PARTRAIN_ON_CUDA(ctx, ...) (void)0
+#endif
 
 namespace partrain::backend {
 
@@ -28,6 +36,7 @@ inline void require_cpu(const context& ctx, const char* op) {
 /// Runs f(i) for every i in [0, n) on the context's device.
 template <class F>
 void for_each_index(context& ctx, std::size_t n, F f) {
+  PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, f));
   detail::require_cpu(ctx, "for_each_index");
   cpu::for_each_index(n, f);
 }
@@ -36,6 +45,7 @@ void for_each_index(context& ctx, std::size_t n, F f) {
 template <element_type T>
 void conv2d_forward(context& ctx, const window_geometry& g, int filters, int n, const T* x,
                     const T* w, const T* b, T* y) {
+  PARTRAIN_ON_CUDA(ctx, cuda::conv2d_forward(ctx, g, filters, n, x, w, b, y));
   detail::require_cpu(ctx, "conv2d_forward");
   cpu::conv2d_forward(ctx, g, filters, n, x, w, b, y);
 }
@@ -44,6 +54,7 @@ void conv2d_forward(context& ctx, const window_geometry& g, int filters, int n, 
 template <element_type T>
 void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n, const T* x,
                      const T* w, const T* dy, T* dx, T* dw, T* db) {
+  PARTRAIN_ON_CUDA(ctx, cuda::conv2d_backward(ctx, g, filters, n, x, w, dy, dx, dw, db));
   detail::require_cpu(ctx, "conv2d_backward");
   cpu::conv2d_backward(ctx, g, filters, n, x, w, dy, dx, dw, db);
 }
@@ -51,6 +62,7 @@ void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n,
 template <element_type T>
 void max_pool_forward(context& ctx, const window_geometry& g, int n, const T* x, T* y,
                       std::int32_t* argmax) {
+  PARTRAIN_ON_CUDA(ctx, cuda::max_pool_forward(ctx, g, n, x, y, argmax));
   detail::require_cpu(ctx, "max_pool_forward");
   cpu::max_pool_forward(g, n, x, y, argmax);
 }
@@ -58,18 +70,21 @@ void max_pool_forward(context& ctx, const window_geometry& g, int n, const T* x,
 template <element_type T>
 void max_pool_backward(context& ctx, const window_geometry& g, int n, const std::int32_t* argmax,
                        const T* dy, T* dx) {
+  PARTRAIN_ON_CUDA(ctx, cuda::max_pool_backward(ctx, g, n, argmax, dy, dx));
   detail::require_cpu(ctx, "max_pool_backward");
   cpu::max_pool_backward(g, n, argmax, dy, dx);
 }
 
 template <element_type T>
 void avg_pool_forward(context& ctx, const window_geometry& g, int n, const T* x, T* y) {
+  PARTRAIN_ON_CUDA(ctx, cuda::avg_pool_forward(ctx, g, n, x, y));
   detail::require_cpu(ctx, "avg_pool_forward");
   cpu::avg_pool_forward(g, n, x, y);
 }
 
 template <element_type T>
 void avg_pool_backward(context& ctx, const window_geometry& g, int n, const T* dy, T* dx) {
+  PARTRAIN_ON_CUDA(ctx, cuda::avg_pool_backward(ctx, g, n, dy, dx));
   detail::require_cpu(ctx, "avg_pool_backward");
   cpu::avg_pool_backward(g, n, dy, dx);
 }
@@ -78,6 +93,9 @@ template <element_type T>
 void batch_norm_forward_training(context& ctx, int n, int channels, int plane, const T* x,
                                  const T* scale, const T* offset, T epsilon, T momentum, T* y,
                                  T* saved_mean, T* saved_inv_std, T* moving_mean, T* moving_var) {
+  PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_forward_training(ctx, n, channels, plane, x, scale, offset,
+                                                          epsilon, momentum, y, saved_mean,
+                                                          saved_inv_std, moving_mean, moving_var));
   detail::require_cpu(ctx, "batch_norm_forward_training");
   cpu::batch_norm_forward_training(n, channels, plane, x, scale, offset, epsilon, momentum, y,
                                    saved_mean, saved_inv_std, moving_mean, moving_var);
@@ -87,6 +105,8 @@ template <element_type T>
 void batch_norm_forward_inference(context& ctx, int n, int channels, int plane, const T* x,
                                   const T* scale, const T* offset, T epsilon,
                                   const T* moving_mean, const T* moving_var, T* y) {
+  PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_forward_inference(ctx, n, channels, plane, x, scale, offset,
+                                                           epsilon, moving_mean, moving_var, y));
   detail::require_cpu(ctx, "batch_norm_forward_inference");
   cpu::batch_norm_forward_inference(n, channels, plane, x, scale, offset, epsilon, moving_mean,
                                     moving_var, y);
@@ -96,6 +116,8 @@ template <element_type T>
 void batch_norm_backward(context& ctx, int n, int channels, int plane, const T* x, const T* dy,
                          const T* scale, const T* saved_mean, const T* saved_inv_std, T* dx,
                          T* dscale, T* doffset) {
+  PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_backward(ctx, n, channels, plane, x, dy, scale, saved_mean,
+                                                  saved_inv_std, dx, dscale, doffset));
   detail::require_cpu(ctx, "batch_norm_backward");
   cpu::batch_norm_backward(n, channels, plane, x, dy, scale, saved_mean, saved_inv_std, dx,
                            dscale, doffset);
@@ -104,6 +126,7 @@ void batch_norm_backward(context& ctx, int n, int channels, int plane, const T* 
 template <element_type T>
 void dense_forward(context& ctx, int n, int inputs, int outputs, const T* x, const T* w,
                    const T* b, T* y) {
+  PARTRAIN_ON_CUDA(ctx, cuda::dense_forward(ctx, n, inputs, outputs, x, w, b, y));
   detail::require_cpu(ctx, "dense_forward");
   cpu::dense_forward(n, inputs, outputs, x, w, b, y);
 }
@@ -111,18 +134,21 @@ void dense_forward(context& ctx, int n, int inputs, int outputs, const T* x, con
 template <element_type T>
 void dense_backward(context& ctx, int n, int inputs, int outputs, const T* x, const T* w,
                     const T* dy, T* dx, T* dw, T* db) {
+  PARTRAIN_ON_CUDA(ctx, cuda::dense_backward(ctx, n, inputs, outputs, x, w, dy, dx, dw, db));
   detail::require_cpu(ctx, "dense_backward");
   cpu::dense_backward(n, inputs, outputs, x, w, dy, dx, dw, db);
 }
 
 template <element_type T>
 void softmax_forward(context& ctx, int n, int channels, int plane, const T* x, T* y) {
+  PARTRAIN_ON_CUDA(ctx, cuda::softmax_forward(ctx, n, channels, plane, x, y));
   detail::require_cpu(ctx, "softmax_forward");
   cpu::softmax_forward(n, channels, plane, x, y);
 }
 
 template <element_type T>
 void softmax_backward(context& ctx, int n, int channels, int plane, const T* y, const T* dy, T* dx) {
+  PARTRAIN_ON_CUDA(ctx, cuda::softmax_backward(ctx, n, channels, plane, y, dy, dx));
   detail::require_cpu(ctx, "softmax_backward");
   cpu::softmax_backward(n, channels, plane, y, dy, dx);
 }
@@ -130,12 +156,14 @@ void softmax_backward(context& ctx, int n, int channels, int plane, const T* y, 
 /// Mean cross-entropy of probabilities p (n x classes) against labels.
 template <element_type T>
 double cross_entropy(context& ctx, int n, int classes, const T* p, const int* labels) {
+  PARTRAIN_ON_CUDA(ctx, cuda::cross_entropy(ctx, n, classes, p, labels));
   detail::require_cpu(ctx, "cross_entropy");
   return cpu::cross_entropy(n, classes, p, labels);
 }
 
 template <element_type T>
 void cross_entropy_backward(context& ctx, int n, int classes, const T* p, const int* labels, T* dp) {
+  PARTRAIN_ON_CUDA(ctx, cuda::cross_entropy_backward(ctx, n, classes, p, labels, dp));
   detail::require_cpu(ctx, "cross_entropy_backward");
   cpu::cross_entropy_backward(n, classes, p, labels, dp);
 }
@@ -143,12 +171,14 @@ void cross_entropy_backward(context& ctx, int n, int classes, const T* p, const 
 template <element_type T>
 void softmax_cross_entropy_backward(context& ctx, int n, int classes, const T* p,
                                     const int* labels, T* dx) {
+  PARTRAIN_ON_CUDA(ctx, cuda::softmax_cross_entropy_backward(ctx, n, classes, p, labels, dx));
   detail::require_cpu(ctx, "softmax_cross_entropy_backward");
   cpu::softmax_cross_entropy_backward(n, classes, p, labels, dx);
 }
 
 template <element_type T>
 int count_correct(context& ctx, int n, int classes, const T* p, const int* labels) {
+  PARTRAIN_ON_CUDA(ctx, cuda::count_correct(ctx, n, classes, p, labels));
   detail::require_cpu(ctx, "count_correct");
   return cpu::count_correct(n, classes, p, labels);
 }

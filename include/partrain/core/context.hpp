@@ -9,15 +9,28 @@
 
 #include "partrain/core/device.hpp"
 #include "partrain/core/tensor.hpp"
+#if defined(PARTRAIN_HAS_CUDA)
+#include <memory>
+
+#include "partrain/backend/cuda/stream_resources.cuh"
+#endif
 
 namespace partrain {
+inline namespace PARTRAIN_ABI_NAMESPACE {
 
 /// One per worker thread (and, with CUDA, per stream). Not shared between threads.
+/// On a CUDA device (nvcc builds only) it owns a non-blocking stream and cuDNN/cuBLAS
+/// handles bound to it; construct it on the thread that will use it.
 class context {
  public:
+  /// Throws cuda_error when `d` is a CUDA device that does not exist.
   explicit context(partrain::device d = device::cpu(), std::uint64_t seed = 0,
                    std::stop_token stop = {})
-      : device_(d), seed_(seed), stop_(std::move(stop)) {}
+      : device_(d), seed_(seed), stop_(std::move(stop)) {
+#if defined(PARTRAIN_HAS_CUDA)
+    if (!d.is_cpu()) cuda_ = std::make_unique<backend::cuda::stream_resources>(d.index);
+#endif
+  }
   context(const context&) = delete;
   context& operator=(const context&) = delete;
 
@@ -41,11 +54,24 @@ class context {
   const std::stop_token& stop_token() const { return stop_; }
   void set_stop_token(std::stop_token t) { stop_ = std::move(t); }
 
+#if defined(PARTRAIN_HAS_CUDA)
+  /// The stream, handles and device scratch of this worker. Requires a CUDA device.
+  backend::cuda::stream_resources& cuda() {
+    PARTRAIN_CHECK(cuda_ != nullptr, error, "[partrain::context::cuda] device is ", device_.name(),
+                   "; expected a CUDA device");
+    return *cuda_;
+  }
+#endif
+
  private:
+#if defined(PARTRAIN_HAS_CUDA)
+  std::unique_ptr<backend::cuda::stream_resources> cuda_;
+#endif
   partrain::device device_;
   std::uint64_t seed_;
   std::stop_token stop_;
   tensor<double> workspace_;
 };
 
+}  // namespace PARTRAIN_ABI_NAMESPACE
 }  // namespace partrain

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "partrain/core/error.hpp"
+#include "partrain/train/classify.hpp"
 
 namespace partrain::report {
 
@@ -19,6 +20,11 @@ public:
       : names_(std::move(class_names)), counts_(names_.size() * names_.size(), 0) {
     PARTRAIN_CHECK(!names_.empty(), config_error,
                    "[partrain::report::confusion_matrix] needs at least one class name");
+  }
+
+  /// The confusion matrix of classify's predictions (truth against predicted label).
+  explicit confusion_matrix(const predictions& p) : confusion_matrix(p.class_names) {
+    for (std::size_t i = 0; i < p.size(); ++i) add(p.truth[i], p.predicted[i]);
   }
 
   int classes() const { return int(names_.size()); }

@@ -77,6 +77,10 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   PARTRAIN_CHECK(!(options.execution_environment == execution_environment::gpu && ctx.device().is_cpu()),
                  config_error, "[partrain::training_options] execution_environment is gpu but this "
                  "worker's device is cpu (no CUDA device, or the program was not compiled with nvcc)");
+  // The CUDA backend's ops take device memory; networks and batches still live on the host.
+  PARTRAIN_CHECK(ctx.device().is_cpu(), config_error, "[", where, "] the worker's device is ",
+                 ctx.device().name(), "; networks train on the CPU only so far (the CUDA backend "
+                 "runs backend ops on device memory; use a CPU context or pool_options{.use_gpus = false})");
 
   const auto start = clock::now();
   trained<Net> out{Net(options.seed), {}};

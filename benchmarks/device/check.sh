@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The device check of the CUDA backend (issue 7). On a machine with an NVIDIA GPU: builds for
+# that GPU, runs the CUDA tests, the GPU benchmarks (1, 2, 4, 8, 16 seed CNNs on one GPU, CUDA
+# graphs on and off) and the PyTorch peer, then prints a table. Without a GPU (or with
+# --build-only) it only builds. Logs go to $OUT (default build-device/logs). Budget: < 8 min.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=${BUILD:-$ROOT/build-device}
+LOGS=${OUT:-$BUILD/logs}
+ITER=${ITER:-200}
+BUILD_ONLY=0
+[[ "${1:-}" == "--build-only" ]] && BUILD_ONLY=1
+mkdir -p "$LOGS"
+log() { echo "[check.sh] $*" | tee -a "$LOGS/check.log"; }
+
+NVCC=$(command -v nvcc || true)
+[[ -z "$NVCC" && -x /usr/local/cuda/bin/nvcc ]] && NVCC=/usr/local/cuda/bin/nvcc
+[[ -n "$NVCC" ]] || { log "no nvcc on PATH or in /usr/local/cuda/bin; expected the CUDA toolkit"; exit 1; }
+
+# cuDNN: the toolkit's, else the Python wheel nvidia-cudnn-cu13 (headers + libcudnn.so.9).
+CUDNN_ARGS=()
+if [[ ! -f "$(dirname "$(dirname "$NVCC")")/include/cudnn.h" && ! -f /usr/include/cudnn.h ]]; then
+  CUDNN_ROOT=${CUDNN_ROOT:-$(python3 -c 'import nvidia.cudnn as m, os; print(os.path.dirname(m.__file__) if m.__file__ else list(m.__path__)[0])' 2>/dev/null || true)}
+  [[ -n "${CUDNN_ROOT:-}" && -f "$CUDNN_ROOT/include/cudnn.h" ]] ||
+    { log "cuDNN not found under the toolkit nor in the Python wheel nvidia-cudnn-cu13; set CUDNN_ROOT"; exit 1; }
+  CUDNN_ARGS=(-DCUDNN_ROOT="$CUDNN_ROOT")
+  export LD_LIBRARY_PATH="$CUDNN_ROOT/lib:${LD_LIBRARY_PATH:-}"
+  log "cuDNN from $CUDNN_ROOT"
+fi
+
+ARCH=90
+GPU=none
+if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+  GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
+  ARCH=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d '.')
+fi
+log "GPU: $GPU, building for sm_$ARCH with $NVCC"
+
+JOBS=$(nproc)
+{ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" \
+    -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DPARTRAIN_TEST_MODULES=core -DPARTRAIN_BUILD_EXAMPLES=OFF \
+    "${CUDNN_ARGS[@]}" &&
+  cmake --build "$BUILD" -j "$JOBS" --target test_cuda_errors test_cuda_ops test_cuda_training bench_gpu_training
+} >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"; log "build failed (see $LOGS/build.log)"; exit 1; }
+log "built"
+if [[ $BUILD_ONLY == 1 || $GPU == none ]]; then
+  log "no GPU (or --build-only): built only, nothing ran on a GPU"
+  exit 0
+fi
+
+nvidia-smi >"$LOGS/nvidia-smi.txt" 2>&1 || true
+status=0
+(cd "$BUILD" && ctest -L cuda --output-on-failure --timeout 120) >"$LOGS/ctest.log" 2>&1 || status=1
+grep -E "tests passed|Skipped|Failed|\*\*\*" "$LOGS/ctest.log" | tee -a "$LOGS/check.log" || true
+
+BENCH="$BUILD/benchmarks/device/bench_gpu_training"
+RESULTS="$LOGS/results.jsonl"
+: >"$RESULTS"
+for N in 1 2 4 8 16; do
+  for G in on off; do
+    timeout 60 "$BENCH" --nets $N --graphs $G --iterations "$ITER" >>"$RESULTS" 2>>"$LOGS/bench.err" ||
+      log "bench --nets $N --graphs $G failed"
+  done
+done
+if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+  for N in 1 2 4 8 16; do
+    for M in sequential concurrent; do
+      [[ $M == concurrent && $N == 1 ]] && continue
+      timeout 150 python3 benchmarks/device/torch_gpu_peer.py --nets $N --mode $M --iterations "$ITER" \
+        >>"$RESULTS" 2>>"$LOGS/torch.err" || log "pytorch --nets $N --mode $M failed"
+    done
+  done
+else
+  log "PyTorch with CUDA is not installed: no peer figures"
+fi
+
+python3 - "$RESULTS" "$GPU" <<'PY' | tee "$LOGS/table.md"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+def ips(bench, nets, key, val):
+    for r in rows:
+        if r["bench"] == bench and r["nets"] == nets and r.get(key) == val:
+            return r["images_per_second"]
+    return None
+fmt = lambda v: f"{v:,.0f}" if v else "-"
+print(f"seed CNN training, batch 128, images/s on {sys.argv[2]}")
+print("| nets | partrain graphs | partrain no graphs | PyTorch sequential | PyTorch concurrent | graphs / PyTorch seq |")
+print("|---:|---:|---:|---:|---:|---:|")
+for n in (1, 2, 4, 8, 16):
+    g, p = ips("partrain_gpu", n, "graphs", True), ips("partrain_gpu", n, "graphs", False)
+    s = ips("pytorch_gpu", n, "mode", "sequential")
+    c = ips("pytorch_gpu", n, "mode", "concurrent") if n > 1 else s
+    ratio = f"{g / s:.1f}x" if g and s else "-"
+    print(f"| {n} | {fmt(g)} | {fmt(p)} | {fmt(s)} | {fmt(c)} | {ratio} |")
+PY
+exit $status
