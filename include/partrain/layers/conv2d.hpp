@@ -25,15 +25,10 @@ struct conv2d {
   }
 
   template <static_shape In>
-  struct plan {
-    static constexpr auto rows = detail::plan_axis(In::height, FilterSize, Stride, Padding.same, Padding.top, Padding.bottom);
-    static constexpr auto cols = detail::plan_axis(In::width, FilterSize, Stride, Padding.same, Padding.left, Padding.right);
-    static_assert(rows.fits && cols.fits,
+  struct plan : detail::window_plan<In, FilterSize, Stride, Padding> {
+    static_assert(detail::window_plan<In, FilterSize, Stride, Padding>::fits,
                   "conv2d: the filter is larger than its padded input feature map; use a smaller "
                   "FilterSize, add padding (partrain::same) or remove a pooling layer before it");
-    static constexpr backend::window_geometry geometry{
-        In::channels, In::height, In::width, rows.out, cols.out, FilterSize, FilterSize,
-        Stride, Stride, rows.pad_before, cols.pad_before};
   };
   template <static_shape In>
   using output_shape = shape<NumFilters, plan<In>::rows.out, plan<In>::cols.out>;

@@ -7,6 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "partrain/backend/geometry.hpp"
+#include "partrain/core/shape.hpp"
+
 namespace partrain {
 
 /// Training uses batch statistics and dropout; inference uses the stored statistics and no
@@ -75,6 +78,18 @@ constexpr axis_plan plan_axis(int in, int kernel, int stride, bool same, int bef
   const int span = in + before + after - kernel;
   return {span >= 0 ? span / stride + 1 : 1, before, span >= 0};
 }
+
+/// A Kernel x Kernel window moved by Stride over a padded input of shape In: the output
+/// extents, whether the window fits, and the runtime geometry the backend takes.
+template <static_shape In, int Kernel, int Stride, padding Padding>
+struct window_plan {
+  static constexpr axis_plan rows = plan_axis(In::height, Kernel, Stride, Padding.same, Padding.top, Padding.bottom);
+  static constexpr axis_plan cols = plan_axis(In::width, Kernel, Stride, Padding.same, Padding.left, Padding.right);
+  static constexpr bool fits = rows.fits && cols.fits;
+  static constexpr backend::window_geometry geometry{
+      In::channels, In::height, In::width, rows.out, cols.out, Kernel, Kernel,
+      Stride, Stride, rows.pad_before, cols.pad_before};
+};
 }  // namespace detail
 
 }  // namespace partrain

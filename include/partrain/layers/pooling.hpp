@@ -28,15 +28,10 @@ struct pool2d {
   }
 
   template <static_shape In>
-  struct plan {
-    static constexpr auto rows = detail::plan_axis(In::height, Size, Stride, Padding.same, Padding.top, Padding.bottom);
-    static constexpr auto cols = detail::plan_axis(In::width, Size, Stride, Padding.same, Padding.left, Padding.right);
-    static_assert(rows.fits && cols.fits,
+  struct plan : detail::window_plan<In, Size, Stride, Padding> {
+    static_assert(detail::window_plan<In, Size, Stride, Padding>::fits,
                   "pooling: the pool window is larger than its input feature map; use a smaller "
                   "pool size or remove a pooling layer before it");
-    static constexpr backend::window_geometry geometry{
-        In::channels, In::height, In::width, rows.out, cols.out, Size, Size,
-        Stride, Stride, rows.pad_before, cols.pad_before};
   };
   template <static_shape In>
   using output_shape = shape<In::channels, plan<In>::rows.out, plan<In>::cols.out>;
