@@ -7,6 +7,7 @@
 #include <partrain/data/image_datastore.hpp>
 #include <partrain/data/split_each_label.hpp>
 #include <partrain/io/network_io.hpp>
+#include <partrain/io/tensorboard.hpp>
 #include <partrain/report/plot_confusion_matrix.hpp>
 #include <partrain/report/plot_training_progress.hpp>
 
@@ -136,6 +137,9 @@ int main(int argc, char** argv) try {
   fs::create_directories(f.output);
   const fs::path dir = pt::io::save_experiment(records, f.output);
   pt::report::plot_training_progress(records, dir / "progress.svg");
+  std::vector<pt::training_info> infos;
+  for (const auto& r : records) infos.push_back(r.info);
+  pt::io::write_tensorboard(dir / "tensorboard", infos, trial_names);
 
   std::size_t best = 0;
   for (std::size_t i = 1; i < records.size(); ++i)
@@ -151,7 +155,7 @@ int main(int argc, char** argv) try {
                 std::string(pt::to_string(r.info.stop_reason)).c_str());
   }
   std::cout << "\nSaved " << dir.string() << " (networks as .safetensors, training info as CSV/JSON, "
-            << "summary, progress.svg, confusion_matrix.svg)\n";
+            << "summary, progress.svg, confusion_matrix.svg, TensorBoard logs)\n";
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "error: " << e.what() << '\n';
