@@ -128,7 +128,7 @@ int main(int argc, char** argv) try {
   std::vector<pt::report::confusion_matrix> confusions;
   pt::for_each(results, [&](auto& r, std::size_t trial) {
     const auto p = pt::classify(r.network, test);
-    confusions.emplace_back(p);
+    confusions.push_back(pt::report::confusion_matrix::from(p));
     auto record = [&](auto solver) {
       return pt::io::make_trial_record(trial_names[trial], r, options(int(trial), solver), pt::accuracy(p));
     };

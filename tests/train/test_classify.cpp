@@ -24,7 +24,7 @@ TEST_CASE("classify returns one label and one probability row per image") {
 
 TEST_CASE("the confusion matrix of predictions counts truth against prediction") {
   predictions p{.predicted = {0, 1, 1, 0, 1}, .truth = {0, 1, 0, 0, 1}, .class_names = {"a", "b"}};
-  report::confusion_matrix cm(p);
+  const auto cm = report::confusion_matrix::from(p);
   CHECK(cm.count(0, 0) == 2);
   CHECK(cm.count(0, 1) == 1);
   CHECK(cm.count(1, 1) == 2);

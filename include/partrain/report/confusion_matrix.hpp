@@ -23,8 +23,10 @@ public:
   }
 
   /// The confusion matrix of classify's predictions (truth against predicted label).
-  explicit confusion_matrix(const predictions& p) : confusion_matrix(p.class_names) {
-    for (std::size_t i = 0; i < p.size(); ++i) add(p.truth[i], p.predicted[i]);
+  static confusion_matrix from(const predictions& p) {
+    confusion_matrix cm(p.class_names);
+    for (std::size_t i = 0; i < p.size(); ++i) cm.add(p.truth[i], p.predicted[i]);
+    return cm;
   }
 
   int classes() const { return int(names_.size()); }
