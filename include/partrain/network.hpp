@@ -30,6 +30,12 @@ struct parameter_ref {
   std::span<T> gradient;
 };
 
+/// Where one parameter tensor sits in the flat parameter/gradient buffers.
+struct parameter_slot {
+  std::size_t offset = 0, size = 0;
+  bool l2 = false;  ///< L2 regularization applies (weights)
+};
+
 /// A layer's non-trainable state (batch-norm moving statistics, input normalization).
 template <element_type T>
 struct state_ref {
@@ -116,6 +122,42 @@ class basic_network {
     [&]<std::size_t... I>(std::index_sequence<I...>) { ((s += shape_at<I + 1>::size), ...); }(
         std::make_index_sequence<depth>{});
     return s;
+  }();
+  /// The flat buffer's parameter tensors in layer order, for optimizers, L2 and clipping.
+  static constexpr auto parameter_slots = [] {
+    constexpr std::size_t count = [] {
+      std::size_t c = 0;
+      [&]<std::size_t... I>(std::index_sequence<I...>) { ((c += impl_at<I>::parameters.size()), ...); }(
+          std::make_index_sequence<depth>{});
+      return c;
+    }();
+    std::array<parameter_slot, count> slots{};
+    std::size_t k = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((
+           [&] {
+             std::size_t at = param_offset[I];
+             for (const auto& spec : impl_at<I>::parameters) {
+               slots[k++] = {at, spec.size(), spec.l2};
+               at += spec.size();
+             }
+           }()),
+       ...);
+    }(std::make_index_sequence<depth>{});
+    return slots;
+  }();
+  /// Forward-pass floating-point operations per image (2 per multiply-add; layers without
+  /// weights count one operation per output element). A training step costs about 3x.
+  static constexpr double flops_per_image = [] {
+    double f = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((f += double(shape_at<I + 1>::size) *
+             (impl_at<I>::parameters.size() > 0
+                  ? 2.0 * double(impl_at<I>::parameters[0].size()) / shape_at<I + 1>::channels
+                  : 1.0)),
+       ...);
+    }(std::make_index_sequence<depth>{});
+    return f;
   }();
   /// Bytes of activations plus their gradients a training step keeps per image.
   static constexpr std::size_t activation_bytes_per_image = 2 * activation_count * sizeof(T);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <mutex>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -59,4 +60,21 @@ TEST_CASE("a failing trial is rethrown by fetch_outputs after the others finishe
   });
   CHECK_THROWS_AS(parallel::fetch_outputs(futures), config_error);
   CHECK(finished == 2);
+}
+
+TEST_CASE("submit_each starts the most expensive architectures first") {
+  static_assert(tiny_cnn<4, 1>::flops_per_image > tiny_cnn<2, 2>::flops_per_image);
+  static_assert(tiny_cnn<2, 2>::flops_per_image > tiny_cnn<2, 1>::flops_per_image);
+  static_assert(parallel::detail::longest_first<sweep>() == std::array<std::size_t, 3>{1, 2, 0});
+  parallel::pool pool{parallel::cpu_workers(1)};
+  std::mutex m;
+  std::vector<int> started;
+  auto futures = parallel::submit_each<sweep>(pool, [&]<class Net>(int trial, context&) {
+    std::lock_guard lock(m);
+    started.push_back(trial);
+    return trial;
+  });
+  const auto results = parallel::fetch_outputs(futures);
+  CHECK(results == std::tuple{0, 1, 2});        // futures stay in trial order
+  CHECK(started == std::vector<int>{1, 2, 0});  // one worker runs them longest first
 }

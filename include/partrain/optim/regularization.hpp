@@ -28,10 +28,11 @@ template <class Net>
 void add_l2_regularization(Net& net, double l2) {
   using T = typename Net::value_type;
   if (l2 == 0) return;
-  net.for_each_parameter([&](const auto& p) {
-    if (!p.spec.l2) return;
-    for (std::size_t i = 0; i < p.value.size(); ++i) p.gradient[i] += T(l2) * p.value[i];
-  });
+  const T* w = net.parameters().data();
+  T* g = net.gradients().data();
+  for (const auto& slot : Net::parameter_slots)
+    if (slot.l2)
+      for (std::size_t i = slot.offset; i < slot.offset + slot.size; ++i) g[i] += T(l2) * w[i];
 }
 
 /// Clips gradients at `threshold` (infinite: no clipping):
@@ -49,11 +50,12 @@ void clip_gradients(Net& net, double threshold, gradient_threshold_method method
   };
   switch (method) {
     case gradient_threshold_method::l2norm:
-      net.for_each_parameter([&](const auto& p) {
-        const double n = norm(p.gradient);
+      for (const auto& slot : Net::parameter_slots) {
+        const auto g = net.gradients().subspan(slot.offset, slot.size);
+        const double n = norm(g);
         if (n > threshold)
-          for (T& v : p.gradient) v *= T(threshold / n);
-      });
+          for (T& v : g) v *= T(threshold / n);
+      }
       break;
     case gradient_threshold_method::global_l2norm: {
       const double n = norm(net.gradients());

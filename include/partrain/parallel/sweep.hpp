@@ -2,6 +2,7 @@
 // with their futures in a tuple (each trial's result keeps its own network type).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <exception>
 #include <future>
@@ -30,9 +31,35 @@ void for_each(Tuple&& tuple, F&& f) {
 
 namespace parallel {
 
+namespace detail {
+/// A type's training cost estimate: flops_per_image for networks, 0 otherwise.
+template <class T>
+constexpr double cost_of() {
+  if constexpr (requires { T::flops_per_image; }) return double(T::flops_per_image);
+  else return 0;
+}
+/// Trial indices of List, most expensive first; equal costs keep trial order.
+template <class List>
+constexpr auto longest_first() {
+  std::array<double, List::size> cost{};
+  [&]<std::size_t... I>(std::index_sequence<I...>) { ((cost[I] = cost_of<type_at<I, List>>()), ...); }(
+      std::make_index_sequence<List::size>{});
+  std::array<std::size_t, List::size> order{};
+  for (std::size_t i = 0; i < order.size(); ++i) {  // stable insertion sort, usable in constexpr
+    std::size_t j = i;
+    for (; j > 0 && cost[order[j - 1]] < cost[i]; --j) order[j] = order[j - 1];
+    order[j] = i;
+  }
+  return order;
+}
+}  // namespace detail
+
 /// Submits one trial per type Net in List: f.template operator()<Net>(trial, ctx) on a pool
 /// worker, trial = Net's index in List. Returns at once with a tuple of futures, one per
-/// trial, each of the type that trial's f returns (e.g. std::future<trained<Net>>).
+/// trial in List's order, each of the type that trial's f returns (e.g.
+/// std::future<trained<Net>>). Networks are submitted most expensive first (by
+/// Net::flops_per_image), so the longest trials do not start last and the workers finish
+/// together.
 template <class List, class F>
 auto submit_each(pool& workers, F f) {
   auto submit_one = [&]<std::size_t I>() {
@@ -40,7 +67,9 @@ auto submit_each(pool& workers, F f) {
   };
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     std::tuple<decltype(submit_one.template operator()<I>())...> futures;
-    ((std::get<I>(futures) = submit_one.template operator()<I>()), ...);  // in trial order
+    const std::array<void (*)(decltype(submit_one)&, decltype(futures)&), List::size> submit{
+        [](decltype(submit_one)& s, decltype(futures)& fs) { std::get<I>(fs) = s.template operator()<I>(); }...};
+    for (std::size_t trial : detail::longest_first<List>()) submit[trial](submit_one, futures);
     return futures;
   }(std::make_index_sequence<List::size>{});
 }
