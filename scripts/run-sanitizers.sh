@@ -5,13 +5,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 jobs=$(nproc)
-cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPARTRAIN_SANITIZE=address,undefined \
+cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPARTRAIN_SANITIZE=address,undefined -DPARTRAIN_ENABLE_CUDA=OFF \
   -DPARTRAIN_BUILD_BENCHMARKS=OFF -DPARTRAIN_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$root/build-asan" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$root/build-asan" -j"$jobs" --output-on-failure -LE "compile_fail|consumer|fuzz"
 if [ -d "$root/tests/parallel" ]; then
-  cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARTRAIN_SANITIZE=thread \
+  cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARTRAIN_SANITIZE=thread -DPARTRAIN_ENABLE_CUDA=OFF \
     -DPARTRAIN_TEST_MODULES=parallel -DPARTRAIN_BUILD_BENCHMARKS=OFF -DPARTRAIN_BUILD_EXAMPLES=OFF >/dev/null
   cmake --build "$root/build-tsan" -j"$jobs"
   TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$root/build-tsan" -j"$jobs" --output-on-failure -L parallel
