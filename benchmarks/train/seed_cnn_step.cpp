@@ -1,6 +1,7 @@
 // Forward + backward images/s of the seed CNN on one core (batch 128), the first figure
 // the CPU backend is judged by. Prints one JSON line: the mean over all steps and the best
-// step (the least disturbed by other processes on a shared machine), and which kernels ran.
+// step (the least disturbed by other processes on a shared machine), and which kernels ran
+// (PARTRAIN_CPU_KERNELS=avx2 or =blas in the environment picks a lower tier to compare).
 #include <partrain/partrain.hpp>
 
 #include <algorithm>
@@ -38,5 +39,7 @@ int main(int argc, char** argv) {
               "\"images_per_second\":%.1f,\"best_step_images_per_second\":%.1f,"
               "\"conv_kernels\":\"%s\",\"openblas_core\":\"%s\"}\n",
               batch, iterations, batch * iterations / total, batch / best,
-              partrain::backend::cpu::has_avx2_fma() ? "avx2_fma" : "openblas", openblas_get_corename());
+              partrain::backend::cpu::has_avx512()     ? "avx512"
+              : partrain::backend::cpu::has_avx2_fma() ? "avx2_fma"
+                                                       : "openblas", openblas_get_corename());
 }

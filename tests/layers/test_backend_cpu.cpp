@@ -1,10 +1,12 @@
 // The CPU backend's fast kernels against straightforward reference loops: the chunked
 // im2col + GEMM convolution (both GEMM paths, several chunks, every padding case), the
-// small-m GEMM kernels, batch normalization's partial sums and the ReLU select.
+// small-m GEMM kernels (each instruction-set tier this CPU has), the fully connected layer
+// on them, the 2x2 max-pool fast path, batch normalization's partial sums and the ReLU select.
 #include <doctest/doctest.h>
 
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -142,8 +144,16 @@ TEST_CASE("im2col then col2im multiplies each pixel by the number of windows tha
       }
 }
 
-TEST_CASE("gemm_ab and gemm_abt_add match the definition for ragged sizes") {
-  for (const auto [m, n, k] : {std::array{7, 37, 13}, std::array{8, 24, 9}, std::array{1, 5, 1}, std::array{13, 50, 40}}) {
+namespace {
+// C = A B (A given both as m x k and as its k x m transpose) and C += A B^T through the
+// kernels of one tier, against double loops.
+template <class Ab, class Abt>
+void check_gemm_kernels(Ab gemm_ab, Abt gemm_abt_add) {
+  // Ragged edges of every tile: m not a multiple of 4 or 8, n across 48/16-column panels
+  // and masked tails, reductions across several 512-entry blocks, B wider than 48 rows.
+  for (const auto [m, n, k] : {std::array{7, 37, 13}, std::array{8, 24, 9}, std::array{1, 5, 1},
+                               std::array{13, 50, 40}, std::array{16, 131, 72}, std::array{10, 97, 1100},
+                               std::array{6, 145, 33}}) {
     CAPTURE(m); CAPTURE(n); CAPTURE(k);
     const auto a = random_values(std::size_t(m) * k, 5), b = random_values(std::size_t(k) * n, 6);
     const auto af = as<float>(a), bf = as<float>(b);
@@ -154,11 +164,20 @@ TEST_CASE("gemm_ab and gemm_abt_add match the definition for ragged sizes") {
           ref[std::size_t(i) * n + j] += a[std::size_t(i) * k + p] * b[std::size_t(p) * n + j];
           ref_t[std::size_t(i) * n + j] += a[std::size_t(p) * m + i] * b[std::size_t(p) * n + j];  // A stored k x m
         }
-    std::vector<float> c(std::size_t(m) * n, 9.f);
-    backend::cpu::gemm_ab(m, n, k, af.data(), k, 1, bf.data(), n, c.data(), n);
-    CHECK(max_error(c, ref) < 1e-5);
-    backend::cpu::gemm_ab(m, n, k, af.data(), 1, m, bf.data(), n, c.data(), n);
-    CHECK(max_error(c, ref_t) < 1e-5);
+    // A C with a wider row stride than n: the kernels must not write past n in a row.
+    const int ldc = n + 3;
+    std::vector<float> c(std::size_t(m) * ldc, 9.f);
+    auto packed = [&] {
+      std::vector<float> out;
+      for (int i = 0; i < m; ++i) out.insert(out.end(), c.begin() + std::ptrdiff_t(i) * ldc, c.begin() + std::ptrdiff_t(i) * ldc + n);
+      return out;
+    };
+    gemm_ab(m, n, k, af.data(), k, 1, bf.data(), n, c.data(), ldc);
+    CHECK(max_error(packed(), ref) < 1e-5);
+    for (int i = 0; i < m; ++i)
+      for (int j = n; j < ldc; ++j) CHECK(c[std::size_t(i) * ldc + j] == 9.f);
+    gemm_ab(m, n, k, af.data(), 1, m, bf.data(), n, c.data(), ldc);
+    CHECK(max_error(packed(), ref_t) < 1e-5);
     // C += A B^T with B stored n x k: start from 1 to see the accumulation.
     const auto bt = random_values(std::size_t(n) * k, 7);
     const auto btf = as<float>(bt);
@@ -167,8 +186,112 @@ TEST_CASE("gemm_ab and gemm_abt_add match the definition for ragged sizes") {
       for (int j = 0; j < n; ++j)
         for (int p = 0; p < k; ++p) ref_abt[std::size_t(i) * n + j] += a[std::size_t(i) * k + p] * bt[std::size_t(j) * k + p];
     std::vector<float> c2(std::size_t(m) * n, 1.f);
-    backend::cpu::gemm_abt_add(m, n, k, af.data(), k, btf.data(), k, c2.data(), n);
+    gemm_abt_add(m, n, k, af.data(), k, btf.data(), k, c2.data(), n);
     CHECK(max_error(c2, ref_abt) < 1e-5);
+  }
+}
+}  // namespace
+
+TEST_CASE("gemm_ab and gemm_abt_add match the definition for ragged sizes") {
+  SUBCASE("dispatched (the fastest tier this CPU has), float and double") {
+    check_gemm_kernels([](auto... args) { backend::cpu::gemm_ab<float>(args...); },
+                       [](auto... args) { backend::cpu::gemm_abt_add<float>(args...); });
+    const auto a = random_values(6 * 5, 1), b = random_values(5 * 4, 2);
+    std::vector<double> c(6 * 4), ref(6 * 4, 0);
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 4; ++j)
+        for (int p = 0; p < 5; ++p) ref[i * 4 + j] += a[i * 5 + p] * b[p * 4 + j];
+    backend::cpu::gemm_ab<double>(6, 4, 5, a.data(), 5, 1, b.data(), 4, c.data(), 4);
+    CHECK(max_error(c, ref) < 1e-14);
+  }
+#if PARTRAIN_HAS_AVX2_KERNELS
+  // Each tier this CPU has, called directly, so a machine with AVX-512 still tests the AVX2
+  // kernels that other machines run.
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    SUBCASE("AVX2 + FMA kernels") {
+      check_gemm_kernels([](auto... args) { backend::cpu::avx2::gemm_ab(args...); },
+                         [](auto... args) { backend::cpu::avx2::gemm_abt_add(args...); });
+    }
+  } else {
+    MESSAGE("this CPU has no AVX2 + FMA: those kernels are not tested here");
+  }
+  if (__builtin_cpu_supports("avx512f")) {
+    SUBCASE("AVX-512 kernels") {
+      check_gemm_kernels([](auto... args) { backend::cpu::avx512::gemm_ab(args...); },
+                         [](auto... args) { backend::cpu::avx512::gemm_abt_add(args...); });
+    }
+  } else {
+    MESSAGE("this CPU has no AVX-512F: those kernels are not tested here");
+  }
+#endif
+}
+
+TEST_CASE("dense forward and backward on the GEMM kernels match double loops") {
+  for (const auto [n, inputs, outputs] : {std::array{128, 1568, 10}, std::array{5, 7, 3}, std::array{9, 40, 17}}) {
+    CAPTURE(n); CAPTURE(inputs); CAPTURE(outputs);
+    const auto x = random_values(std::size_t(n) * inputs, 11), w = random_values(std::size_t(outputs) * inputs, 12),
+               b = random_values(outputs, 13), dy = random_values(std::size_t(n) * outputs, 14);
+    std::vector<double> y(std::size_t(n) * outputs), dx(std::size_t(n) * inputs, 0), dw(w.size(), 0), db(outputs, 0);
+    for (int i = 0; i < n; ++i)
+      for (int o = 0; o < outputs; ++o) {
+        const std::size_t io = std::size_t(i) * outputs + o;
+        y[io] = b[o];
+        db[o] += dy[io];
+        for (int j = 0; j < inputs; ++j) {
+          y[io] += x[std::size_t(i) * inputs + j] * w[std::size_t(o) * inputs + j];
+          dw[std::size_t(o) * inputs + j] += dy[io] * x[std::size_t(i) * inputs + j];
+          dx[std::size_t(i) * inputs + j] += dy[io] * w[std::size_t(o) * inputs + j];
+        }
+      }
+    context ctx;
+    const auto xf = as<float>(x), wf = as<float>(w), bf = as<float>(b), dyf = as<float>(dy);
+    std::vector<float> yf(y.size(), 7.f), dxf(dx.size(), 7.f), dwf(dw.size(), 7.f), dbf(outputs, 7.f);
+    backend::dense_forward(ctx, n, inputs, outputs, xf.data(), wf.data(), bf.data(), yf.data());
+    backend::dense_backward(ctx, n, inputs, outputs, xf.data(), wf.data(), dyf.data(), dxf.data(), dwf.data(), dbf.data());
+    CHECK(max_error(yf, y) < 1e-5);
+    CHECK(max_error(dxf, dx) < 1e-5);
+    CHECK(max_error(dwf, dw) < 1e-5);
+    CHECK(max_error(dbf, db) < 1e-5);
+    std::vector<double> yd(y.size()), dxd(dx.size()), dwd(dw.size()), dbd(outputs);  // the OpenBLAS path
+    backend::dense_forward(ctx, n, inputs, outputs, x.data(), w.data(), b.data(), yd.data());
+    backend::dense_backward(ctx, n, inputs, outputs, x.data(), w.data(), dy.data(), dxd.data(), dwd.data(), dbd.data());
+    CHECK(max_error(yd, y) < 1e-12);
+    CHECK(max_error(dxd, dx) < 1e-12);
+    CHECK(max_error(dwd, dw) < 1e-12);
+  }
+}
+
+TEST_CASE("2x2 stride-2 max pooling: the fast path picks the general loop's winners") {
+  // Reference: scan each window in order, the first strictly greater value wins.
+  for (const auto [h, w] : {std::array{28, 28}, std::array{7, 7}, std::array{6, 9}}) {
+    CAPTURE(h); CAPTURE(w);
+    const int n = 3, channels = 2, oh = h / 2, ow = w / 2;
+    const window_geometry g{channels, h, w, oh, ow, 2, 2, 2, 2, 0, 0};
+    std::vector<float> x(std::size_t(n) * channels * h * w);
+    random_engine rng(21);
+    for (auto& v : x) v = float(int(rng.uniform(0, 4)));  // few distinct values: many ties
+    std::vector<float> y(std::size_t(n) * channels * oh * ow), dy(y.size()), dx(x.size(), 7.f);
+    for (std::size_t i = 0; i < dy.size(); ++i) dy[i] = float(i + 1);
+    std::vector<std::int32_t> argmax(y.size());
+    context ctx;
+    backend::max_pool_forward(ctx, g, n, x.data(), y.data(), argmax.data());
+    backend::max_pool_backward(ctx, g, n, argmax.data(), dy.data(), dx.data());
+    std::vector<float> dx_ref(x.size(), 0.f);
+    for (int p = 0; p < n * channels; ++p)
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox) {
+          int at = -1;
+          for (int ky = 0; ky < 2; ++ky)
+            for (int kx = 0; kx < 2; ++kx) {
+              const int i = (2 * oy + ky) * w + 2 * ox + kx;
+              if (at < 0 || x[std::size_t(p) * h * w + i] > x[std::size_t(p) * h * w + at]) at = i;
+            }
+          const std::size_t o = (std::size_t(p) * oh + oy) * ow + ox;
+          CHECK(argmax[o] == at);
+          CHECK(y[o] == x[std::size_t(p) * h * w + at]);
+          dx_ref[std::size_t(p) * h * w + at] = dy[o];
+        }
+    CHECK(dx == dx_ref);  // odd last row and column get zeros
   }
 }
 

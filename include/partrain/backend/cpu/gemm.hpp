@@ -1,10 +1,12 @@
 // Row-major GEMM on the CPU: CBLAS (OpenBLAS) for general use, and the two products the
-// convolution needs, which run on the AVX2+FMA kernels for float when the CPU has them.
+// convolution needs, which run on the AVX-512 or AVX2+FMA kernels for float when the CPU
+// has them (PARTRAIN_CPU_KERNELS=avx2 or =blas in the environment picks a lower tier).
 #pragma once
 
 #include <cblas.h>
 
 #include "partrain/backend/cpu/gemm_avx2.hpp"
+#include "partrain/backend/cpu/gemm_avx512.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
@@ -26,8 +28,10 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, 
 template <element_type T>
 void gemm_ab(int m, int n, int k, const T* a, int ar, int ac, const T* b, int ldb, T* c, int ldc) {
 #if PARTRAIN_HAS_AVX2_KERNELS
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (has_avx512()) return avx512::gemm_ab(m, n, k, a, ar, ac, b, ldb, c, ldc);
     if (has_avx2_fma()) return avx2::gemm_ab(m, n, k, a, ar, ac, b, ldb, c, ldc);
+  }
 #endif
   if (ac == 1) gemm<T>(false, false, m, n, k, T(1), a, ar, b, ldb, T(0), c, ldc);
   else gemm<T>(true, false, m, n, k, T(1), a, ac, b, ldb, T(0), c, ldc);
@@ -38,8 +42,10 @@ void gemm_ab(int m, int n, int k, const T* a, int ar, int ac, const T* b, int ld
 template <element_type T>
 void gemm_abt_add(int m, int n, int l, const T* a, int lda, const T* b, int ldb, T* c, int ldc) {
 #if PARTRAIN_HAS_AVX2_KERNELS
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (has_avx512()) return avx512::gemm_abt_add(m, n, l, a, lda, b, ldb, c, ldc);
     if (has_avx2_fma()) return avx2::gemm_abt_add(m, n, l, a, lda, b, ldb, c, ldc);
+  }
 #endif
   gemm<T>(false, true, m, n, l, T(1), a, lda, b, ldb, T(1), c, ldc);
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
+#include <string_view>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PARTRAIN_HAS_AVX2_KERNELS 1
@@ -14,10 +16,22 @@
 
 namespace partrain::backend::cpu {
 
-/// Whether this CPU runs the AVX2+FMA kernels (checked once).
+/// The highest kernel tier the environment allows: PARTRAIN_CPU_KERNELS=blas (OpenBLAS
+/// only), =avx2 (no AVX-512), anything else or unset: all (read once).
+inline int allowed_kernel_tier() {
+  static const int tier = [] {
+    const char* v = std::getenv("PARTRAIN_CPU_KERNELS");
+    const std::string_view s = v ? v : "";
+    return s == "blas" ? 0 : s == "avx2" ? 1 : 2;
+  }();
+  return tier;
+}
+
+/// Whether this CPU runs the AVX2+FMA kernels and the environment allows them (checked once).
 inline bool has_avx2_fma() {
 #if PARTRAIN_HAS_AVX2_KERNELS
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool yes = allowed_kernel_tier() >= 1 && __builtin_cpu_supports("avx2") &&
+                          __builtin_cpu_supports("fma");
   return yes;
 #else
   return false;
@@ -93,12 +107,17 @@ PARTRAIN_AVX2 void tile_abt(int l, const float* a, int lda, const float* b, int 
       for (int s = 0; s < RB; ++s) acc[r][s] = _mm256_fmadd_ps(av, bv[s], acc[r][s]);
     }
   }
-  for (int r = 0; r < RA; ++r)
-    for (int s = 0; s < RB; ++s) {
-      float t = horizontal_sum(acc[r][s]);
-      for (int q = p; q < l; ++q) t += a[std::ptrdiff_t(r) * lda + q] * b[std::ptrdiff_t(s) * ldb + q];
-      c[std::ptrdiff_t(r) * ldc + s] += t;
+  if (p < l) {  // the last l - p < 8 entries through masked loads (masked lanes read as 0)
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(l - p), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 bv[RB];
+    for (int s = 0; s < RB; ++s) bv[s] = _mm256_maskload_ps(b + std::ptrdiff_t(s) * ldb + p, mask);
+    for (int r = 0; r < RA; ++r) {
+      const __m256 av = _mm256_maskload_ps(a + std::ptrdiff_t(r) * lda + p, mask);
+      for (int s = 0; s < RB; ++s) acc[r][s] = _mm256_fmadd_ps(av, bv[s], acc[r][s]);
     }
+  }
+  for (int r = 0; r < RA; ++r)
+    for (int s = 0; s < RB; ++s) c[std::ptrdiff_t(r) * ldc + s] += horizontal_sum(acc[r][s]);
 }
 
 template <int RA>
