@@ -100,6 +100,13 @@ TEST_CASE("safetensors writer rejects inconsistent tensors") {
   CHECK_THROWS_WITH_AS(io::serialize_safetensors(t, {}),
                        doctest::Contains("two tensors are named 'conv1.weight'"),
                        partrain::config_error);
+  // Same name, dtypes of different sizes: must not silently write a file with one of them.
+  const std::vector<double> one_double{1.0};
+  const std::vector<float> one_float{1.0f};
+  const std::vector<io::named_tensor> clash{io::named_tensor::from<double>("w", {1}, one_double),
+                                            io::named_tensor::from<float>("w", {1}, one_float)};
+  CHECK_THROWS_WITH_AS(io::serialize_safetensors(clash, {}), doctest::Contains("names must be unique"),
+                       partrain::config_error);
   t = sample_tensors();
   t[0].dtype = "F8";
   CHECK_THROWS_WITH_AS(io::serialize_safetensors(t, {}), doctest::Contains("unknown dtype 'F8'"),

@@ -117,9 +117,6 @@ serialize_safetensors(std::span<const named_tensor> tensors,
     auto sa = dtype_size(a->dtype), sb = dtype_size(b->dtype);
     return sa != sb ? sa > sb : a->name < b->name;
   });
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!metadata.empty())
-    header["__metadata__"] = metadata;
   std::uint64_t offset = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const auto& t = *order[i];
@@ -137,12 +134,41 @@ serialize_safetensors(std::span<const named_tensor> tensors,
                    "tensor '", t.name, "' of shape ", shape_string(t.shape), " and dtype ", t.dtype,
                    " needs ", std::uint64_t(t.element_count()) * size, " bytes; has ",
                    t.bytes.size());
-    header[t.name] = {{"dtype", t.dtype},
-                      {"shape", t.shape},
-                      {"data_offsets", {offset, offset + t.bytes.size()}}};
     offset += t.bytes.size();
   }
-  std::string text = header.dump();
+  // Same names with dtypes of different sizes are not neighbours in `order`.
+  std::vector<std::string_view> names;
+  for (const auto* t : order)
+    names.push_back(t->name);
+  std::sort(names.begin(), names.end());
+  const auto twin = std::adjacent_find(names.begin(), names.end());
+  PARTRAIN_CHECK(twin == names.end(), config_error, where, "two tensors are named '",
+                 twin == names.end() ? std::string_view() : *twin, "'; names must be unique");
+  // The header text is exactly what nlohmann::ordered_json's compact dump() gave (keys in
+  // insertion order), written directly: an ordered_json instantiates a second basic_json in
+  // every TU that trains (checkpoints) for a few strings and integers. Strings still go
+  // through json's escaping (which throws json's type_error on invalid UTF-8, as before).
+  auto quoted = [](const std::string& v) { return nlohmann::json(v).dump(); };
+  std::string text = "{";
+  if (!metadata.empty()) {
+    text += "\"__metadata__\":{";
+    for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+      text += (it == metadata.begin() ? "" : ",") + quoted(it->first) + ":";
+      text += quoted(it->second);
+    }
+    text += "}";
+  }
+  std::uint64_t begin = 0;
+  for (const auto* t : order) {
+    text += (text.size() > 1 ? "," : "") + quoted(t->name) + ":{\"dtype\":";
+    text += quoted(t->dtype) + ",\"shape\":[";
+    for (std::size_t d = 0; d < t->shape.size(); ++d)
+      text += (d ? "," : "") + std::to_string(t->shape[d]);
+    text += "],\"data_offsets\":[" + std::to_string(begin) + "," +
+            std::to_string(begin + t->bytes.size()) + "]}";
+    begin += t->bytes.size();
+  }
+  text += "}";
   text.append((8 - text.size() % 8) % 8, ' ');
   std::vector<std::byte> out(8 + text.size() + offset);
   const std::uint64_t n = text.size();
