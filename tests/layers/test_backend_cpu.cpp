@@ -1,7 +1,8 @@
 // The CPU backend's fast kernels against straightforward reference loops: the chunked
-// im2col + GEMM convolution (both GEMM paths, several chunks, every padding case), the
-// small-m GEMM kernels (each instruction-set tier this CPU has), the fully connected layer
-// on them, the 2x2 max-pool fast path, batch normalization's partial sums and the ReLU select.
+// im2col + GEMM convolution (both GEMM paths, several chunks, every padding case), im2col and
+// col2im exactly (AVX-512 rows and portable loops), the small-m GEMM kernels (each
+// instruction-set tier this CPU has), the fully connected layer on them, the 2x2 max-pool
+// fast path, batch normalization's partial sums and the ReLU select.
 #include <doctest/doctest.h>
 
 #include <array>
@@ -142,6 +143,48 @@ TEST_CASE("im2col then col2im multiplies each pixel by the number of windows tha
           }
         CHECK(back[std::size_t(i) * 60 + 30 + iy * 6 + ix] == float(count));
       }
+}
+
+TEST_CASE("im2col and col2im in float equal the definition exactly, every lane tail and pad") {
+  // The AVX-512 taps (stride-1 columns) and the portable loops must both give exactly what
+  // the definition gives, col2im adding each pixel's taps in (ky, kx) order from zero.
+  const window_geometry cases[] = {
+      {2, 37, 37, 37, 37, 3, 3, 1, 1, 1, 1},  // 'same', rows of 16 + 16 + 5 lanes
+      {1, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1},  // exactly one vector per row
+      {2, 9, 20, 7, 18, 3, 3, 1, 1, 0, 0},    // no padding: output narrower than input
+      {2, 6, 19, 8, 21, 3, 3, 1, 1, 2, 2},    // padding wider than 'same'
+      {3, 9, 17, 5, 17, 3, 3, 2, 1, 1, 1},    // stride 2 down, 1 across
+      {2, 5, 18, 5, 18, 2, 4, 1, 1, 0, 2},    // even kernel, padding left only
+      {2, 7, 6, 4, 3, 3, 3, 2, 2, 1, 1},      // stride 2 both ways: portable loops
+  };
+  for (const auto& g : cases) {
+    CAPTURE(g.in_h); CAPTURE(g.in_w); CAPTURE(g.out_w); CAPTURE(g.stride_h); CAPTURE(g.pad_left);
+    const int nb = 3, ohw = g.out_h * g.out_w, ihw = g.in_h * g.in_w;
+    const std::size_t cols = std::size_t(nb) * ohw, rows = std::size_t(g.channels) * g.kernel_h * g.kernel_w;
+    const auto x = as<float>(random_values(std::size_t(nb) * g.channels * ihw, 31));
+    std::vector<float> col(rows * cols, 5.f), ref(rows * cols, 0.f);
+    std::vector<float> dx(x.size(), 5.f), dx_ref(x.size(), 0.f);
+    const auto colv = as<float>(random_values(rows * cols, 32));
+    for (int i = 0; i < nb; ++i)
+      for (int c = 0; c < g.channels; ++c)
+        for (int ky = 0; ky < g.kernel_h; ++ky)
+          for (int kx = 0; kx < g.kernel_w; ++kx)
+            for (int oy = 0; oy < g.out_h; ++oy)
+              for (int ox = 0; ox < g.out_w; ++ox) {
+                const int iy = oy * g.stride_h - g.pad_top + ky, ix = ox * g.stride_w - g.pad_left + kx;
+                const std::size_t r = std::size_t(c * g.kernel_h + ky) * g.kernel_w + kx;
+                const std::size_t at = r * cols + std::size_t(i) * ohw + oy * g.out_w + ox;
+                if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) continue;
+                const std::size_t px = (std::size_t(i) * g.channels + c) * ihw + iy * g.in_w + ix;
+                ref[at] = x[px];
+                dx_ref[px] += colv[at];
+              }
+    backend::cpu::im2col(g, nb, x.data(), col.data());
+    CHECK(col == ref);
+    auto scratch = colv;
+    backend::cpu::col2im(g, nb, scratch.data(), dx.data());
+    CHECK(dx == dx_ref);
+  }
 }
 
 namespace {

@@ -1,27 +1,20 @@
 // im2col and its adjoint col2im on the CPU, for a chunk of images at once, so that one GEMM
-// covers the whole chunk. Stride-1 taps with equal input and output widths are one shifted
-// copy of the plane (plus zeroed border columns) rather than a loop per output row.
+// covers the whole chunk. Stride-1 columns in float run the AVX-512 rows of im2col_avx512.hpp
+// where the CPU has them; elsewhere stride-1 taps with equal input and output widths are one
+// shifted copy of the plane (plus zeroed border columns) rather than a loop per output row.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
+#include "partrain/backend/cpu/im2col_avx512.hpp"
 #include "partrain/backend/geometry.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
 
 namespace detail {
-
-/// Output positions [lo, hi) along one axis whose input index o * stride + shift is inside [0, in).
-struct span1 {
-  int lo, hi;
-};
-inline span1 valid_span(int out, int in, int stride, int shift) {
-  const int lo = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-  const int hi = in - shift <= 0 ? 0 : (in - shift + stride - 1) / stride;
-  return {std::min(lo, out), std::clamp(hi, std::min(lo, out), out)};
-}
 
 /// Whether tap rows are plain shifted copies of the plane (stride 1, same width in and out).
 inline bool shifted_plane(const window_geometry& g) {
@@ -94,6 +87,12 @@ void fold_tap(const window_geometry& g, int ky, int kx, T* col, T* plane) {
   }
 }
 
+/// Whether the AVX-512 row taps apply: float, stride-1 columns, and a CPU that runs them.
+template <element_type T>
+bool avx512_taps(const window_geometry& g) {
+  return std::is_same_v<T, float> && g.stride_w == 1 && has_avx512();
+}
+
 }  // namespace detail
 
 /// Unfolds images [0, nb) of x (nb x C x H x W) into col, a (C*KH*KW) x (nb*OH*OW)
@@ -102,6 +101,17 @@ template <element_type T>
 void im2col(const window_geometry& g, int nb, const T* x, T* col) {
   const std::size_t ohw = std::size_t(g.out_h) * g.out_w, cols = ohw * nb;
   const std::size_t ihw = std::size_t(g.in_h) * g.in_w;
+  const std::size_t taps = std::size_t(g.kernel_h) * g.kernel_w;
+#if PARTRAIN_HAS_AVX2_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (detail::avx512_taps<T>(g)) {
+      for (int i = 0; i < nb; ++i)
+        for (int c = 0; c < g.channels; ++c)
+          avx512::unfold_plane(g, x + (std::size_t(i) * g.channels + c) * ihw,
+                               col + c * taps * cols + i * ohw, cols);
+      return;
+    }
+#endif
   for (int i = 0; i < nb; ++i)
     for (int c = 0; c < g.channels; ++c) {
       const T* plane = x + (std::size_t(i) * g.channels + c) * ihw;
@@ -111,6 +121,7 @@ void im2col(const window_geometry& g, int nb, const T* x, T* col) {
           detail::unfold_tap(g, ky, kx, plane, col + r * cols + i * ohw);
         }
     }
+  (void)taps;
 }
 
 /// dx (nb images, overwritten) = col2im(col), the adjoint of im2col: every column entry is
@@ -119,6 +130,17 @@ template <element_type T>
 void col2im(const window_geometry& g, int nb, T* col, T* dx) {
   const std::size_t ohw = std::size_t(g.out_h) * g.out_w, cols = ohw * nb;
   const std::size_t ihw = std::size_t(g.in_h) * g.in_w;
+  const std::size_t taps = std::size_t(g.kernel_h) * g.kernel_w;
+#if PARTRAIN_HAS_AVX2_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (g.stride_h == 1 && detail::avx512_taps<T>(g)) {  // gather: each plane written once
+      for (int i = 0; i < nb; ++i)
+        for (int c = 0; c < g.channels; ++c)
+          avx512::fold_plane(g, col + c * taps * cols + i * ohw, cols,
+                             dx + (std::size_t(i) * g.channels + c) * ihw);
+      return;
+    }
+#endif
   std::fill_n(dx, std::size_t(nb) * g.channels * ihw, T(0));
   for (int i = 0; i < nb; ++i)
     for (int c = 0; c < g.channels; ++c) {
@@ -129,6 +151,7 @@ void col2im(const window_geometry& g, int nb, T* col, T* dx) {
           detail::fold_tap(g, ky, kx, col + r * cols + i * ohw, plane);
         }
     }
+  (void)taps;
 }
 
 }  // namespace partrain::backend::cpu

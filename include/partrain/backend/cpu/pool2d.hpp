@@ -77,14 +77,18 @@ void max_pool_forward(const window_geometry& g, int n, const T* x, T* y, std::in
   }
 }
 
-/// dx = dy routed to the recorded winners (dx is overwritten).
+/// dx = dy routed to the recorded winners (dx is overwritten). Plane by plane, so the
+/// scattered adds land in the plane just zeroed (in L1), not in a tensor-sized zero fill.
 template <element_type T>
 void max_pool_backward(const window_geometry& g, int n, const std::int32_t* argmax, const T* dy, T* dx) {
   const std::size_t in_plane = std::size_t(g.in_h) * g.in_w, out_plane = std::size_t(g.out_h) * g.out_w;
-  for (std::size_t i = 0; i < std::size_t(n) * g.channels * in_plane; ++i) dx[i] = T(0);
-  for (std::size_t p = 0; p < std::size_t(n) * g.channels; ++p)
-    for (std::size_t o = 0; o < out_plane; ++o)
-      dx[p * in_plane + argmax[p * out_plane + o]] += dy[p * out_plane + o];
+  for (std::size_t p = 0; p < std::size_t(n) * g.channels; ++p) {
+    T* plane = dx + p * in_plane;
+    const std::int32_t* at = argmax + p * out_plane;
+    const T* d = dy + p * out_plane;
+    std::fill_n(plane, in_plane, T(0));
+    for (std::size_t o = 0; o < out_plane; ++o) plane[at[o]] += d[o];
+  }
 }
 
 /// Average pooling; padded cells count as zeros in the window (MATLAB's default).
