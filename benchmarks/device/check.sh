@@ -29,6 +29,41 @@ if [[ ! -f "$(dirname "$(dirname "$NVCC")")/include/cudnn.h" && ! -f /usr/includ
   log "cuDNN from $CUDNN_ROOT"
 fi
 
+# Build dependencies (doctest, nlohmann_json, zlib, OpenBLAS, stb, fonts): the system's, else on a
+# bare machine (no /usr/include/doctest) the Debian 12 .deb files that fetch-deps.sh put in .devdeps,
+# unpacked into a private prefix. dpkg -x runs no postinst, so neither Debian's alternatives links
+# (cblas.h, libopenblas.so in the multiarch dirs) nor a doctest config that points at the prefix
+# exist: the hints below name every piece explicitly. PARTRAIN_DEVDEPS=1 forces this path (testing).
+DEP_ARGS=()
+use_devdeps() {  # <prefix>
+  local p=$1 lib=$1/usr/lib/x86_64-linux-gnu ldcache
+  [[ $(realpath -m "$p") != / ]] || { log "DEPS_PREFIX=/: refusing to unpack over the system"; exit 1; }
+  mkdir -p "$p"
+  for deb in "$ROOT"/.devdeps/*.deb; do dpkg -x "$deb" "$p"; done
+  local inc="$p/usr/include;$p/usr/include/x86_64-linux-gnu/openblas-pthread"
+  DEP_ARGS=(-DCMAKE_PREFIX_PATH="$p/usr" -Ddoctest_DIR="$p/usr/lib/cmake/doctest"
+    -Dnlohmann_json_DIR="$p/usr/share/cmake/nlohmann_json"
+    -DZLIB_INCLUDE_DIR="$p/usr/include" -DZLIB_LIBRARY="$p/lib/x86_64-linux-gnu/libz.so.1"
+    -DBLAS_LIBRARIES="$lib/openblas-pthread/libopenblas.so" -DPARTRAIN_STB_INCLUDE_DIR="$p/usr/include/stb"
+    # doctest's config hard-codes /usr/include; cblas.h sits in openblas-pthread/ without the link
+    -DCMAKE_CXX_STANDARD_INCLUDE_DIRECTORIES="$inc" -DCMAKE_CUDA_STANDARD_INCLUDE_DIRECTORIES="$inc")
+  # Runtime (and ld's lookup of libopenblas's own needs): libgfortran and libz from the system when
+  # it has them, as LD_LIBRARY_PATH would otherwise put Debian 12's before newer system ones.
+  ldcache=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)
+  local rt=$lib/openblas-pthread
+  [[ $ldcache == *"libgfortran.so.5 "* ]] || rt+=:$lib
+  [[ $ldcache == *"libz.so.1 "* ]] || rt+=:$p/lib/x86_64-linux-gnu
+  export LD_LIBRARY_PATH="$rt${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export PARTRAIN_FONT_DIR=$p/usr/share/fonts/truetype  # for the digit generator (demo)
+  log "dependencies: $(ls "$ROOT"/.devdeps/*.deb | wc -l) .deb from .devdeps unpacked into $p;" \
+    "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+}
+if [[ ${PARTRAIN_DEVDEPS:-0} == 1 || ! -f /usr/include/doctest/doctest.h ]] && compgen -G "$ROOT/.devdeps/*.deb" >/dev/null; then
+  use_devdeps "${DEPS_PREFIX:-/tmp/partrain-deps}"
+else
+  log "dependencies: the system's (no .devdeps, or /usr/include/doctest/doctest.h exists)"
+fi
+
 ARCH=90
 GPU=none
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
@@ -40,7 +75,7 @@ log "GPU: $GPU, building for sm_$ARCH with $NVCC"
 JOBS=$(nproc)
 { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" \
     -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DPARTRAIN_TEST_MODULES=core -DPARTRAIN_BUILD_EXAMPLES=OFF \
-    "${CUDNN_ARGS[@]}" &&
+    "${CUDNN_ARGS[@]}" "${DEP_ARGS[@]}" &&
   cmake --build "$BUILD" -j "$JOBS" --target test_cuda_errors test_cuda_ops test_cuda_training bench_gpu_training
 } >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"; log "build failed (see $LOGS/build.log)"; exit 1; }
 log "built"

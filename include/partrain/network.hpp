@@ -166,12 +166,12 @@ class basic_network {
   /// A network with Glorot-uniform weights, zero biases and default state drawn from `seed`.
   explicit basic_network(std::uint64_t seed = 0) { initialize(seed); }
 
-  /// Re-draws every parameter and resets all state from `seed`.
+  /// Re-draws every parameter and resets all state from `seed`, in host memory.
   void initialize(std::uint64_t seed) {
-    params_.resize({1, 1, 1, int(parameter_count)});
-    grads_.resize({1, 1, 1, int(parameter_count)});
+    params_.resize({1, 1, 1, int(parameter_count)}, host_memory);
+    grads_.resize({1, 1, 1, int(parameter_count)}, host_memory);
     grads_.fill(T(0));
-    state_.resize({1, 1, 1, int(state_count)});
+    state_.resize({1, 1, 1, int(state_count)}, host_memory);
     random_engine rng(seed);
     for_each_layer([&]<std::size_t I>() {
       T* p = params_.data() + param_offset[I];
@@ -183,13 +183,29 @@ class basic_network {
     });
   }
 
+  /// Moves parameters, gradients and state into memory space m (the CUDA device's memory
+  /// of a CUDA context: to(ctx.memory())); forward and backward then run on a context of
+  /// that space, and activations follow on the next forward. train_network moves the
+  /// network to its worker's device and returns it in host memory.
+  void to(const memory_space& m) {
+    if (&m == &memory()) return;
+    params_.to(m), grads_.to(m), state_.to(m);
+    act_ = {}, dact_ = {}, input_ = nullptr;
+  }
+  /// Where the parameters live; host memory unless to() moved them.
+  const memory_space& memory() const { return params_.space(); }
+  bool on_host() const { return params_.on_host(); }
+
   /// Runs the layers on x (n x C x H x W). Returns the output of the last layer (class
   /// probabilities for a classifier). x must stay alive and unchanged until backward.
-  /// Throws shape_error for a wrong or empty batch, data_error for non-finite input.
+  /// Throws shape_error for a wrong or empty batch, data_error for non-finite input
+  /// (checked on host memory; device batches are checked when uploaded), config_error
+  /// when the network or x is not in the context's memory.
   const tensor<T>& forward(context& ctx, const tensor<T>& x, mode m) {
     check_input(x);
+    check_memory(ctx, x);
     const int n = x.n();
-    prepare(n);
+    prepare(n, ctx.memory());
     input_ = &x;
     for_each_layer([&]<std::size_t I>() {
       std::get<I>(impls_).forward(ctx, n, layer_input<I>(), act_[I + 1].data(),
@@ -197,6 +213,9 @@ class basic_network {
     });
     return act_[depth];
   }
+
+  /// The last forward's output (in the network's memory).
+  const tensor<T>& output() const { return act_[depth]; }
 
   /// Class probabilities of x, with inference behaviour (moving statistics, no dropout).
   const tensor<T>& predict(context& ctx, const tensor<T>& x) { return forward(ctx, x, mode::inference); }
@@ -242,6 +261,7 @@ class basic_network {
   /// Calls f(parameter_ref<T>) for every trainable tensor, in layer order.
   template <class F>
   void for_each_parameter(F&& f) {
+    require_host("for_each_parameter");
     for_each_layer([&]<std::size_t I>() {
       std::size_t at = param_offset[I];
       for (const auto& spec : impl_at<I>::parameters) {
@@ -254,6 +274,7 @@ class basic_network {
   /// Calls f(state_ref<T>) for every state tensor, in layer order.
   template <class F>
   void for_each_state(F&& f) {
+    require_host("for_each_state");
     for_each_layer([&]<std::size_t I>() {
       std::size_t at = state_offset[I];
       for (const auto& spec : impl_at<I>::states) {
@@ -283,6 +304,8 @@ class basic_network {
         std::get<I>(impls_).finish_population(state_.data() + state_offset[I]);
     });
   }
+  /// Dropout draws a new mask each step from a host counter, so its steps are not replayable.
+  static constexpr bool has_dropout = (is_named<Layers>("dropout") || ...);
   static constexpr bool has_batch_norm = [] {
     bool any = false;
     ((any = any || is_named<Layers>("batch_norm")), ...);
@@ -293,9 +316,15 @@ class basic_network {
   void reset_input_statistics() { std::get<0>(impls_).reset_statistics(); }
   void accumulate_input_statistics(const tensor<T>& x) {
     check_input(x);
+    require_host("accumulate_input_statistics");
+    PARTRAIN_CHECK(x.on_host(), config_error, "[partrain::network::accumulate_input_statistics] the batch is in ",
+                   x.space().name, " memory; expected host memory");
     std::get<0>(impls_).accumulate_statistics(x.n(), x.data());
   }
-  void finish_input_statistics() { std::get<0>(impls_).finish_statistics(state_.data() + state_offset[0]); }
+  void finish_input_statistics() {
+    require_host("finish_input_statistics");
+    std::get<0>(impls_).finish_statistics(state_.data() + state_offset[0]);
+  }
 
   /// "image_input<28,28,1,zerocenter> conv2d<3,8,same,1> ..." — the architecture in words.
   static std::string description() {
@@ -336,7 +365,7 @@ class basic_network {
   template <std::size_t Last>
   void backpropagate(context& ctx, bool input_gradient) {
     PARTRAIN_CHECK(input_ != nullptr, error, "[partrain::network::backward] call forward first");
-    if (input_gradient) dact_[0].resize(batch_dims<input_shape>(batch_));
+    if (input_gradient) dact_[0].resize(batch_dims<input_shape>(batch_), ctx.memory());
     [&]<std::size_t... R>(std::index_sequence<R...>) {
       (backward_layer<Last - 1 - R>(ctx, input_gradient), ...);
     }(std::make_index_sequence<Last>{});
@@ -350,11 +379,25 @@ class basic_network {
                                  grads_.data() + param_offset[I], state_.data() + state_offset[I]);
   }
 
-  void prepare(int n) {
+  void prepare(int n, const memory_space& m) {
     batch_ = n;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n)), dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n))), ...);
+      ((act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m), dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m)),
+       ...);
     }(std::make_index_sequence<depth>{});
+  }
+
+  void check_memory(const context& ctx, const tensor<T>& x) const {
+    PARTRAIN_CHECK(&memory() == &ctx.memory(), config_error, "[partrain::network] the network is in ",
+                   memory().name, " memory but the context runs on ", ctx.device().name(),
+                   "; call net.to(ctx.memory()) first");
+    PARTRAIN_CHECK(&x.space() == &ctx.memory(), config_error, "[partrain::network layer 1 (", label(0),
+                   ")] the input batch is in ", x.space().name, " memory; expected ", ctx.memory().name,
+                   " memory, where the context runs");
+  }
+  void require_host(const char* what) const {
+    PARTRAIN_CHECK(on_host(), config_error, "[partrain::network::", what, "] the network is in ", memory().name,
+                   " memory; call net.to(host_memory) first");
   }
 
   void check_input(const tensor<T>& x) const {
@@ -365,9 +408,11 @@ class basic_network {
                    ")] input batch has shape ", x.extents().str(), " (n,c,h,w); expected ",
                    want.str(), " for ", shape_string<input_shape>(), " images");
   }
+  // Labels are in the network's memory; device labels are checked when uploaded.
   void check_labels(std::span<const int> labels) const {
     PARTRAIN_CHECK(int(labels.size()) == batch_, shape_error, "[partrain::network layer ", depth, " (",
                    label(depth - 1), ")] got ", labels.size(), " labels for a batch of ", batch_);
+    if (!on_host()) return;
     for (std::size_t i = 0; i < labels.size(); ++i)
       PARTRAIN_CHECK(labels[i] >= 0 && labels[i] < num_classes, data_error, "[partrain::network layer ",
                      depth, " (", label(depth - 1), ")] label ", labels[i], " of image ", i,

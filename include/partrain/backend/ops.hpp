@@ -3,6 +3,8 @@
 // adds its branch under PARTRAIN_HAS_CUDA.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #include "partrain/backend/cpu/batch_norm.hpp"
@@ -39,6 +41,34 @@ void for_each_index(context& ctx, std::size_t n, F f) {
   PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, f));
   detail::require_cpu(ctx, "for_each_index");
   cpu::for_each_index(n, f);
+}
+
+/// dst[i] = src[i] for i in [0, n), both in the context's memory.
+template <class V>
+void copy(context& ctx, const V* src, std::size_t n, V* dst) {
+  PARTRAIN_ON_CUDA(ctx, cuda::copy(ctx, src, n, dst));
+  detail::require_cpu(ctx, "copy");
+  std::copy_n(src, n, dst);
+}
+
+/// Copies n values from host memory to the context's memory. On a CUDA context the copy is
+/// queued on its stream; `host` may be reused when the call returns.
+template <class V>
+void upload(context& ctx, const V* host, std::size_t n, V* dst) {
+  PARTRAIN_ON_CUDA(ctx, cuda::upload(cuda::resources(ctx).stream(), host, n, dst));
+  detail::require_cpu(ctx, "upload");
+  std::copy_n(host, n, dst);
+}
+
+/// Sum of x[i]^2 over [0, n) in double, in a fixed order (the same result every run). On a
+/// CUDA context it waits for the device.
+template <element_type T>
+double sum_of_squares(context& ctx, std::size_t n, const T* x) {
+  PARTRAIN_ON_CUDA(ctx, cuda::sum_of_squares(ctx, n, x));
+  detail::require_cpu(ctx, "sum_of_squares");
+  double s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += double(x[i]) * x[i];
+  return s;
 }
 
 /// y = conv(x, w) + b; x is n x C x H x W, w is filters x C x KH x KW.
@@ -174,6 +204,16 @@ void softmax_cross_entropy_backward(context& ctx, int n, int classes, const T* p
   PARTRAIN_ON_CUDA(ctx, cuda::softmax_cross_entropy_backward(ctx, n, classes, p, labels, dx));
   detail::require_cpu(ctx, "softmax_cross_entropy_backward");
   cpu::softmax_cross_entropy_backward(n, classes, p, labels, dx);
+}
+
+/// out[0] = mean cross-entropy, out[1] = number correct, in the context's memory. On a CUDA
+/// context it only queues the work: copy out back later to read it without waiting.
+template <element_type T>
+void batch_metrics(context& ctx, int n, int classes, const T* p, const int* labels, double* out) {
+  PARTRAIN_ON_CUDA(ctx, cuda::metrics_async(ctx, n, classes, p, labels, out));
+  detail::require_cpu(ctx, "batch_metrics");
+  out[0] = cpu::cross_entropy(n, classes, p, labels);
+  out[1] = cpu::count_correct(n, classes, p, labels);
 }
 
 template <element_type T>

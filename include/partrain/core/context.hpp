@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "partrain/core/device.hpp"
+#include "partrain/core/memory.hpp"
 #include "partrain/core/tensor.hpp"
 #if defined(PARTRAIN_HAS_CUDA)
 #include <memory>
@@ -47,6 +48,23 @@ class context {
     const std::size_t doubles = (count * sizeof(T) + sizeof(double) - 1) / sizeof(double);
     if (doubles > workspace_.size()) workspace_.resize({1, 1, 1, int(doubles)});
     return reinterpret_cast<T*>(workspace_.data());
+  }
+
+  /// Where this worker's tensors live: host memory, or its CUDA device's memory.
+  const memory_space& memory() const {
+#if defined(PARTRAIN_HAS_CUDA)
+    if (cuda_) return backend::cuda::device_memory;
+#endif
+    return host_memory;
+  }
+
+  /// Changes whenever device scratch memory moves (a recorded CUDA graph must then be
+  /// recorded again); always 0 on the CPU.
+  std::uint64_t scratch_generation() const {
+#if defined(PARTRAIN_HAS_CUDA)
+    if (cuda_) return cuda_->scratch_generation();
+#endif
+    return 0;
   }
 
   /// Whether the owner of this worker asked the current job to stop (pool cancellation).

@@ -35,6 +35,7 @@ nlohmann::json options_json(const training_options<Solver, Schedule>& o) {
                    {"output_network", std::string(to_string(o.output_network))},
                    {"batch_normalization_statistics", std::string(to_string(o.batch_normalization_statistics))},
                    {"execution_environment", std::string(to_string(o.execution_environment))},
+                   {"cuda_graphs", o.cuda_graphs},
                    {"seed", o.seed}};
   if constexpr (requires { o.solver.momentum; }) j["momentum"] = o.solver.momentum;
   if constexpr (requires { o.solver.gradient_decay_factor; })

@@ -5,6 +5,8 @@
 #include <array>
 #include <string>
 
+#include "partrain/core/buffer.hpp"
+
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
 #include "partrain/layers/layer.hpp"
@@ -34,9 +36,10 @@ struct batch_norm {
 
     void forward(context& ctx, int n, const T* x, T* y, const T* params, T* state, mode m) {
       if (m != mode::inference) {
+        saved_.ensure(ctx.memory(), 2 * C);
         backend::batch_norm_forward_training(ctx, n, C, plane, x, params, params + C, T(epsilon),
-                                             T(decay), y, saved_mean_.data(),
-                                             saved_inv_std_.data(), state, state + C);
+                                             T(decay), y, saved_.data(), saved_.data() + C, state,
+                                             state + C);
         if (m == mode::population_statistics) accumulate(n);
       } else
         backend::batch_norm_forward_inference(ctx, n, C, plane, x, params, params + C, T(epsilon),
@@ -44,8 +47,8 @@ struct batch_norm {
     }
     void backward(context& ctx, int n, const T* x, const T*, const T* dy, T* dx, const T* params,
                   T* grads, const T*) {
-      backend::batch_norm_backward(ctx, n, C, plane, x, dy, params, saved_mean_.data(),
-                                   saved_inv_std_.data(), dx, grads, grads + C);
+      backend::batch_norm_backward(ctx, n, C, plane, x, dy, params, saved_.data(), saved_.data() + C, dx,
+                                   grads, grads + C);
     }
 
     /// Population statistics (MATLAB's BatchNormalizationStatistics 'population'): the
@@ -61,18 +64,21 @@ struct batch_norm {
     }
 
    private:
-    // Adds the last batch's moments, recovered from its saved mean and 1/sqrt(var + eps).
+    // Adds the last batch's moments, recovered from its saved mean and 1/sqrt(var + eps)
+    // (read back from the device, waiting for it, when the layer runs on one).
     void accumulate(int n) {
+      std::array<T, 2 * C> saved;
+      copy_between(host_memory, saved.data(), saved_.space(), saved_.data(), sizeof saved);
       const double m = double(n) * plane;
       for (int c = 0; c < C; ++c) {
-        const double mean = saved_mean_[c];
-        const double var = 1.0 / (double(saved_inv_std_[c]) * saved_inv_std_[c]) - epsilon;
+        const double mean = saved[c];
+        const double var = 1.0 / (double(saved[C + c]) * saved[C + c]) - epsilon;
         sum_[c] += m * mean;
         sum_sq_[c] += m * (var + mean * mean);
       }
       count_ += m;
     }
-    std::array<T, C> saved_mean_{}, saved_inv_std_{};
+    buffer<T> saved_;  // this batch's mean and 1/sqrt(var + eps) per channel, for backward
     std::array<double, C> sum_{}, sum_sq_{};
     double count_ = 0;
   };

@@ -33,7 +33,7 @@ struct dropout {
     void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode m) {
       const std::size_t count = std::size_t(n) * In::size;
       if (m != mode::training) {
-        std::copy_n(x, count, y);
+        backend::copy(ctx, x, count, y);
         return;
       }
       backend::for_each_index(ctx, count, backend::dropout_fn<T>{x, y, float(probability), seed_, step_});

@@ -55,10 +55,11 @@ struct image_input {
 
     void forward(context& ctx, int n, const T* x, T* y, const T*, T* state, mode) {
       const std::size_t count = std::size_t(n) * image;
-      for (std::size_t i = 0; i < count; ++i)
-        PARTRAIN_CHECK(std::isfinite(x[i]), data_error, "[partrain::layer image_input] image ",
-                       i / image, " of the batch has a non-finite value (", x[i], ") at element ",
-                       i % image, "; expected finite pixel values");
+      if (ctx.memory().host)  // device batches are checked when they are uploaded
+        for (std::size_t i = 0; i < count; ++i)
+          PARTRAIN_CHECK(std::isfinite(x[i]), data_error, "[partrain::layer image_input] image ",
+                         i / image, " of the batch has a non-finite value (", x[i], ") at element ",
+                         i % image, "; expected finite pixel values");
       backend::for_each_index(ctx, count, transform(x, y, state, true));
     }
     void backward(context& ctx, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T* state) {

@@ -4,9 +4,9 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "partrain/backend/ops.hpp"
+#include "partrain/core/buffer.hpp"
 #include "partrain/core/shape.hpp"
 #include "partrain/layers/layer.hpp"
 
@@ -43,7 +43,7 @@ struct pool2d {
 
     void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode) {
       if constexpr (Kind == pool_kind::max) {
-        argmax_.resize(std::size_t(n) * output_shape<In>::size);
+        argmax_.ensure(ctx.memory(), std::size_t(n) * output_shape<In>::size);
         backend::max_pool_forward(ctx, g, n, x, y, argmax_.data());
       } else {
         backend::avg_pool_forward(ctx, g, n, x, y);
@@ -58,7 +58,7 @@ struct pool2d {
     }
 
    private:
-    std::vector<std::int32_t> argmax_;  // grows to the largest batch, then is reused
+    buffer<std::int32_t> argmax_;  // grows to the largest batch, then is reused
   };
 };
 

@@ -51,11 +51,11 @@ struct classification {
   template <static_shape In, element_type T>
   struct impl {
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
-    void forward(context&, int n, const T* x, T* y, const T*, T*, mode) {
-      std::copy_n(x, std::size_t(n) * In::size, y);
+    void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode) {
+      backend::copy(ctx, x, std::size_t(n) * In::size, y);
     }
-    void backward(context&, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T*) {
-      if (dx) std::copy_n(dy, std::size_t(n) * In::size, dx);
+    void backward(context& ctx, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T*) {
+      if (dx) backend::copy(ctx, dy, std::size_t(n) * In::size, dx);
     }
   };
 };

@@ -37,8 +37,10 @@ struct adam {
   template <class Net>
   struct state {
     using T = typename Net::value_type;
-    tensor<T> m{dims{1, 1, 1, int(Net::parameter_count)}};
-    tensor<T> v{dims{1, 1, 1, int(Net::parameter_count)}};
+    /// Zero state in memory space m (the network's).
+    explicit state(const memory_space& space = host_memory) : m(dims{1, 1, 1, int(Net::parameter_count)}, space), v(dims{1, 1, 1, int(Net::parameter_count)}, space) {}
+    tensor<T> m;
+    tensor<T> v;
     int t = 0;
   };
 

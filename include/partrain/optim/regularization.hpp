@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <string_view>
 
+#include "partrain/backend/ops.hpp"
+#include "partrain/core/context.hpp"
 #include "partrain/core/error.hpp"
 
 namespace partrain::optim {
@@ -22,51 +25,78 @@ inline constexpr std::string_view to_string(gradient_threshold_method m) {
   return "unknown";
 }
 
+namespace detail {
+template <class T>
+struct add_scaled_fn {  // g += a * w
+  T* g;
+  const T* w;
+  T a;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { g[i] += a * w[i]; }
+};
+template <class T>
+struct scale_fn {
+  T* g;
+  T a;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { g[i] *= a; }
+};
+template <class T>
+struct clamp_fn {
+  T* g;
+  T bound;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { g[i] = g[i] < -bound ? -bound : g[i] > bound ? bound : g[i]; }
+};
+}  // namespace detail
+
 /// Adds l2 * w to the gradient of every parameter whose spec says L2 applies (weights,
 /// not biases or batch-norm scale/offset), i.e. the gradient of loss + l2/2 * |w|^2.
+/// Runs on the context's device, where the network is.
 template <class Net>
-void add_l2_regularization(Net& net, double l2) {
+void add_l2_regularization(context& ctx, Net& net, double l2) {
   using T = typename Net::value_type;
   if (l2 == 0) return;
   const T* w = net.parameters().data();
   T* g = net.gradients().data();
   for (const auto& slot : Net::parameter_slots)
-    if (slot.l2)
-      for (std::size_t i = slot.offset; i < slot.offset + slot.size; ++i) g[i] += T(l2) * w[i];
+    if (slot.l2) backend::for_each_index(ctx, slot.size, detail::add_scaled_fn<T>{g + slot.offset, w + slot.offset, T(l2)});
 }
 
 /// Clips gradients at `threshold` (infinite: no clipping):
 ///  l2norm         — scales each parameter tensor whose L2 norm exceeds the threshold;
 ///  global_l2norm  — scales all gradients when their joint L2 norm exceeds it;
 ///  absolute_value — clamps every element to [-threshold, threshold].
+/// The norms are read back from the device, so on a GPU the norm methods wait for it.
 template <class Net>
-void clip_gradients(Net& net, double threshold, gradient_threshold_method method) {
+void clip_gradients(context& ctx, Net& net, double threshold, gradient_threshold_method method) {
   using T = typename Net::value_type;
   if (!std::isfinite(threshold)) return;
-  auto norm = [](auto g) {
-    double s = 0;
-    for (T v : g) s += double(v) * v;
-    return std::sqrt(s);
+  const auto scale_above = [&](T* g, std::size_t n) {
+    const double norm = std::sqrt(backend::sum_of_squares(ctx, n, g));
+    if (norm > threshold) backend::for_each_index(ctx, n, detail::scale_fn<T>{g, T(threshold / norm)});
   };
+  T* g = net.gradients().data();
   switch (method) {
     case gradient_threshold_method::l2norm:
-      for (const auto& slot : Net::parameter_slots) {
-        const auto g = net.gradients().subspan(slot.offset, slot.size);
-        const double n = norm(g);
-        if (n > threshold)
-          for (T& v : g) v *= T(threshold / n);
-      }
+      for (const auto& slot : Net::parameter_slots) scale_above(g + slot.offset, slot.size);
       break;
-    case gradient_threshold_method::global_l2norm: {
-      const double n = norm(net.gradients());
-      if (n > threshold)
-        for (T& v : net.gradients()) v *= T(threshold / n);
+    case gradient_threshold_method::global_l2norm:
+      scale_above(g, Net::parameter_count);
       break;
-    }
     case gradient_threshold_method::absolute_value:
-      for (T& v : net.gradients()) v = std::clamp(v, T(-threshold), T(threshold));
+      backend::for_each_index(ctx, Net::parameter_count, detail::clamp_fn<T>{g, T(threshold)});
       break;
   }
+}
+
+/// The same for a network in host memory.
+template <class Net>
+void add_l2_regularization(Net& net, double l2) {
+  context ctx;
+  add_l2_regularization(ctx, net, l2);
+}
+template <class Net>
+void clip_gradients(Net& net, double threshold, gradient_threshold_method method) {
+  context ctx;
+  clip_gradients(ctx, net, threshold, method);
 }
 
 }  // namespace partrain::optim

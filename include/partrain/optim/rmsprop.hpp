@@ -33,7 +33,9 @@ struct rmsprop {
   template <class Net>
   struct state {
     using T = typename Net::value_type;
-    tensor<T> v{dims{1, 1, 1, int(Net::parameter_count)}};
+    /// Zero state in memory space m (the network's).
+    explicit state(const memory_space& space = host_memory) : v(dims{1, 1, 1, int(Net::parameter_count)}, space) {}
+    tensor<T> v;
   };
 
   template <class Net>

@@ -32,7 +32,9 @@ struct sgdm {
   template <class Net>
   struct state {
     using T = typename Net::value_type;
-    tensor<T> velocity{dims{1, 1, 1, int(Net::parameter_count)}};
+    /// Zero state in memory space m (the network's).
+    explicit state(const memory_space& space = host_memory) : velocity(dims{1, 1, 1, int(Net::parameter_count)}, space) {}
+    tensor<T> velocity;
   };
 
   template <class Net>

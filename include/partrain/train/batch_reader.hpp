@@ -2,11 +2,15 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <type_traits>
 #include <vector>
 
+#include "partrain/backend/ops.hpp"
+#include "partrain/core/buffer.hpp"
+#include "partrain/core/context.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/tensor.hpp"
 #include "partrain/data/data_source.hpp"
@@ -31,13 +35,43 @@ class batch_reader {
       std::copy(staging_.begin(), staging_.end(), images_.data());
     }
   }
-  const tensor<T>& images() const { return images_; }
-  std::span<const int> labels() const { return labels_; }
+  /// The same, then into the context's memory: on a CUDA context the batch is checked on
+  /// the host (finite pixels, labels in 0..classes-1) and queued for upload on the
+  /// context's stream, behind the work already queued there. images() and labels() then
+  /// refer to device memory.
+  template <data::source D>
+  void read(context& ctx, const D& data, std::span<const std::size_t> indices, std::uint64_t epoch, dims image,
+            int classes) {
+    read(data, indices, epoch, image);
+    on_device_ = !ctx.memory().host;
+    if (!on_device_) return;
+    for (std::size_t i = 0; i < images_.size(); ++i)
+      PARTRAIN_CHECK(std::isfinite(images_[i]), data_error, "[partrain::batch_reader] image ",
+                     indices[i / image.image_size()], " has a non-finite value (", images_[i], ") at element ",
+                     i % image.image_size(), "; expected finite pixel values");
+    for (std::size_t i = 0; i < labels_.size(); ++i)
+      PARTRAIN_CHECK(labels_[i] >= 0 && labels_[i] < classes, data_error, "[partrain::batch_reader] label ",
+                     labels_[i], " of image ", indices[i], " is outside 0..", classes - 1);
+    device_images_.resize(images_.extents(), ctx.memory());
+    device_labels_.ensure(ctx.memory(), labels_.size());
+    backend::upload(ctx, images_.data(), images_.size(), device_images_.data());
+    backend::upload(ctx, labels_.data(), labels_.size(), device_labels_.data());
+  }
+
+  /// The last batch, in the memory of the context it was read for.
+  const tensor<T>& images() const { return on_device_ ? device_images_ : images_; }
+  std::span<const int> labels() const {
+    return on_device_ ? std::span<const int>(device_labels_.data(), device_labels_.size()) : std::span<const int>(labels_);
+  }
+  /// The last batch's labels in host memory.
+  std::span<const int> host_labels() const { return labels_; }
 
  private:
-  tensor<T> images_;
+  tensor<T> images_, device_images_;
   std::vector<int> labels_;
+  buffer<int> device_labels_;
   std::vector<float> staging_;
+  bool on_device_ = false;
 };
 
 /// Checks that `data` fits a network with input shape In and Classes outputs.

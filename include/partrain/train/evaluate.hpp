@@ -30,7 +30,7 @@ evaluation evaluate(Net& net, context& ctx, const D& data, int batch_size = 128)
   for (std::size_t start = 0; start < n; start += batch_size) {
     indices.resize(std::min<std::size_t>(batch_size, n - start));
     std::iota(indices.begin(), indices.end(), start);
-    reader.read(data, indices, 0, data.image_dims());
+    reader.read(ctx, data, indices, 0, data.image_dims(), Net::num_classes);
     net.forward(ctx, reader.images(), mode::inference);
     loss_sum += net.loss(ctx, reader.labels()) * double(indices.size());
     correct += net.correct(ctx, reader.labels());

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <deque>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -19,6 +20,8 @@
 #include "partrain/optim.hpp"
 #include "partrain/train/batch_reader.hpp"
 #include "partrain/train/evaluate.hpp"
+#include "partrain/train/metrics_queue.hpp"
+#include "partrain/train/step_graph.hpp"
 #include "partrain/train/training_info.hpp"
 #include "partrain/train/training_options.hpp"
 #include "partrain/train/verbose_table.hpp"
@@ -77,11 +80,6 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   PARTRAIN_CHECK(!(options.execution_environment == execution_environment::gpu && ctx.device().is_cpu()),
                  config_error, "[partrain::training_options] execution_environment is gpu but this "
                  "worker's device is cpu (no CUDA device, or the program was not compiled with nvcc)");
-  // The CUDA backend's ops take device memory; networks and batches still live on the host.
-  PARTRAIN_CHECK(ctx.device().is_cpu(), config_error, "[", where, "] the worker's device is ",
-                 ctx.device().name(), "; networks train on the CPU only so far (the CUDA backend "
-                 "runs backend ops on device memory; use a CPU context or pool_options{.use_gpus = false})");
-
   const auto start = clock::now();
   trained<Net> out{Net(options.seed), {}};
   Net& net = out.network;
@@ -103,7 +101,16 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     net.finish_input_statistics();
   }
 
-  typename Solver::template state<Net> solver_state;
+  // On a GPU everything below runs on the worker's stream: the network and solver state
+  // move to its device, and losses are read back a few iterations late (metrics_queue).
+  const bool on_device = !ctx.memory().host;
+  net.to(ctx.memory());
+  typename Solver::template state<Net> solver_state(ctx.memory());
+  metrics_queue metrics(ctx);
+  step_graph graph;
+  const bool replay = on_device && options.cuda_graphs && !Net::has_dropout &&
+                      (!std::isfinite(options.gradient_threshold) ||
+                       options.gradient_threshold_method == optim::gradient_threshold_method::absolute_value);
   random_engine shuffle_rng(options.seed, 0x5348u);
   if (options.shuffle != shuffle_mode::never) detail::shuffle_indices(order, shuffle_rng);
 
@@ -128,6 +135,68 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   if (table) table->header();
   if (report(training_state::start)) stop = stop_reason::output_fn, stopping = true;
 
+  // Iterations queued on the device whose loss has not been read yet.
+  struct pending {
+    int epoch, iteration;
+    double learn_rate;
+    bool validate;
+  };
+  std::deque<pending> queued;
+  // Records a finished iteration: history, divergence, validation, table and output_fn.
+  auto finish = [&](const pending& p) {
+    const auto [loss, correct] = metrics.read(p.iteration);
+    progress = training_progress{.network_name = std::move(progress.network_name),
+                                 .epoch = p.epoch, .iteration = p.iteration,
+                                 .iterations_per_epoch = per_epoch, .max_iterations = max_iterations,
+                                 .training_loss = loss,
+                                 .training_accuracy = 100.0 * correct / double(batch),
+                                 .base_learn_rate = p.learn_rate};
+    info.training_loss.push_back(loss);
+    info.training_accuracy.push_back(progress.training_accuracy);
+    info.base_learn_rate.push_back(p.learn_rate);
+    info.epoch.push_back(p.epoch);
+    info.validation_loss.push_back(training_info::nan);
+    info.validation_accuracy.push_back(training_info::nan);
+    const bool was_stopping = stopping;
+    if (!std::isfinite(loss) && !stopping) stop = stop_reason::diverged, stopping = true;
+    const bool validate = p.validate && !stopping;
+    if (validate) {
+      const evaluation v = evaluate(net, ctx, options.validation_data, options.mini_batch_size);
+      info.validation_loss.back() = progress.validation_loss = v.loss;
+      info.validation_accuracy.back() = progress.validation_accuracy = v.accuracy;
+      if (v.loss < best_loss) {
+        best_loss = v.loss, best_iteration = p.iteration, non_improving = 0;
+        if (options.output_network == output_network_mode::best_validation_loss) {
+          best_params.resize({1, 1, 1, int(Net::parameter_count)}, ctx.memory());
+          best_state.resize({1, 1, 1, int(Net::state_count)}, ctx.memory());
+          backend::copy(ctx, net.parameters().data(), Net::parameter_count, best_params.data());
+          backend::copy(ctx, net.state().data(), Net::state_count, best_state.data());
+        }
+      } else if (++non_improving >= options.validation_patience) {
+        stop = stop_reason::validation_patience, stopping = true;
+      }
+    }
+    if (table && (p.iteration == 1 || p.iteration % options.verbose_frequency == 0 || validate || stopping))
+      table->row(progress);
+    if (!was_stopping && report(training_state::iteration) && !stopping) stop = stop_reason::output_fn, stopping = true;
+  };
+  // Finishes queued iterations: all of them, or those already done plus any beyond the
+  // queue's depth, so the device keeps a few steps of work ahead of the host.
+  auto drain = [&](bool all) {
+    while (!queued.empty() && (all || int(queued.size()) >= metrics_queue::depth ||
+                               metrics.ready(queued.front().iteration))) {
+      finish(queued.front());
+      queued.pop_front();
+    }
+  };
+  // One update from the current batch's gradients (forward already ran).
+  auto update = [&](double lr) {
+    net.backward(ctx, reader.labels());
+    optim::add_l2_regularization(ctx, net, options.l2_regularization);
+    optim::clip_gradients(ctx, net, options.gradient_threshold, options.gradient_threshold_method);
+    options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr);
+  };
+
   for (int epoch = 1; epoch <= options.max_epochs && !stopping; ++epoch) {
     if (epoch > 1 && options.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order, shuffle_rng);
     if constexpr (requires { data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, 0); })
@@ -138,64 +207,55 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         break;
       }
       ++iteration;
-      reader.read(data, std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1), image);
-      net.forward(ctx, reader.images(), mode::training);
-      const double loss = net.loss(ctx, reader.labels());
+      reader.read(ctx, data, std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1),
+                  image, Net::num_classes);
       const double lr = options.learn_rate_schedule(options.initial_learn_rate,
                                                     {epoch, iteration, per_epoch, options.max_epochs});
-      progress = training_progress{.network_name = std::move(progress.network_name),
-                                   .epoch = epoch, .iteration = iteration,
-                                   .iterations_per_epoch = per_epoch, .max_iterations = max_iterations,
-                                   .training_loss = loss,
-                                   .training_accuracy = 100.0 * net.correct(ctx, reader.labels()) / double(batch),
-                                   .base_learn_rate = lr};
-      info.training_loss.push_back(loss);
-      info.training_accuracy.push_back(progress.training_accuracy);
-      info.base_learn_rate.push_back(lr);
-      info.epoch.push_back(epoch);
-      info.validation_loss.push_back(training_info::nan);
-      info.validation_accuracy.push_back(training_info::nan);
-      if (!std::isfinite(loss)) {
-        stop = stop_reason::diverged, stopping = true;
+      const pending p{epoch, iteration, lr,
+                      options.validation_data && (iteration == 1 || iteration % options.validation_frequency == 0 ||
+                                                  iteration == max_iterations)};
+      double* m = metrics.slot(iteration);
+      if (!on_device) {
+        // The loss is known before the update: a diverged step changes nothing.
+        net.forward(ctx, reader.images(), mode::training);
+        m[0] = net.loss(ctx, reader.labels());
+        m[1] = net.correct(ctx, reader.labels());
+        if (std::isfinite(m[0])) update(lr);
       } else {
-        net.backward(ctx, reader.labels());
-        optim::add_l2_regularization(net, options.l2_regularization);
-        optim::clip_gradients(net, options.gradient_threshold, options.gradient_threshold_method);
-        options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr);
+        auto step = [&] {
+          net.forward(ctx, reader.images(), mode::training);
+          update(lr);
+        };
+        // The first iterations run plainly: they choose convolution algorithms and size
+        // the workspaces, which a graph recording must not do.
+        if (replay && iteration > 2) graph.run(ctx, {lr, ctx.scratch_generation()}, step);
+        else step();
+        // The update leaves the forward's probabilities in place.
+        backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), reader.labels().data(), m);
       }
-      const bool validate = options.validation_data && !stopping &&
-                            (iteration == 1 || iteration % options.validation_frequency == 0 ||
-                             iteration == max_iterations);
-      if (validate) {
-        const evaluation v = evaluate(net, ctx, options.validation_data, options.mini_batch_size);
-        info.validation_loss.back() = progress.validation_loss = v.loss;
-        info.validation_accuracy.back() = progress.validation_accuracy = v.accuracy;
-        if (v.loss < best_loss) {
-          best_loss = v.loss, best_iteration = iteration, non_improving = 0;
-          if (options.output_network == output_network_mode::best_validation_loss) {
-            best_params.resize({1, 1, 1, int(Net::parameter_count)});
-            best_state.resize({1, 1, 1, int(Net::state_count)});
-            std::copy(net.parameters().begin(), net.parameters().end(), best_params.data());
-            std::copy(net.state().begin(), net.state().end(), best_state.data());
-          }
-        } else if (++non_improving >= options.validation_patience) {
-          stop = stop_reason::validation_patience, stopping = true;
-        }
-      }
-      if (table && (iteration == 1 || iteration % options.verbose_frequency == 0 || validate || stopping))
-        table->row(progress);
-      if (report(training_state::iteration) && !stopping) stop = stop_reason::output_fn, stopping = true;
+      metrics.queued(iteration);
+      queued.push_back(p);
+      drain(p.validate || !on_device);
     }
-    if (!options.checkpoint_path.empty() && stop != stop_reason::cancelled)
-      detail::save_checkpoint(net, options.checkpoint_path, epoch, iteration);
+    drain(true);
+    if (!options.checkpoint_path.empty() && stop != stop_reason::cancelled) {
+      if (on_device) {
+        Net host_copy = net;
+        host_copy.to(host_memory);
+        detail::save_checkpoint(host_copy, options.checkpoint_path, epoch, iteration);
+      } else {
+        detail::save_checkpoint(net, options.checkpoint_path, epoch, iteration);
+      }
+    }
     if (stop == stop_reason::cancelled) break;
   }
+  drain(true);
 
   info.stop_reason = stop;
-  info.output_network_iteration = iteration - (stop == stop_reason::diverged ? 1 : 0);
+  info.output_network_iteration = iteration - (stop == stop_reason::diverged && !on_device ? 1 : 0);
   if (options.output_network == output_network_mode::best_validation_loss && best_iteration > 0) {
-    std::copy_n(best_params.data(), Net::parameter_count, net.parameters().begin());
-    std::copy_n(best_state.data(), Net::state_count, net.state().begin());
+    backend::copy(ctx, best_params.data(), Net::parameter_count, net.parameters().data());
+    backend::copy(ctx, best_state.data(), Net::state_count, net.state().data());
     info.output_network_iteration = best_iteration;
   }
   if constexpr (Net::has_batch_norm) {
@@ -203,7 +263,8 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         stop != stop_reason::cancelled) {
       net.begin_population_statistics();
       for (std::size_t at = 0; at + batch <= n; at += batch) {
-        reader.read(data, std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs), image);
+        reader.read(ctx, data, std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs), image,
+                    Net::num_classes);
         net.forward(ctx, reader.images(), mode::population_statistics);
       }
       net.finish_population_statistics();
@@ -214,6 +275,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     info.final_validation_loss = v.loss;
     info.final_validation_accuracy = v.accuracy;
   }
+  net.to(host_memory);
   info.wall_seconds = elapsed();
   progress.iteration = iteration;
   report(training_state::done);

@@ -8,8 +8,32 @@
 #include <cuda_runtime_api.h>
 
 #include "partrain/backend/cuda/error.cuh"
+#include "partrain/core/memory.hpp"
 
 namespace partrain::backend::cuda {
+
+namespace detail {
+inline void* device_allocate(std::size_t bytes) {
+  void* p = nullptr;
+  PARTRAIN_CUDA_CHECK(cudaMalloc(&p, bytes));
+  // Zeroed on the legacy stream, which the workers' non-blocking streams do not wait for.
+  if (cudaMemset(p, 0, bytes) != cudaSuccess || cudaStreamSynchronize(nullptr) != cudaSuccess) {
+    (void)cudaFree(p);
+    PARTRAIN_CUDA_CHECK(cudaGetLastError());
+  }
+  return p;
+}
+inline void device_release(void* p) noexcept { (void)cudaFree(p); }
+inline void device_copy(void* dst, const void* src, std::size_t bytes) {
+  PARTRAIN_CUDA_CHECK(cudaDeviceSynchronize());
+  PARTRAIN_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
+}
+}  // namespace detail
+
+/// The current CUDA device's memory (cudaMalloc), for tensors and buffers of networks that
+/// train on it. Allocation happens at setup; steps reuse what they got.
+inline constexpr memory_space device_memory{"cuda", false, &detail::device_allocate, &detail::device_release,
+                                            &detail::device_copy};
 
 /// An owning array of `size()` T in device memory (cudaMallocAsync on `stream`).
 /// Contents are uninitialised. Move-only.

@@ -43,6 +43,14 @@ void for_each_index(context& ctx, std::size_t n, F f) {
   PARTRAIN_CUDA_CHECK(cudaGetLastError());
 }
 
+/// dst[i] = src[i] on the context's stream (device to device).
+template <class V>
+void copy(context& ctx, const V* src, std::size_t n, V* dst) {
+  if (n == 0) return;
+  stream_resources& r = resources(ctx);
+  PARTRAIN_CUDA_CHECK(cudaMemcpyAsync(dst, src, n * sizeof(V), cudaMemcpyDeviceToDevice, r.stream()));
+}
+
 /// Sum of v over the block (blockDim.x == block_size); the result is valid in thread 0.
 template <class V>
 __device__ V block_sum(V v) {
@@ -68,6 +76,33 @@ __device__ V block_sum_all(V v) {
   const V out = total;
   __syncthreads();
   return out;
+}
+
+}  // namespace partrain::backend::cuda
+
+namespace partrain::backend::cuda {
+
+namespace detail {
+// One block, so the sum is taken in the same order every run.
+template <class T>
+__global__ void sum_of_squares_kernel(std::size_t n, const T* x, double* out) {
+  double s = 0;
+  for (std::size_t i = threadIdx.x; i < n; i += blockDim.x) s += double(x[i]) * x[i];
+  s = block_sum(s);
+  if (threadIdx.x == 0) *out = s;
+}
+}  // namespace detail
+
+/// Sum of x[i]^2 in double; waits for the stream.
+template <class T>
+double sum_of_squares(context& ctx, std::size_t n, const T* x) {
+  stream_resources& r = resources(ctx);
+  double* d = r.scratch<double>(3, 1);
+  detail::sum_of_squares_kernel<<<1, block_size, 0, r.stream()>>>(n, x, d);
+  PARTRAIN_CUDA_CHECK(cudaGetLastError());
+  PARTRAIN_CUDA_CHECK(cudaMemcpyAsync(r.pinned(), d, sizeof(double), cudaMemcpyDeviceToHost, r.stream()));
+  r.synchronize();
+  return *static_cast<const double*>(r.pinned());
 }
 
 }  // namespace partrain::backend::cuda

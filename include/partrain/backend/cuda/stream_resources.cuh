@@ -88,9 +88,13 @@ class stream_resources {
   template <class T>
   T* scratch(int slot, std::size_t count) {
     auto& s = scratch_[std::size_t(slot)];
+    if (count * sizeof(T) > s.size()) ++generation_;
     s.reserve(count * sizeof(T));
     return reinterpret_cast<T*>(s.data());
   }
+
+  /// Counts scratch reallocations: work recorded in a graph is valid while it is unchanged.
+  std::uint64_t scratch_generation() const { return generation_; }
 
   /// 256 pinned host bytes for metrics copied back asynchronously.
   static constexpr std::size_t pinned_bytes = 256;
@@ -116,6 +120,7 @@ class stream_resources {
   device_buffer<std::byte> cublas_workspace_;
   std::array<device_buffer<std::byte>, 4> scratch_;
   void* pinned_ = nullptr;
+  std::uint64_t generation_ = 0;
   std::map<plan_key, std::unique_ptr<cached_plan>> plans_;
 };
 
