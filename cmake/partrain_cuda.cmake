@@ -47,12 +47,19 @@ target_link_libraries(partrain_cuda INTERFACE partrain::partrain CUDA::cudart CU
 target_include_directories(partrain_cuda SYSTEM INTERFACE ${PARTRAIN_CUDNN_INCLUDE_DIR})
 # CMake 3.25 does not know nvcc 13 compile features; ask for C++20 directly.
 target_compile_options(partrain_cuda INTERFACE
-  $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr -Xcompiler=-Wall>)
+  $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr -Xcompiler=-Wall
+  # 445: a templated lambda that names its type only in the body, as network.hpp does on purpose.
+  -diag-suppress=445>)
 get_filename_component(_partrain_cudnn_dir ${PARTRAIN_CUDNN_LIBRARY} DIRECTORY)
 set_target_properties(partrain_cuda PROPERTIES INTERFACE_LINK_OPTIONS "-Wl,-rpath,${_partrain_cudnn_dir}")
 
 if(PARTRAIN_BUILD_TESTS)
   add_subdirectory(${PROJECT_SOURCE_DIR}/tests/cuda ${PROJECT_BINARY_DIR}/tests/cuda)
+endif()
+if(PARTRAIN_BUILD_EXAMPLES)
+  # The demo built by nvcc trains on the GPUs it finds.
+  add_executable(train_in_parallel_cuda ${PROJECT_SOURCE_DIR}/examples/train_in_parallel.cu)
+  target_link_libraries(train_in_parallel_cuda PRIVATE partrain::cuda)
 endif()
 if(PARTRAIN_BUILD_BENCHMARKS)
   add_subdirectory(${PROJECT_SOURCE_DIR}/benchmarks/device ${PROJECT_BINARY_DIR}/benchmarks/device)

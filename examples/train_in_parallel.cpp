@@ -33,7 +33,8 @@ struct flags {
   fs::path data = "DigitDataset";
   fs::path output = ".";
   int epochs = 8;
-  int workers = 0;  // 0: one per core
+  int workers = 0;  // 0: one per GPU, else one per core
+  int per_gpu = 1;  // workers (streams) per GPU
   std::uint64_t seed = 42;
 };
 
@@ -41,10 +42,11 @@ flags parse(int argc, char** argv) {
   flags f;
   auto usage = [&](int code) {
     std::printf(
-        "usage: %s [--data DIR] [--epochs N] [--workers N] [--seed N] [--output DIR]\n"
+        "usage: %s [--data DIR] [--epochs N] [--workers N] [--per-gpu K] [--seed N] [--output DIR]\n"
         "  --data DIR     digit images in DIR/<label>/*.png; generated there when missing (DigitDataset)\n"
         "  --epochs N     training epochs per network (8)\n"
-        "  --workers N    parallel workers; 0 = one per GPU, else one per CPU core (0)\n"
+        "  --workers N    CPU workers; 0 = the GPUs' workers, or one per CPU core without a GPU (0)\n"
+        "  --per-gpu K    workers per GPU, each on its own stream, so K networks overlap on one GPU (1)\n"
         "  --seed N       seed of the data split, weights and augmentation (42)\n"
         "  --output DIR   where the experiment-YYYYMMDDTHHMMSS folder is written (.)\n",
         argv[0]);
@@ -63,6 +65,7 @@ flags parse(int argc, char** argv) {
       else if (a == "--output") f.output = v;
       else if (a == "--epochs") f.epochs = std::stoi(v);
       else if (a == "--workers") f.workers = std::stoi(v);
+      else if (a == "--per-gpu") f.per_gpu = std::stoi(v);
       else if (a == "--seed") f.seed = std::stoull(v);
       else {
         std::fprintf(stderr, "error: unknown option %s\n", a.c_str());
@@ -73,8 +76,8 @@ flags parse(int argc, char** argv) {
       usage(2);
     }
   }
-  if (f.epochs < 1 || f.workers < 0) {
-    std::fprintf(stderr, "error: --epochs must be >= 1 and --workers >= 0\n");
+  if (f.epochs < 1 || f.workers < 0 || f.per_gpu < 1) {
+    std::fprintf(stderr, "error: --epochs and --per-gpu must be >= 1 and --workers >= 0\n");
     usage(2);
   }
   return f;
@@ -96,7 +99,7 @@ int main(int argc, char** argv) try {
       pt::data::image_augmenter{.rand_x_reflection = true, .rand_x_translation = {-4, 4},
                                 .rand_y_translation = {-4, 4}, .seed = f.seed});
 
-  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : pt::parallel::one_worker_per_gpu()};
+  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : pt::parallel::workers_per_gpu(f.per_gpu)};
   std::cout << "Pool: " << pool.describe() << "\n";
   pt::parallel::channel<pt::training_progress> queue;
   pt::report::dashboard dashboard{std::cout, int(pt::size<sweep>), {.names = trial_names}};

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The device check of the CUDA backend (issue 7). On a machine with an NVIDIA GPU: builds for
-# that GPU, runs the CUDA tests, the GPU benchmarks (1, 2, 4, 8, 16 seed CNNs on one GPU, CUDA
-# graphs on and off) and the PyTorch peer, then prints a table. Without a GPU (or with
-# --build-only) it only builds. Logs go to $OUT (default build-device/logs). Budget: < 8 min.
+# that GPU, runs the CUDA tests, the GPU benchmarks (1, 2, 4, 8, 16 seed CNNs on one GPU through
+# train_network and as a bare step, CUDA graphs on and off), the PyTorch peer and the demo with
+# 4 networks per GPU, then prints a table. Without a GPU (or with --build-only) it only builds.
+# Logs (7 files) go to $OUT (default build-device/logs). Budget: < 8 min.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -12,12 +13,16 @@ ITER=${ITER:-200}
 BUILD_ONLY=0
 [[ "${1:-}" == "--build-only" ]] && BUILD_ONLY=1
 mkdir -p "$LOGS"
+SECONDS=0
 log() { echo "[check.sh] $*" | tee -a "$LOGS/check.log"; }
 
 NVCC=$(command -v nvcc || true)
 [[ -z "$NVCC" && -x /usr/local/cuda/bin/nvcc ]] && NVCC=/usr/local/cuda/bin/nvcc
 [[ -n "$NVCC" ]] || { log "no nvcc on PATH or in /usr/local/cuda/bin; expected the CUDA toolkit"; exit 1; }
 
+CUDA_HOME=$(dirname "$(dirname "$NVCC")")
+log "nvcc: $("$NVCC" --version | tail -1); $(cmake --version | head -1); cuBLAS header:" \
+  "$(ls "$CUDA_HOME"/include/cublas_v2.h "$CUDA_HOME"/targets/*/include/cublas_v2.h 2>/dev/null | head -1)"
 # cuDNN: the toolkit's, else the Python wheel nvidia-cudnn-cu13 (headers + libcudnn.so.9).
 CUDNN_ARGS=()
 if [[ ! -f "$(dirname "$(dirname "$NVCC")")/include/cudnn.h" && ! -f /usr/include/cudnn.h ]]; then
@@ -73,60 +78,84 @@ fi
 log "GPU: $GPU, building for sm_$ARCH with $NVCC"
 
 JOBS=$(nproc)
+TARGETS=(test_cuda_errors test_cuda_ops test_cuda_training test_cuda_network bench_gpu_training
+  bench_gpu_train_network train_in_parallel_cuda)
 { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" \
-    -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DPARTRAIN_TEST_MODULES=core -DPARTRAIN_BUILD_EXAMPLES=OFF \
+    -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DPARTRAIN_TEST_MODULES=core -DPARTRAIN_BUILD_EXAMPLES=ON \
     "${CUDNN_ARGS[@]}" "${DEP_ARGS[@]}" &&
-  cmake --build "$BUILD" -j "$JOBS" --target test_cuda_errors test_cuda_ops test_cuda_training bench_gpu_training
+  cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]}"
 } >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"; log "build failed (see $LOGS/build.log)"; exit 1; }
-log "built"
+log "built in ${SECONDS}s"
 if [[ $BUILD_ONLY == 1 || $GPU == none ]]; then
   log "no GPU (or --build-only): built only, nothing ran on a GPU"
   exit 0
 fi
 
-nvidia-smi >"$LOGS/nvidia-smi.txt" 2>&1 || true
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv >>"$LOGS/check.log" 2>&1 || true
 status=0
-(cd "$BUILD" && ctest -L cuda --output-on-failure --timeout 120) >"$LOGS/ctest.log" 2>&1 || status=1
-grep -E "tests passed|Skipped|Failed|\*\*\*" "$LOGS/ctest.log" | tee -a "$LOGS/check.log" || true
+(cd "$BUILD" && ctest -L cuda --output-on-failure --timeout 300) >"$LOGS/ctest.log" 2>&1 || status=1
+grep -E "tests passed|Skipped|Failed|\*\*\*|Test +#" "$LOGS/ctest.log" | tee -a "$LOGS/check.log" || true
+log "tests done at ${SECONDS}s"
 
-BENCH="$BUILD/benchmarks/device/bench_gpu_training"
+# Benchmarks: the bare step (backend ops, data on the device) and train_network through a pool
+# (batches uploaded each iteration), each for 1..16 networks on streams of GPU 0.
 RESULTS="$LOGS/results.jsonl"
+ERRORS="$LOGS/errors.log"
 : >"$RESULTS"
 for N in 1 2 4 8 16; do
   for G in on off; do
-    timeout 60 "$BENCH" --nets $N --graphs $G --iterations "$ITER" >>"$RESULTS" 2>>"$LOGS/bench.err" ||
-      log "bench --nets $N --graphs $G failed"
+    timeout 60 "$BUILD/benchmarks/device/bench_gpu_training" --nets $N --graphs $G --iterations "$ITER" \
+      >>"$RESULTS" 2>>"$ERRORS" || log "bench_gpu_training --nets $N --graphs $G failed"
+    timeout 90 "$BUILD/benchmarks/device/bench_gpu_train_network" --nets $N --graphs $G --iterations "$ITER" \
+      >>"$RESULTS" 2>>"$ERRORS" || log "bench_gpu_train_network --nets $N --graphs $G failed"
   done
 done
+log "partrain benchmarks done at ${SECONDS}s"
+# PyTorch: one after another, each net's rate is the single net's (measured for 1 and 2), and
+# all at once in separate processes.
 if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
-  for N in 1 2 4 8 16; do
-    for M in sequential concurrent; do
-      [[ $M == concurrent && $N == 1 ]] && continue
-      timeout 150 python3 benchmarks/device/torch_gpu_peer.py --nets $N --mode $M --iterations "$ITER" \
-        >>"$RESULTS" 2>>"$LOGS/torch.err" || log "pytorch --nets $N --mode $M failed"
-    done
+  for run in "1 sequential" "2 sequential" "4 concurrent" "16 concurrent"; do
+    set -- $run
+    timeout 120 python3 benchmarks/device/torch_gpu_peer.py --nets "$1" --mode "$2" --iterations "$ITER" \
+      >>"$RESULTS" 2>>"$ERRORS" || log "pytorch --nets $1 --mode $2 failed"
   done
 else
   log "PyTorch with CUDA is not installed: no peer figures"
 fi
+log "peer done at ${SECONDS}s"
+
+# The demo: the sweep of four networks, 4 workers (streams) on GPU 0.
+if timeout 240 "$BUILD/train_in_parallel_cuda" --data /tmp/partrain-digits --epochs 8 --per-gpu 4 \
+    --output /tmp/partrain-demo >"$LOGS/demo.log" 2>&1; then
+  grep -E "Pool:|accuracy|best|Saved|experiment" "$LOGS/demo.log" | tail -12 | tee -a "$LOGS/check.log"
+else
+  status=1
+  tail -20 "$LOGS/demo.log"
+  log "demo failed (see demo.log)"
+fi
+log "demo done at ${SECONDS}s"
 
 python3 - "$RESULTS" "$GPU" <<'PY' | tee "$LOGS/table.md"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
-def ips(bench, nets, key, val):
+def ips(bench, nets, **match):
     for r in rows:
-        if r["bench"] == bench and r["nets"] == nets and r.get(key) == val:
+        if r["bench"] == bench and r["nets"] == nets and all(r.get(k) == v for k, v in match.items()):
             return r["images_per_second"]
     return None
 fmt = lambda v: f"{v:,.0f}" if v else "-"
-print(f"seed CNN training, batch 128, images/s on {sys.argv[2]}")
-print("| nets | partrain graphs | partrain no graphs | PyTorch sequential | PyTorch concurrent | graphs / PyTorch seq |")
-print("|---:|---:|---:|---:|---:|---:|")
+one = ips("pytorch_gpu", 1, mode="sequential")
+print(f"seed CNN training, batch 128, aggregate images/s on {sys.argv[2]}")
+print("| nets | train_network graphs | train_network no graphs | bare step graphs | bare step no graphs "
+      "| PyTorch one after another | PyTorch concurrent | train_network / PyTorch one after another |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|")
 for n in (1, 2, 4, 8, 16):
-    g, p = ips("partrain_gpu", n, "graphs", True), ips("partrain_gpu", n, "graphs", False)
-    s = ips("pytorch_gpu", n, "mode", "sequential")
-    c = ips("pytorch_gpu", n, "mode", "concurrent") if n > 1 else s
-    ratio = f"{g / s:.1f}x" if g and s else "-"
-    print(f"| {n} | {fmt(g)} | {fmt(p)} | {fmt(s)} | {fmt(c)} | {ratio} |")
+    t, tp = ips("partrain_train_network", n, graphs=True), ips("partrain_train_network", n, graphs=False)
+    g, p = ips("partrain_gpu", n, graphs=True), ips("partrain_gpu", n, graphs=False)
+    s = ips("pytorch_gpu", n, mode="sequential") or one
+    c = ips("pytorch_gpu", n, mode="concurrent") if n > 1 else one
+    ratio = f"{t / s:.1f}x" if t and s else "-"
+    print(f"| {n} | {fmt(t)} | {fmt(tp)} | {fmt(g)} | {fmt(p)} | {fmt(s)} | {fmt(c)} | {ratio} |")
 PY
+log "finished in ${SECONDS}s, status $status"
 exit $status

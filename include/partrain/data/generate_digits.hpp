@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -42,10 +43,12 @@ struct digit_set_summary {
 };
 
 /// The TrueType files of Debian's fonts-dejavu-core, fonts-liberation and fonts-freefont-ttf
-/// that hold glyphs for 0-9, sorted by path. Throws config_error when there are none.
+/// that hold glyphs for 0-9, sorted by path: under /usr/share/fonts/truetype, or under
+/// $PARTRAIN_FONT_DIR when set. Throws config_error when there are none.
 inline std::vector<std::filesystem::path> default_digit_fonts() {
   std::vector<std::filesystem::path> out;
-  const std::filesystem::path root = "/usr/share/fonts/truetype";
+  const char* dir = std::getenv("PARTRAIN_FONT_DIR");
+  const std::filesystem::path root = dir && *dir ? dir : "/usr/share/fonts/truetype";
   for (const char* family : {"dejavu", "liberation", "freefont"}) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(root / family, ec))

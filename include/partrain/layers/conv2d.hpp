@@ -13,7 +13,7 @@ namespace partrain::layers {
 /// Square FilterSize x FilterSize filters, NumFilters output channels. Padding is
 /// `same` or `pad(...)` (default none, as MATLAB); Stride defaults to 1.
 /// Weights (F, C, K, K) start Glorot-uniform, the bias (F) at zero.
-template <int FilterSize, int NumFilters, padding Padding = padding{}, int Stride = 1>
+template <int FilterSize, int NumFilters, padding Padding = no_padding, int Stride = 1>
 struct conv2d {
   static_assert(FilterSize > 0 && NumFilters > 0 && Stride > 0,
                 "conv2d<FilterSize, NumFilters, Padding, Stride>: filter size, filter count and "

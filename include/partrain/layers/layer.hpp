@@ -24,6 +24,8 @@ struct padding {
   int top = 0, bottom = 0, left = 0, right = 0;
 };
 inline constexpr padding same{true};
+/// No padding, the layers' default.
+inline constexpr padding no_padding{};
 /// Explicit padding: the same amount on all four sides, or top/bottom and left/right.
 constexpr padding pad(int all) { return {false, all, all, all, all}; }
 constexpr padding pad(int vertical, int horizontal) {

@@ -62,9 +62,11 @@ struct pool2d {
   };
 };
 
-template <int Size, int Stride = 1, padding Padding = padding{}>
-using max_pool2d = pool2d<pool_kind::max, Size, Stride, Padding>;
-template <int Size, int Stride = 1, padding Padding = padding{}>
-using avg_pool2d = pool2d<pool_kind::average, Size, Stride, Padding>;
+// Classes rather than alias templates: nvcc 13 loses a class-type template argument passed
+// through an alias template into another (network<...>).
+template <int Size, int Stride = 1, padding Padding = no_padding>
+struct max_pool2d : pool2d<pool_kind::max, Size, Stride, Padding> {};
+template <int Size, int Stride = 1, padding Padding = no_padding>
+struct avg_pool2d : pool2d<pool_kind::average, Size, Stride, Padding> {};
 
 }  // namespace partrain::layers

@@ -25,7 +25,8 @@ struct predictions {
   float score(std::size_t i, int c) const { return scores[i * num_classes + c]; }
 };
 
-/// Classifies every image of `data` in inference mode (moving batch-norm statistics, no dropout).
+/// Classifies every image of `data` in inference mode (moving batch-norm statistics, no
+/// dropout) on the context's device, where the network must be (net.to(ctx.memory())).
 template <class Net, data::source D>
 predictions classify(Net& net, context& ctx, const D& data, int batch_size = 128) {
   check_data_fits<typename Net::input_shape>(data, Net::num_classes, "partrain::classify", "data");
@@ -37,12 +38,13 @@ predictions classify(Net& net, context& ctx, const D& data, int batch_size = 128
   for (std::size_t start = 0; start < data.size(); start += batch_size) {
     indices.resize(std::min<std::size_t>(batch_size, data.size() - start));
     std::iota(indices.begin(), indices.end(), start);
-    reader.read(data, indices, 0, data.image_dims());
-    const auto& p = net.predict(ctx, reader.images());
+    reader.read(ctx, data, indices, 0, data.image_dims(), Net::num_classes);
+    tensor<typename Net::value_type> p = net.predict(ctx, reader.images());  // a host copy
+    p.to(host_memory);
     for (std::size_t i = 0; i < indices.size(); ++i) {
       const auto* row = p.data() + i * Net::num_classes;
       out.predicted.push_back(int(std::max_element(row, row + Net::num_classes) - row));
-      out.truth.push_back(reader.labels()[i]);
+      out.truth.push_back(reader.host_labels()[i]);
       out.scores.insert(out.scores.end(), row, row + Net::num_classes);
     }
   }

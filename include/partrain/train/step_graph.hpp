@@ -9,18 +9,12 @@
 
 namespace partrain {
 
-/// run(ctx, key, enqueue) replays the graph recorded for `key`, recording enqueue() anew
-/// (and updating the executable graph in place) when the key changed. The key must
-/// capture every value the step bakes into its launches: the learn rate, and the
-/// context's scratch generation (a grown scratch buffer moves the step's workspace).
-/// enqueue() must queue work on the context's stream only, allocate nothing and not wait.
+/// run(ctx, enqueue) replays the graph recorded from enqueue(), recording it anew (and
+/// updating the executable graph in place) when the context's scratch memory moved since.
+/// enqueue() must queue work on the context's stream only, allocate nothing, not wait, and
+/// bake in no value that changes between calls.
 class step_graph {
  public:
-  struct key_type {
-    double learn_rate = 0;
-    std::uint64_t scratch_generation = 0;
-    bool operator==(const key_type&) const = default;
-  };
 
   step_graph() = default;
   step_graph(const step_graph&) = delete;
@@ -32,19 +26,19 @@ class step_graph {
   }
 
   template <class F>
-  void run(context& ctx, key_type key, F&& enqueue) {
+  void run(context& ctx, F&& enqueue) {
 #if defined(PARTRAIN_HAS_CUDA)
     if (!ctx.memory().host) {
       auto& r = ctx.cuda();
-      if (!exec_ || !(key == key_)) record(r.stream(), enqueue), key_ = key, ++recordings_;
+      const std::uint64_t generation = ctx.scratch_generation();
+      if (!exec_ || generation != generation_) record(r.stream(), enqueue), generation_ = generation, ++recordings_;
       PARTRAIN_CUDA_CHECK(cudaGraphLaunch(exec_, r.stream()));
       return;
     }
 #endif
-    (void)key;
     enqueue();
   }
-  /// How many times the step was recorded (1 when the key never changed).
+  /// How many times the step was recorded (1 when the scratch memory never moved).
   int recordings() const { return recordings_; }
 
  private:
@@ -78,7 +72,7 @@ class step_graph {
   }
   cudaGraphExec_t exec_ = nullptr;
 #endif
-  key_type key_{};
+  std::uint64_t generation_ = 0;
   int recordings_ = 0;
 };
 

@@ -189,13 +189,13 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
       queued.pop_front();
     }
   };
-  // One update from the current batch's gradients (forward already ran).
-  auto update = [&](double lr) {
+  // Gradients of the current batch (forward already ran), regularized and clipped.
+  auto gradients = [&] {
     net.backward(ctx, reader.labels());
     optim::add_l2_regularization(ctx, net, options.l2_regularization);
     optim::clip_gradients(ctx, net, options.gradient_threshold, options.gradient_threshold_method);
-    options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr);
   };
+  auto update = [&](double lr) { options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr); };
 
   for (int epoch = 1; epoch <= options.max_epochs && !stopping; ++epoch) {
     if (epoch > 1 && options.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order, shuffle_rng);
@@ -220,16 +220,18 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         net.forward(ctx, reader.images(), mode::training);
         m[0] = net.loss(ctx, reader.labels());
         m[1] = net.correct(ctx, reader.labels());
-        if (std::isfinite(m[0])) update(lr);
+        if (std::isfinite(m[0])) gradients(), update(lr);
       } else {
-        auto step = [&] {
+        auto forward_backward = [&] {
           net.forward(ctx, reader.images(), mode::training);
-          update(lr);
+          gradients();
         };
         // The first iterations run plainly: they choose convolution algorithms and size
-        // the workspaces, which a graph recording must not do.
-        if (replay && iteration > 2) graph.run(ctx, {lr, ctx.scratch_generation()}, step);
-        else step();
+        // the workspaces, which a graph recording must not do. The update stays outside the
+        // graph, so learn-rate schedules and Adam's step count need no new recording.
+        if (replay && iteration > 2) graph.run(ctx, forward_backward);
+        else forward_backward();
+        update(lr);
         // The update leaves the forward's probabilities in place.
         backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), reader.labels().data(), m);
       }

@@ -63,8 +63,9 @@ struct training_options {
   int verbose_frequency = 50;                  ///< in iterations
   std::ostream* verbose_stream = &std::cout;
   partrain::execution_environment execution_environment = partrain::execution_environment::auto_select;
-  /// On a GPU, record the training step (forward, backward, update) once as a CUDA graph and
-  /// replay it; steps of networks with dropout or norm-based gradient clipping run as plain launches.
+  /// On a GPU, record forward and backward once as a CUDA graph and replay it each step (the
+  /// update is one launch after it). Networks with dropout, and norm-based gradient
+  /// clipping, which reads norms back, run as plain launches.
   bool cuda_graphs = true;
   std::filesystem::path checkpoint_path{};     ///< empty: no checkpoints; else one per epoch
   std::uint64_t seed = 0;                      ///< weights, shuffling and dropout draw from it

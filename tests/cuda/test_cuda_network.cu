@@ -1,0 +1,175 @@
+// Typed networks and train_network on a CUDA device: layer-by-layer CPU≡CUDA, training on a
+// GPU against the CPU, CUDA-graph replay against plain launches, several networks on the
+// streams of one GPU (through parallel::pool) against each alone, and the bad inputs.
+#include "cuda_test_util.hpp"
+
+#include <partrain/partrain.hpp>
+
+using namespace partrain;
+using namespace partrain::testing;
+
+namespace {
+// Every layer kind; dropout and both pools included.
+using every_layer = network<layers::image_input<12, 12, 2, layers::normalization::zscore>,
+                            layers::conv2d<3, 6, same>, layers::batch_norm, layers::relu,
+                            layers::max_pool2d<2, 2>, layers::conv2d<3, 8, pad(1), 1>,
+                            layers::leaky_relu<1, 10>, layers::avg_pool2d<2, 2>, layers::dropout<1, 4>,
+                            layers::fully_connected<5>, layers::softmax, layers::classification>;
+
+std::vector<float> host_values(std::span<const float> device_or_host, const memory_space& space) {
+  std::vector<float> out(device_or_host.size());
+  copy_between(host_memory, out.data(), space, device_or_host.data(), out.size() * sizeof(float));
+  return out;
+}
+
+// Learnable data: a random prototype per class plus noise.
+data::image_set prototypes(int per_class, std::uint64_t seed) {
+  data::image_set s;
+  s.image = {1, 1, 28, 28};
+  s.classes = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+  const auto protos = random_values<float>(10 * 784, seed, 0, 1);
+  random_engine rng(seed + 1);
+  std::vector<float> img(784);
+  for (int i = 0; i < 10 * per_class; ++i) {
+    const int label = i % 10;
+    for (int j = 0; j < 784; ++j) img[j] = protos[label * 784 + j] + float(rng.uniform(-0.3, 0.3));
+    s.push_back(img, label);
+  }
+  return s;
+}
+
+training_options<optim::sgdm> quick_options(int epochs) {
+  training_options<optim::sgdm> o;
+  o.max_epochs = epochs;
+  o.mini_batch_size = 32;
+  o.verbose = false;
+  o.seed = 7;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("every layer: forward and gradients on a GPU match the CPU (float, 2e-5 of the largest value)") {
+  context cpu, gpu(device::cuda(0));
+  every_layer a(3);
+  every_layer b = a;
+  b.to(gpu.memory());
+  CHECK(!b.on_host());
+  const int n = 6;
+  tensor<float> x({n, 2, 12, 12});
+  const auto values = random_values<float>(x.size(), 11, 0, 1);
+  std::copy(values.begin(), values.end(), x.data());
+  tensor<float> xd = x;
+  xd.to(gpu.memory());
+  std::vector<int> labels{0, 1, 2, 3, 4, 0};
+  buffer<int> labels_d(labels.size(), gpu.memory());
+  copy_between(gpu.memory(), labels_d.data(), host_memory, labels.data(), labels.size() * sizeof(int));
+  const std::span<const int> dl(labels_d.data(), labels.size());
+
+  const auto& pa = a.forward(cpu, x, mode::training);
+  const auto& pb = b.forward(gpu, xd, mode::training);
+  check_close(std::vector<float>(pa.span().begin(), pa.span().end()),
+              host_values({pb.data(), pb.size()}, pb.space()), float_tolerance, "probabilities");
+  CHECK(a.loss(cpu, labels) == doctest::Approx(b.loss(gpu, dl)).epsilon(1e-5));
+  CHECK(a.correct(cpu, labels) == b.correct(gpu, dl));
+  a.backward(cpu, labels);
+  b.backward(gpu, dl);
+  check_close(std::vector<float>(a.gradients().begin(), a.gradients().end()),
+              host_values(b.gradients(), b.memory()), float_tolerance, "gradients");
+  const auto& ia = a.forward(cpu, x, mode::inference);
+  const auto& ib = b.forward(gpu, xd, mode::inference);
+  check_close(std::vector<float>(ia.span().begin(), ia.span().end()),
+              host_values({ib.data(), ib.size()}, ib.space()), float_tolerance, "inference");
+  b.to(host_memory);
+  CHECK(b.on_host());
+  check_close(std::vector<float>(a.state().begin(), a.state().end()),
+              std::vector<float>(b.state().begin(), b.state().end()), float_tolerance, "moving statistics");
+}
+
+TEST_CASE("train_network on a GPU follows the CPU and returns a host network") {
+  const auto train = prototypes(40, 1), validation = prototypes(10, 2);
+  auto o = quick_options(3);
+  o.validation_data = validation;
+  o.validation_frequency = 10;
+  context cpu, gpu(device::cuda(0));
+  auto a = train_network<models::seed_cnn>(train, o, cpu);
+  auto b = train_network<models::seed_cnn>(train, o, gpu);
+  REQUIRE(a.info.training_loss.size() == b.info.training_loss.size());
+  CHECK(b.network.on_host());
+  // Float rounding differs between the backends and grows over training; the first
+  // iterations agree closely, the ends by accuracy.
+  for (int i = 0; i < 3; ++i)
+    CHECK(b.info.training_loss[i] == doctest::Approx(a.info.training_loss[i]).epsilon(1e-3));
+  CHECK(b.info.stop_reason == a.info.stop_reason);
+  CHECK(b.info.final_validation_accuracy > 90);
+  CHECK(std::abs(b.info.final_validation_accuracy - a.info.final_validation_accuracy) <= 5);
+  // The returned network classifies on the CPU like it did on the GPU.
+  CHECK(accuracy(classify(b.network, validation)) ==
+        doctest::Approx(b.info.final_validation_accuracy).epsilon(1e-6));
+}
+
+TEST_CASE("CUDA-graph replay trains like plain launches, also with adam and a schedule") {
+  const auto train = prototypes(30, 3);
+  training_options<optim::adam, schedule::piecewise> o;
+  o.max_epochs = 4, o.mini_batch_size = 32, o.verbose = false, o.seed = 5;
+  o.initial_learn_rate = 1e-3;
+  o.learn_rate_schedule = {.drop_factor = 0.5, .drop_period = 2};
+  context gpu(device::cuda(0));
+  o.cuda_graphs = true;
+  const auto replayed = train_network<models::seed_cnn>(train, o, gpu);
+  o.cuda_graphs = false;
+  const auto plain = train_network<models::seed_cnn>(train, o, gpu);
+  REQUIRE(replayed.info.training_loss.size() == plain.info.training_loss.size());
+  for (std::size_t i = 0; i < plain.info.training_loss.size(); ++i)
+    CHECK(replayed.info.training_loss[i] == doctest::Approx(plain.info.training_loss[i]).epsilon(1e-4));
+  check_close(std::vector<float>(plain.network.parameters().begin(), plain.network.parameters().end()),
+              std::vector<float>(replayed.network.parameters().begin(), replayed.network.parameters().end()),
+              1e-3, "parameters after training");
+}
+
+TEST_CASE("four networks on four streams of one GPU (parallel::pool) train as each does alone") {
+  const auto train = prototypes(30, 4);
+  parallel::pool pool(parallel::workers_per_gpu(4));
+  REQUIRE(pool.size() == 4);
+  CHECK(!pool.device_of(3).is_cpu());
+  std::vector<std::future<trained<models::seed_cnn>>> together;
+  for (int k = 0; k < 4; ++k) {
+    auto o = quick_options(3);
+    o.seed = std::uint64_t(10 + k);
+    together.push_back(pool.submit([o, &train](context& ctx) { return train_network<models::seed_cnn>(train, o, ctx); }));
+  }
+  context gpu(device::cuda(0));
+  for (int k = 0; k < 4; ++k) {
+    auto o = quick_options(3);
+    o.seed = std::uint64_t(10 + k);
+    const auto alone = train_network<models::seed_cnn>(train, o, gpu);
+    const auto shared = together[std::size_t(k)].get();
+    REQUIRE(alone.info.training_loss.size() == shared.info.training_loss.size());
+    for (std::size_t i = 0; i < alone.info.training_loss.size(); ++i)
+      CHECK(shared.info.training_loss[i] == doctest::Approx(alone.info.training_loss[i]).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("bad input on a GPU: wrong memory, non-finite pixels and bad labels are named") {
+  context gpu(device::cuda(0));
+  models::seed_cnn net(1);
+  tensor<float> x({2, 1, 28, 28});
+  CHECK_THROWS_WITH_AS(net.forward(gpu, x, mode::training),
+                       doctest::Contains("the network is in host memory but the context runs on cuda:0"),
+                       config_error);
+  net.to(gpu.memory());
+  CHECK_THROWS_WITH_AS(net.forward(gpu, x, mode::training),
+                       doctest::Contains("the input batch is in host memory; expected cuda memory"), config_error);
+  CHECK_THROWS_WITH_AS(net.for_each_parameter([](auto&&) {}),
+                       doctest::Contains("call net.to(host_memory) first"), config_error);
+
+  auto data = prototypes(4, 5);
+  data.pixels[3 * 784 + 17] = std::nanf("");
+  auto o = quick_options(1);
+  o.mini_batch_size = 40;
+  CHECK_THROWS_WITH_AS(train_network<models::seed_cnn>(data, o, gpu),
+                       doctest::Contains("image 3 has a non-finite value (nan) at element 17"), data_error);
+  data = prototypes(4, 5);
+  data.labels[5] = 12;
+  CHECK_THROWS_WITH_AS(train_network<models::seed_cnn>(data, o, gpu),
+                       doctest::Contains("label 12 of image 5 is outside 0..9"), data_error);
+}
