@@ -1,6 +1,6 @@
 // train_network of the seed CNN on one GPU, as a user runs it: N networks submitted to a
-// parallel::pool with N workers (streams) on GPU 0, batches read on the host and uploaded
-// each iteration, CUDA graphs on or off. Times iterations 10..last of every network
+// parallel::pool with N workers (streams) on GPU 0, the in-memory images uploaded once and
+// each batch gathered on the device, CUDA graphs on or off. Times iterations 10..last of every network
 // (through output_fn) and prints one JSON line with the aggregate images/s.
 #include <algorithm>
 #include <chrono>

@@ -3,7 +3,7 @@
 # that GPU, runs the CUDA tests, the GPU benchmarks (1, 2, 4, 8, 16 seed CNNs on one GPU through
 # train_network and as a bare step, CUDA graphs on and off), the PyTorch peer and the demo with
 # 4 networks per GPU, then prints a table. Without a GPU (or with --build-only) it only builds.
-# Logs (7 files) go to $OUT (default build-device/logs). Budget: < 8 min.
+# Logs (8 files) go to $OUT (default build-device/logs). Budget: < 8 min.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -35,7 +35,7 @@ if [[ ! -f "$(dirname "$(dirname "$NVCC")")/include/cudnn.h" && ! -f /usr/includ
 fi
 
 # Build dependencies (doctest, nlohmann_json, zlib, OpenBLAS, stb, fonts): the system's, else on a
-# bare machine (no /usr/include/doctest) the Debian 12 .deb files that fetch-deps.sh put in .devdeps,
+# machine without doctest or stb headers the Debian 12 .deb files that fetch-deps.sh put in .devdeps,
 # unpacked into a private prefix. dpkg -x runs no postinst, so neither Debian's alternatives links
 # (cblas.h, libopenblas.so in the multiarch dirs) nor a doctest config that points at the prefix
 # exist: the hints below name every piece explicitly. PARTRAIN_DEVDEPS=1 forces this path (testing).
@@ -63,10 +63,11 @@ use_devdeps() {  # <prefix>
   log "dependencies: $(ls "$ROOT"/.devdeps/*.deb | wc -l) .deb from .devdeps unpacked into $p;" \
     "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 }
-if [[ ${PARTRAIN_DEVDEPS:-0} == 1 || ! -f /usr/include/doctest/doctest.h ]] && compgen -G "$ROOT/.devdeps/*.deb" >/dev/null; then
+if [[ ${PARTRAIN_DEVDEPS:-0} == 1 || ! -f /usr/include/doctest/doctest.h || ! -f /usr/include/stb/stb_image.h ]] &&
+  compgen -G "$ROOT/.devdeps/*.deb" >/dev/null; then
   use_devdeps "${DEPS_PREFIX:-/tmp/partrain-deps}"
 else
-  log "dependencies: the system's (no .devdeps, or /usr/include/doctest/doctest.h exists)"
+  log "dependencies: the system's (no .devdeps, or the system has doctest and stb)"
 fi
 
 ARCH=90
@@ -134,6 +135,30 @@ else
   log "demo failed (see demo.log)"
 fi
 log "demo done at ${SECONDS}s"
+
+# Where a bare step's GPU time goes: one step's kernels under Nsight Compute (best effort).
+NCU=$(command -v ncu || ls "$CUDA_HOME"/bin/ncu 2>/dev/null || true)
+if [[ -n "$NCU" ]]; then
+  timeout 150 "$NCU" --metrics gpu__time_duration.sum --launch-skip 400 --launch-count 40 \
+    "$BUILD/benchmarks/device/bench_gpu_training" --nets 1 --graphs off --iterations 30 >"$LOGS/profile.txt" 2>&1 ||
+    log "ncu profile failed (see profile.txt)"
+  python3 - "$LOGS/profile.txt" <<'PY' | tee -a "$LOGS/check.log" || true
+import re, sys, collections
+total, name = collections.Counter(), None
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"^  (\S.*?)(\(|<)", line)
+    if m and "Section" not in line and not line.startswith("    "):
+        name = m.group(1).split("::")[-1].strip()
+    m = re.search(r"gpu__time_duration.sum\s+(\w+)\s+([\d.,]+)", line)
+    if m and name:
+        v = float(m.group(2).replace(",", ""))
+        total[name] += v / 1000 if m.group(1) == "ns" else v * 1000 if m.group(1) == "ms" else v
+print(f"profile: {sum(total.values()):.1f} us of kernels in 40 launches (about one step):")
+for k, v in total.most_common(12):
+    print(f"  {v:8.1f} us  {k}")
+PY
+fi
+log "profile done at ${SECONDS}s"
 
 python3 - "$RESULTS" "$GPU" <<'PY' | tee "$LOGS/table.md"
 import json, sys

@@ -44,7 +44,7 @@ def train(batch, iterations, seed, start, queue):
     for _ in range(iterations):
         loss = step()
     torch.cuda.synchronize()
-    queue.put((time.perf_counter() - t0, float(loss)))
+    queue.put((time.perf_counter() - t0, float(loss.detach())))
 
 
 def main():

@@ -299,10 +299,13 @@ class basic_network {
     });
   }
   void finish_population_statistics() {
+    tensor<T> state = state_;  // the layers write on the host
+    state.to(host_memory);
     for_each_layer([&]<std::size_t I>() {
       if constexpr (requires { std::get<I>(impls_).reset_population(); })
-        std::get<I>(impls_).finish_population(state_.data() + state_offset[I]);
+        std::get<I>(impls_).finish_population(state.data() + state_offset[I]);
     });
+    copy_between(state_.space(), state_.data(), host_memory, state.data(), state_count * sizeof(T));
   }
   /// Dropout draws a new mask each step from a host counter, so its steps are not replayable.
   static constexpr bool has_dropout = (is_named<Layers>("dropout") || ...);

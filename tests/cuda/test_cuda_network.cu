@@ -1,9 +1,15 @@
 // Typed networks and train_network on a CUDA device: layer-by-layer CPU≡CUDA, training on a
 // GPU against the CPU, CUDA-graph replay against plain launches, several networks on the
-// streams of one GPU (through parallel::pool) against each alone, and the bad inputs.
+// streams of one GPU (through parallel::pool) against each alone, the bad inputs, and batches
+// gathered and augmented on the device against the CPU's.
 #include "cuda_test_util.hpp"
 
 #include <partrain/partrain.hpp>
+#include <partrain/data/augmented_image_datastore.hpp>
+#include <partrain/data/image_datastore.hpp>
+#include <partrain/data/image_io.hpp>
+
+#include <filesystem>
 
 using namespace partrain;
 using namespace partrain::testing;
@@ -172,4 +178,69 @@ TEST_CASE("bad input on a GPU: wrong memory, non-finite pixels and bad labels ar
   data.labels[5] = 12;
   CHECK_THROWS_WITH_AS(train_network<models::seed_cnn>(data, o, gpu),
                        doctest::Contains("label 12 of image 5 is outside 0..9"), data_error);
+}
+
+TEST_CASE("batches gathered and augmented on the GPU equal the CPU's read_batch (1e-3 of 255)") {
+  // A small folder of real PNG files: 3 labels, 8 images each, 20x24 RGB (resized to 16x16).
+  const auto root = std::filesystem::temp_directory_path() / "partrain_resident_test";
+  std::filesystem::remove_all(root);
+  random_engine rng(3);
+  for (int l = 0; l < 3; ++l)
+    for (int k = 0; k < 8; ++k) {
+      data::decoded_image img{20, 24, 3, std::vector<std::uint8_t>(20 * 24 * 3)};
+      for (auto& v : img.pixels) v = std::uint8_t(rng() % 256);
+      data::write_png(root / std::to_string(l) / ("img" + std::to_string(k) + ".png"), img);
+    }
+  data::image_datastore ds(root, {.include_subfolders = true, .label_source = data::folder_names});
+  const data::augmented_image_datastore augmented(
+      {16, 16}, ds,
+      data::image_augmenter{.fill_value = 7, .rand_rotation = {-20, 20}, .rand_x_reflection = true,
+                            .rand_x_translation = {-3, 3}, .rand_y_translation = {-2, 2}, .seed = 9},
+      {.color_preprocessing = data::color_preprocessing::rgb2gray, .prefetch = false});
+  const std::vector<std::size_t> indices{5, 0, 23, 11, 11, 17};
+  const std::size_t size = indices.size() * augmented.image_dims().image_size();
+  context gpu(device::cuda(0));
+  backend::cuda::resident_images resident(gpu, augmented, 3);
+  for (std::uint64_t epoch : {0u, 3u}) {
+    CAPTURE(epoch);
+    std::vector<float> cpu(size);
+    std::vector<int> cpu_labels(indices.size());
+    augmented.read_batch(indices, epoch, cpu.data(), cpu_labels.data());
+    resident.read(gpu, augmented, indices, epoch);
+    std::vector<int> gpu_labels(indices.size());
+    copy_between(host_memory, gpu_labels.data(), gpu.memory(), resident.labels().data(), gpu_labels.size() * sizeof(int));
+    CHECK(gpu_labels == cpu_labels);
+    check_close(cpu, host_values({resident.images().data(), size}, gpu.memory()), 1e-3 / 255, "augmented pixels");
+  }
+  // An in-memory image_set is gathered as it is.
+  const auto set = prototypes(3, 8);
+  backend::cuda::resident_images gathered(gpu, set, 10);
+  gathered.read(gpu, set, indices, 0);
+  std::vector<float> cpu(indices.size() * 784);
+  std::vector<int> cpu_labels(indices.size());
+  set.read_batch(indices, 0, cpu.data(), cpu_labels.data());
+  check_close(cpu, host_values({gathered.images().data(), cpu.size()}, gpu.memory()), 0, "gathered pixels");
+  std::filesystem::remove_all(root);
+}
+
+TEST_CASE("train_network on a GPU from an augmented datastore: device augmentation learns like the CPU") {
+  const auto root = std::filesystem::temp_directory_path() / "partrain_resident_train";
+  std::filesystem::remove_all(root);
+  const auto set = prototypes(30, 6);
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    data::decoded_image img{28, 28, 1, std::vector<std::uint8_t>(784)};
+    for (int j = 0; j < 784; ++j) img.pixels[j] = std::uint8_t(std::clamp(set.pixels[i * 784 + j] * 200.f, 0.f, 255.f));
+    data::write_png(root / std::to_string(set.labels[i]) / ("img" + std::to_string(i) + ".png"), img);
+  }
+  data::image_datastore ds(root, {.include_subfolders = true, .label_source = data::folder_names});
+  const data::augmented_image_datastore augmented({28, 28}, ds,
+                                                  data::image_augmenter{.rand_x_translation = {-2, 2}, .seed = 4});
+  auto o = quick_options(4);
+  context cpu, gpu(device::cuda(0));
+  const auto a = train_network<models::seed_cnn>(augmented, o, cpu);
+  const auto b = train_network<models::seed_cnn>(augmented, o, gpu);
+  REQUIRE(a.info.training_loss.size() == b.info.training_loss.size());
+  CHECK(b.info.training_loss[0] == doctest::Approx(a.info.training_loss[0]).epsilon(1e-3));
+  CHECK(b.info.training_accuracy.back() > 70);
+  std::filesystem::remove_all(root);
 }

@@ -50,7 +50,9 @@ struct dropout_fn {
 };
 
 /// y = (x - shift) * scale / divisor, with shift and divisor per image element (or the
-/// scalars shift0 and 1 when null), repeated over the batch.
+/// scalars shift0 and 1 when null), repeated over the batch. With `range` ({min, max} in
+/// the same memory as x), shift0 and scale0 map [min, max] to [0, 1] (or [-1, 1] when
+/// symmetric), read where the op runs; shift0 only when range_shift (forward).
 template <class T>
 struct normalize_fn {
   const T* x;
@@ -59,9 +61,17 @@ struct normalize_fn {
   const T* divisor;  ///< per image element, or nullptr for 1
   std::size_t image_size;
   T shift0, scale0;
+  const T* range = nullptr;
+  bool range_shift = false, symmetric = false;
   PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
     const std::size_t j = i % image_size;
-    y[i] = (x[i] - (shift ? shift[j] : shift0)) * scale0 / (divisor ? divisor[j] : T(1));
+    T s0 = shift0, k = scale0;
+    if (range) {
+      const T lo = range[0], hi = range[1];
+      s0 = range_shift ? (symmetric ? (lo + hi) / 2 : lo) : T(0);
+      k = (symmetric ? T(2) : T(1)) / (hi - lo);
+    }
+    y[i] = (x[i] - (shift ? shift[j] : s0)) * k / (divisor ? divisor[j] : T(1));
   }
 };
 

@@ -107,10 +107,8 @@ struct image_input {
         if (shifted) f.shift = state;
         f.divisor = state + image;
       } else if constexpr (Norm != normalization::none) {
-        const T lo = state[0], hi = state[1];
-        const bool symmetric = Norm == normalization::rescale_symmetric;
-        if (shifted) f.shift0 = symmetric ? (lo + hi) / 2 : lo;
-        f.scale0 = (symmetric ? T(2) : T(1)) / (hi - lo);
+        f.range = state, f.range_shift = shifted;  // {min, max}, read where the op runs
+        f.symmetric = Norm == normalization::rescale_symmetric;
       }
       return f;
     }

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "partrain/core/context.hpp"
@@ -22,6 +23,9 @@
 #include "partrain/train/evaluate.hpp"
 #include "partrain/train/metrics_queue.hpp"
 #include "partrain/train/step_graph.hpp"
+#if defined(PARTRAIN_HAS_CUDA)
+#include "partrain/backend/cuda/resident_images.cuh"
+#endif
 #include "partrain/train/training_info.hpp"
 #include "partrain/train/training_options.hpp"
 #include "partrain/train/verbose_table.hpp"
@@ -108,6 +112,32 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   typename Solver::template state<Net> solver_state(ctx.memory());
   metrics_queue metrics(ctx);
   step_graph graph;
+  // The current batch: images and labels in the context's memory.
+  const tensor<T>* images = nullptr;
+  std::span<const int> labels;
+#if defined(PARTRAIN_HAS_CUDA)
+  // Sources whose decoded images can live on the device are uploaded once; batches are then
+  // gathered and augmented there.
+  std::optional<backend::cuda::resident_images> resident;
+  if constexpr (std::is_same_v<T, float> && backend::cuda::resident_images::supports<D>)
+    if (on_device) resident.emplace(ctx, data, Net::num_classes);
+#endif
+  auto read = [&](std::span<const std::size_t> indices, std::uint64_t epoch) {
+#if defined(PARTRAIN_HAS_CUDA)
+    if constexpr (std::is_same_v<T, float> && backend::cuda::resident_images::supports<D>)
+      if (resident) {
+        resident->read(ctx, data, indices, epoch);
+        images = &resident->images(), labels = resident->labels();
+        return;
+      }
+#endif
+    reader.read(ctx, data, indices, epoch, image, Net::num_classes);
+    images = &reader.images(), labels = reader.labels();
+  };
+  bool device_data = false;
+#if defined(PARTRAIN_HAS_CUDA)
+  device_data = resident.has_value();
+#endif
   const bool replay = on_device && options.cuda_graphs && !Net::has_dropout &&
                       (!std::isfinite(options.gradient_threshold) ||
                        options.gradient_threshold_method == optim::gradient_threshold_method::absolute_value);
@@ -191,7 +221,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   };
   // Gradients of the current batch (forward already ran), regularized and clipped.
   auto gradients = [&] {
-    net.backward(ctx, reader.labels());
+    net.backward(ctx, labels);
     optim::add_l2_regularization(ctx, net, options.l2_regularization);
     optim::clip_gradients(ctx, net, options.gradient_threshold, options.gradient_threshold_method);
   };
@@ -200,15 +230,15 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   for (int epoch = 1; epoch <= options.max_epochs && !stopping; ++epoch) {
     if (epoch > 1 && options.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order, shuffle_rng);
     if constexpr (requires { data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, 0); })
-      data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, std::uint64_t(epoch - 1));
+      if (!device_data)  // the host would assemble batches nobody reads
+        data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, std::uint64_t(epoch - 1));
     for (int b = 0; b < per_epoch && !stopping; ++b) {
       if (ctx.stop_requested()) {
         stop = stop_reason::cancelled;
         break;
       }
       ++iteration;
-      reader.read(ctx, data, std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1),
-                  image, Net::num_classes);
+      read(std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1));
       const double lr = options.learn_rate_schedule(options.initial_learn_rate,
                                                     {epoch, iteration, per_epoch, options.max_epochs});
       const pending p{epoch, iteration, lr,
@@ -217,13 +247,13 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
       double* m = metrics.slot(iteration);
       if (!on_device) {
         // The loss is known before the update: a diverged step changes nothing.
-        net.forward(ctx, reader.images(), mode::training);
-        m[0] = net.loss(ctx, reader.labels());
-        m[1] = net.correct(ctx, reader.labels());
+        net.forward(ctx, *images, mode::training);
+        m[0] = net.loss(ctx, labels);
+        m[1] = net.correct(ctx, labels);
         if (std::isfinite(m[0])) gradients(), update(lr);
       } else {
         auto forward_backward = [&] {
-          net.forward(ctx, reader.images(), mode::training);
+          net.forward(ctx, *images, mode::training);
           gradients();
         };
         // The first iterations run plainly: they choose convolution algorithms and size
@@ -233,7 +263,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         else forward_backward();
         update(lr);
         // The update leaves the forward's probabilities in place.
-        backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), reader.labels().data(), m);
+        backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), labels.data(), m);
       }
       metrics.queued(iteration);
       queued.push_back(p);
@@ -265,9 +295,8 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         stop != stop_reason::cancelled) {
       net.begin_population_statistics();
       for (std::size_t at = 0; at + batch <= n; at += batch) {
-        reader.read(ctx, data, std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs), image,
-                    Net::num_classes);
-        net.forward(ctx, reader.images(), mode::population_statistics);
+        read(std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs));
+        net.forward(ctx, *images, mode::population_statistics);
       }
       net.finish_population_statistics();
     }
