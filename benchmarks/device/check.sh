@@ -94,7 +94,7 @@ fi
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv >>"$LOGS/check.log" 2>&1 || true
 status=0
-(cd "$BUILD" && ctest -L cuda --output-on-failure --timeout 300) >"$LOGS/ctest.log" 2>&1 || status=1
+(cd "$BUILD" && ctest -L cuda --output-on-failure --timeout 120) >"$LOGS/ctest.log" 2>&1 || status=1
 grep -E "tests passed|Skipped|Failed|\*\*\*|Test +#" "$LOGS/ctest.log" | tee -a "$LOGS/check.log" || true
 log "tests done at ${SECONDS}s"
 
@@ -105,9 +105,9 @@ ERRORS="$LOGS/errors.log"
 : >"$RESULTS"
 for N in 1 2 4 8 16; do
   for G in on off; do
-    timeout 60 "$BUILD/benchmarks/device/bench_gpu_training" --nets $N --graphs $G --iterations "$ITER" \
+    timeout 45 "$BUILD/benchmarks/device/bench_gpu_training" --nets $N --graphs $G --iterations "$ITER" \
       >>"$RESULTS" 2>>"$ERRORS" || log "bench_gpu_training --nets $N --graphs $G failed"
-    timeout 90 "$BUILD/benchmarks/device/bench_gpu_train_network" --nets $N --graphs $G --iterations "$ITER" \
+    timeout 45 "$BUILD/benchmarks/device/bench_gpu_train_network" --nets $N --graphs $G --iterations "$ITER" \
       >>"$RESULTS" 2>>"$ERRORS" || log "bench_gpu_train_network --nets $N --graphs $G failed"
   done
 done
@@ -126,7 +126,7 @@ fi
 log "peer done at ${SECONDS}s"
 
 # The demo: the sweep of four networks, 4 workers (streams) on GPU 0.
-if timeout 240 "$BUILD/train_in_parallel_cuda" --data /tmp/partrain-digits --epochs 8 --per-gpu 4 \
+if timeout 120 "$BUILD/train_in_parallel_cuda" --data /tmp/partrain-digits --epochs 8 --per-gpu 4 \
     --output /tmp/partrain-demo >"$LOGS/demo.log" 2>&1; then
   grep -E "Pool:|accuracy|best|Saved|experiment" "$LOGS/demo.log" | tail -12 | tee -a "$LOGS/check.log"
 else
