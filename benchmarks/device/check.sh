@@ -139,7 +139,7 @@ log "demo done at ${SECONDS}s"
 # Where a bare step's GPU time goes: one step's kernels under Nsight Compute (best effort).
 NCU=$(command -v ncu || ls "$CUDA_HOME"/bin/ncu 2>/dev/null || true)
 if [[ -n "$NCU" ]]; then
-  timeout 150 "$NCU" --metrics gpu__time_duration.sum --launch-skip 400 --launch-count 40 \
+  timeout 90 "$NCU" --metrics gpu__time_duration.sum --launch-skip 400 --launch-count 40 \
     "$BUILD/benchmarks/device/bench_gpu_training" --nets 1 --graphs off --iterations 30 >"$LOGS/profile.txt" 2>&1 ||
     log "ncu profile failed (see profile.txt)"
   python3 - "$LOGS/profile.txt" <<'PY' | tee -a "$LOGS/check.log" || true
