@@ -2,6 +2,8 @@
 // replay ≡ plain launches, and several networks on streams of one GPU ≡ each alone.
 #include "cuda_test_util.hpp"
 
+#include <barrier>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -108,14 +110,19 @@ TEST_CASE("cuda: four networks on four streams of one GPU equal each trained alo
     std::vector<run_result> together(4);
     std::vector<std::string> errors(4);
     std::vector<std::thread> threads;
+    // Workers keep their contexts until all are done, as a pool's do: destroying one frees
+    // pinned memory, which synchronizes the device and invalidates a graph being recorded.
+    std::barrier done(4);
     for (int i = 0; i < 4; ++i)
       threads.emplace_back([&, i] {
+        std::optional<context> ctx;  // one worker: its own stream and handles
         try {
-          context ctx(device::cuda(0));  // one worker: its own stream and handles
-          together[i] = train(ctx, 4, 100 + i, graphs == 1 || (graphs == 2 && i % 2 == 1));
+          ctx.emplace(device::cuda(0));
+          together[i] = train(*ctx, 4, 100 + i, graphs == 1 || (graphs == 2 && i % 2 == 1));
         } catch (const std::exception& e) {
           errors[i] = e.what();
         }
+        done.arrive_and_wait();
       });
     for (auto& t : threads) t.join();
     for (int i = 0; i < 4; ++i) {

@@ -21,7 +21,8 @@ class metrics_queue {
   explicit metrics_queue(context& ctx) : ctx_(ctx), device_(2 * depth, ctx.memory()) {
 #if defined(PARTRAIN_HAS_CUDA)
     if (!ctx.memory().host) {
-      PARTRAIN_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&pinned_), 2 * depth * sizeof(double)));
+      static_assert(2 * depth * sizeof(double) <= backend::cuda::stream_resources::pinned_bytes);
+      pinned_ = static_cast<double*>(ctx.cuda().pinned_queue());
       for (auto& e : events_) PARTRAIN_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
     }
 #endif
@@ -32,7 +33,6 @@ class metrics_queue {
 #if defined(PARTRAIN_HAS_CUDA)
     for (auto& e : events_)
       if (e) (void)cudaEventDestroy(e);
-    if (pinned_) (void)cudaFreeHost(pinned_);
 #endif
   }
 
@@ -80,7 +80,7 @@ class metrics_queue {
 #if defined(PARTRAIN_HAS_CUDA)
   double* pinned(std::int64_t i) { return pinned_ + 2 * (i % depth); }
   std::array<cudaEvent_t, depth> events_{};
-  double* pinned_ = nullptr;  // its own, apart from the context's, which synchronous reads use
+  double* pinned_ = nullptr;  // the context's queue part, apart from what synchronous reads use
 #endif
   context& ctx_;
   buffer<double> device_;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "partrain/core/context.hpp"
+#include "partrain/core/error.hpp"
 
 namespace partrain {
 
@@ -31,30 +32,52 @@ class step_graph {
     if (!ctx.memory().host) {
       auto& r = ctx.cuda();
       const std::uint64_t generation = ctx.scratch_generation();
-      if (!exec_ || generation != generation_) record(r.stream(), enqueue), generation_ = generation, ++recordings_;
+      if (!exec_ || generation != generation_) {
+        if (!record(r.stream(), enqueue)) {
+          // Another thread synchronized the device (cudaFree, cudaFreeHost, destroying a
+          // context) during the recording, which invalidates it: run this step plainly and
+          // record on the next one.
+          ++invalidated_;
+          enqueue();
+          return;
+        }
+        generation_ = generation, ++recordings_;
+      }
       PARTRAIN_CUDA_CHECK(cudaGraphLaunch(exec_, r.stream()));
       return;
     }
 #endif
     enqueue();
   }
-  /// How many times the step was recorded (1 when the scratch memory never moved).
+  /// How many times the step was recorded (1 when the scratch memory never moved), and how
+  /// many recordings another thread invalidated.
   int recordings() const { return recordings_; }
+  int invalidated() const { return invalidated_; }
 
  private:
 #if defined(PARTRAIN_HAS_CUDA)
+  // Records enqueue() into exec_; false when the recording was invalidated from outside.
   template <class F>
-  void record(cudaStream_t stream, F& enqueue) {
+  bool record(cudaStream_t stream, F& enqueue) {
     cudaGraph_t graph = nullptr;
     PARTRAIN_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
     try {
       enqueue();
-    } catch (...) {
+    } catch (const error&) {  // a launch, cuBLAS or cuDNN call failing because of it, or not
+      const bool lost = invalidated(stream);
       (void)cudaStreamEndCapture(stream, &graph);
       if (graph) (void)cudaGraphDestroy(graph);
+      (void)cudaGetLastError();
+      if (lost) return false;
       throw;
     }
-    PARTRAIN_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+    const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+    if (ended == cudaErrorStreamCaptureInvalidated) {
+      if (graph) (void)cudaGraphDestroy(graph);
+      (void)cudaGetLastError();
+      return false;
+    }
+    PARTRAIN_CUDA_CHECK(ended);
     bool updated = false;
     if (exec_) {
       cudaGraphExecUpdateResultInfo info{};
@@ -69,11 +92,16 @@ class step_graph {
     if (!updated) e = cudaGraphInstantiate(&exec_, graph, 0);
     (void)cudaGraphDestroy(graph);
     PARTRAIN_CUDA_CHECK(e);
+    return true;
+  }
+  static bool invalidated(cudaStream_t stream) {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    return cudaStreamIsCapturing(stream, &status) == cudaSuccess && status == cudaStreamCaptureStatusInvalidated;
   }
   cudaGraphExec_t exec_ = nullptr;
 #endif
   std::uint64_t generation_ = 0;
-  int recordings_ = 0;
+  int recordings_ = 0, invalidated_ = 0;
 };
 
 }  // namespace partrain

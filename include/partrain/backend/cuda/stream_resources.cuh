@@ -52,7 +52,7 @@ class stream_resources {
     cublas_workspace_.set_stream(stream_);
     cublas_workspace_.reserve(std::size_t(4) << 20);
     PARTRAIN_CUDA_CHECK(cublasSetWorkspace(cublas_, cublas_workspace_.data(), cublas_workspace_.size()));
-    PARTRAIN_CUDA_CHECK(cudaMallocHost(&pinned_, pinned_bytes));
+    PARTRAIN_CUDA_CHECK(cudaMallocHost(&pinned_, 2 * pinned_bytes));
   }
   stream_resources(const stream_resources&) = delete;
   stream_resources& operator=(const stream_resources&) = delete;
@@ -96,9 +96,12 @@ class stream_resources {
   /// Counts scratch reallocations: work recorded in a graph is valid while it is unchanged.
   std::uint64_t scratch_generation() const { return generation_; }
 
-  /// 256 pinned host bytes for metrics copied back asynchronously.
+  /// 256 pinned host bytes for values read back synchronously, and 256 more for the
+  /// training loop's queue of metrics read back later (allocated once per worker: pinned
+  /// allocation synchronizes the device, which would disturb other workers' graph recordings).
   static constexpr std::size_t pinned_bytes = 256;
   void* pinned() { return pinned_; }
+  void* pinned_queue() { return static_cast<char*>(pinned_) + pinned_bytes; }
 
   /// The plan cached for `key`, or null.
   cached_plan* find_plan(const plan_key& key) {
