@@ -47,6 +47,7 @@ class step_graph {
       return;
     }
 #endif
+    (void)ctx;
     enqueue();
   }
   /// How many times the step was recorded (1 when the scratch memory never moved), and how

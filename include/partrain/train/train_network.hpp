@@ -8,7 +8,6 @@
 #include <numeric>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "partrain/core/context.hpp"
@@ -20,12 +19,10 @@
 #include "partrain/network.hpp"
 #include "partrain/optim.hpp"
 #include "partrain/train/batch_reader.hpp"
+#include "partrain/train/batch_source.hpp"
 #include "partrain/train/evaluate.hpp"
 #include "partrain/train/metrics_queue.hpp"
 #include "partrain/train/step_graph.hpp"
-#if defined(PARTRAIN_HAS_CUDA)
-#include "partrain/backend/cuda/resident_images.cuh"
-#endif
 #include "partrain/train/training_info.hpp"
 #include "partrain/train/training_options.hpp"
 #include "partrain/train/verbose_table.hpp"
@@ -112,32 +109,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   typename Solver::template state<Net> solver_state(ctx.memory());
   metrics_queue metrics(ctx);
   step_graph graph;
-  // The current batch: images and labels in the context's memory.
-  const tensor<T>* images = nullptr;
-  std::span<const int> labels;
-#if defined(PARTRAIN_HAS_CUDA)
-  // Sources whose decoded images can live on the device are uploaded once; batches are then
-  // gathered and augmented there.
-  std::optional<backend::cuda::resident_images> resident;
-  if constexpr (std::is_same_v<T, float> && backend::cuda::resident_images::supports<D>)
-    if (on_device) resident.emplace(ctx, data, Net::num_classes);
-#endif
-  auto read = [&](std::span<const std::size_t> indices, std::uint64_t epoch) {
-#if defined(PARTRAIN_HAS_CUDA)
-    if constexpr (std::is_same_v<T, float> && backend::cuda::resident_images::supports<D>)
-      if (resident) {
-        resident->read(ctx, data, indices, epoch);
-        images = &resident->images(), labels = resident->labels();
-        return;
-      }
-#endif
-    reader.read(ctx, data, indices, epoch, image, Net::num_classes);
-    images = &reader.images(), labels = reader.labels();
-  };
-  bool device_data = false;
-#if defined(PARTRAIN_HAS_CUDA)
-  device_data = resident.has_value();
-#endif
+  batch_source<T, D> batches(ctx, data, Net::num_classes);
   const bool replay = on_device && options.cuda_graphs && !Net::has_dropout &&
                       (!std::isfinite(options.gradient_threshold) ||
                        options.gradient_threshold_method == optim::gradient_threshold_method::absolute_value);
@@ -221,7 +193,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   };
   // Gradients of the current batch (forward already ran), regularized and clipped.
   auto gradients = [&] {
-    net.backward(ctx, labels);
+    net.backward(ctx, batches.labels());
     optim::add_l2_regularization(ctx, net, options.l2_regularization);
     optim::clip_gradients(ctx, net, options.gradient_threshold, options.gradient_threshold_method);
   };
@@ -230,7 +202,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   for (int epoch = 1; epoch <= options.max_epochs && !stopping; ++epoch) {
     if (epoch > 1 && options.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order, shuffle_rng);
     if constexpr (requires { data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, 0); })
-      if (!device_data)  // the host would assemble batches nobody reads
+      if (!batches.resident())  // the host would assemble batches nobody reads
         data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, std::uint64_t(epoch - 1));
     for (int b = 0; b < per_epoch && !stopping; ++b) {
       if (ctx.stop_requested()) {
@@ -238,7 +210,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         break;
       }
       ++iteration;
-      read(std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1));
+      batches.read(std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1));
       const double lr = options.learn_rate_schedule(options.initial_learn_rate,
                                                     {epoch, iteration, per_epoch, options.max_epochs});
       const pending p{epoch, iteration, lr,
@@ -247,13 +219,13 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
       double* m = metrics.slot(iteration);
       if (!on_device) {
         // The loss is known before the update: a diverged step changes nothing.
-        net.forward(ctx, *images, mode::training);
-        m[0] = net.loss(ctx, labels);
-        m[1] = net.correct(ctx, labels);
+        net.forward(ctx, batches.images(), mode::training);
+        m[0] = net.loss(ctx, batches.labels());
+        m[1] = net.correct(ctx, batches.labels());
         if (std::isfinite(m[0])) gradients(), update(lr);
       } else {
         auto forward_backward = [&] {
-          net.forward(ctx, *images, mode::training);
+          net.forward(ctx, batches.images(), mode::training);
           gradients();
         };
         // The first iterations run plainly: they choose convolution algorithms and size
@@ -263,7 +235,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         else forward_backward();
         update(lr);
         // The update leaves the forward's probabilities in place.
-        backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), labels.data(), m);
+        backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), batches.labels().data(), m);
       }
       metrics.queued(iteration);
       queued.push_back(p);
@@ -295,8 +267,8 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         stop != stop_reason::cancelled) {
       net.begin_population_statistics();
       for (std::size_t at = 0; at + batch <= n; at += batch) {
-        read(std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs));
-        net.forward(ctx, *images, mode::population_statistics);
+        batches.read(std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs));
+        net.forward(ctx, batches.images(), mode::population_statistics);
       }
       net.finish_population_statistics();
     }
