@@ -10,6 +10,8 @@
 #include "partrain/core/context.hpp"
 
 namespace partrain {
+// Its layout differs between nvcc and g++ builds, as the context's does.
+inline namespace PARTRAIN_ABI_NAMESPACE {
 
 /// On a CUDA context, batch metrics written to slot(i) are copied to pinned memory with an
 /// event behind them and read when the event has passed, up to `depth` iterations later,
@@ -86,4 +88,5 @@ class metrics_queue {
   buffer<double> device_;
 };
 
+}  // namespace PARTRAIN_ABI_NAMESPACE
 }  // namespace partrain

@@ -9,6 +9,8 @@
 #include "partrain/core/error.hpp"
 
 namespace partrain {
+// Its layout differs between nvcc and g++ builds, as the context's does.
+inline namespace PARTRAIN_ABI_NAMESPACE {
 
 /// run(ctx, enqueue) replays the graph recorded from enqueue(), recording it anew (and
 /// updating the executable graph in place) when the context's scratch memory moved since.
@@ -105,4 +107,5 @@ class step_graph {
   int recordings_ = 0, invalidated_ = 0;
 };
 
+}  // namespace PARTRAIN_ABI_NAMESPACE
 }  // namespace partrain
