@@ -90,7 +90,9 @@ int main(int argc, char** argv) try {
     pt::data::generate_digits(f.data, {.seed = f.seed});
   }
   pt::data::image_datastore imds(f.data, {.include_subfolders = true, .label_source = pt::data::folder_names});
-  auto [train, validation, test] = pt::data::split_each_label(imds, 0.8, 0.1, {.seed = f.seed});
+  // Named references rather than a structured binding, which lambdas capture only from clang 16.
+  const auto parts = pt::data::split_each_label(imds, 0.8, 0.1, {.seed = f.seed});
+  const auto &train = parts[0], &validation = parts[1], &test = parts[2];
   std::cout << "Data: " << imds.size() << " images, " << imds.num_classes() << " classes; split "
             << train.size() << " / " << validation.size() << " / " << test.size()
             << " (train / validation / test, randomized per label with seed " << f.seed << ")\n";
