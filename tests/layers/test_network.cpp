@@ -77,6 +77,12 @@ TEST_CASE("bad input: wrong shape, empty batch, NaN, bad labels give clear error
                        data_error);
   small_cnn fresh(1);
   CHECK_THROWS_AS(fresh.backward(ctx, too_few), error);
+  fresh.forward(ctx, ok, mode::inference);  // batch norm keeps no batch statistics then
+  const std::vector<int> labels{0, 1};
+  CHECK_THROWS_WITH_AS(fresh.backward(ctx, labels),
+                       doctest::Contains("[partrain::layer batch_norm] backward needs the statistics of a "
+                                         "forward in training mode"),
+                       error);
 }
 
 TEST_CASE("a network of every layer type learns two blobs to 100% with plain SGD") {

@@ -47,6 +47,8 @@ struct batch_norm {
     }
     void backward(context& ctx, int n, const T* x, const T*, const T* dy, T* dx, const T* params,
                   T* grads, const T*) {
+      PARTRAIN_CHECK(saved_.size() == std::size_t(2 * C), error, "[partrain::layer batch_norm] backward needs the "
+                     "statistics of a forward in training mode; the last forward ran in inference mode only");
       backend::batch_norm_backward(ctx, n, C, plane, x, dy, params, saved_.data(), saved_.data() + C, dx,
                                    grads, grads + C);
     }
