@@ -299,13 +299,15 @@ class basic_network {
     });
   }
   void finish_population_statistics() {
-    tensor<T> state = state_;  // the layers write on the host
-    state.to(host_memory);
+    // The layers write on the host: a device network's state goes through a host copy.
+    tensor<T> staged;
+    if (!state_.on_host()) staged = state_, staged.to(host_memory);
+    T* state = state_.on_host() ? state_.data() : staged.data();
     for_each_layer([&]<std::size_t I>() {
       if constexpr (requires { std::get<I>(impls_).reset_population(); })
-        std::get<I>(impls_).finish_population(state.data() + state_offset[I]);
+        std::get<I>(impls_).finish_population(state + state_offset[I]);
     });
-    copy_between(state_.space(), state_.data(), host_memory, state.data(), state_count * sizeof(T));
+    if (!state_.on_host()) copy_between(state_.space(), state_.data(), host_memory, state, state_count * sizeof(T));
   }
   /// Dropout draws a new mask each step from a host counter, so its steps are not replayable.
   static constexpr bool has_dropout = (is_named<Layers>("dropout") || ...);
