@@ -1,7 +1,7 @@
 // Typed networks and train_network on a CUDA device: layer-by-layer CPU≡CUDA, training on a
 // GPU against the CPU, CUDA-graph replay against plain launches, several networks on the
 // streams of one GPU (through parallel::pool) against each alone, the bad inputs, and batches
-// gathered and augmented on the device against the CPU's.
+// gathered and augmented on the device against the CPU's, from images uploaded once per device.
 #include "cuda_test_util.hpp"
 
 #include <partrain/partrain.hpp>
@@ -221,6 +221,24 @@ TEST_CASE("batches gathered and augmented on the GPU equal the CPU's read_batch 
   std::vector<int> cpu_labels(indices.size());
   set.read_batch(indices, 0, cpu.data(), cpu_labels.data());
   check_close(cpu, host_values({gathered.images().data(), cpu.size()}, gpu.memory()), 0, "gathered pixels");
+
+  // Uploaded once per device: a second worker on the GPU shares the images of the same data
+  // (a copy of the set; the same files under another augmenter), not of changed data.
+  context peer(device::cuda(0));
+  const data::augmented_image_datastore other_augmenter({16, 16}, ds, data::image_augmenter{.rand_x_reflection = true},
+                                                        {.color_preprocessing = data::color_preprocessing::rgb2gray});
+  CHECK(&backend::cuda::resident_images(peer, other_augmenter, 3).shared() == &resident.shared());
+  const data::image_set copy = set;
+  backend::cuda::resident_images shared(peer, copy, 10);
+  CHECK(&shared.shared() == &gathered.shared());
+  shared.read(peer, copy, indices, 0);
+  check_close(cpu, host_values({shared.images().data(), cpu.size()}, peer.memory()), 0, "pixels read by a peer");
+  data::image_set changed = set;
+  changed.pixels[5 * 784 + 9] += 1;
+  CHECK(&backend::cuda::resident_images(peer, changed, 10).shared() != &gathered.shared());
+  changed = set;
+  std::swap(changed.labels[0], changed.labels[1]);
+  CHECK(&backend::cuda::resident_images(peer, changed, 10).shared() != &gathered.shared());
   std::filesystem::remove_all(root);
 }
 

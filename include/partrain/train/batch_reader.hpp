@@ -2,7 +2,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <span>
 #include <type_traits>
@@ -13,6 +12,7 @@
 #include "partrain/core/context.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/tensor.hpp"
+#include "partrain/data/check_images.hpp"
 #include "partrain/data/data_source.hpp"
 
 namespace partrain {
@@ -45,13 +45,10 @@ class batch_reader {
     read(data, indices, epoch, image);
     on_device_ = !ctx.memory().host;
     if (!on_device_) return;
-    for (std::size_t i = 0; i < images_.size(); ++i)
-      PARTRAIN_CHECK(std::isfinite(images_[i]), data_error, "[partrain::batch_reader] image ",
-                     indices[i / image.image_size()], " has a non-finite value (", images_[i], ") at element ",
-                     i % image.image_size(), "; expected finite pixel values");
-    for (std::size_t i = 0; i < labels_.size(); ++i)
-      PARTRAIN_CHECK(labels_[i] >= 0 && labels_[i] < classes, data_error, "[partrain::batch_reader] label ",
-                     labels_[i], " of image ", indices[i], " is outside 0..", classes - 1);
+    auto image_index = [&](std::size_t b) { return indices[b]; };
+    data::check_finite_pixels("partrain::batch_reader", std::span<const T>(images_.data(), images_.size()),
+                              image.image_size(), image_index);
+    data::check_labels("partrain::batch_reader", labels_, classes, image_index);
     device_images_.resize(images_.extents(), ctx.memory());
     device_labels_.ensure(ctx.memory(), labels_.size());
     backend::upload(ctx, images_.data(), images_.size(), device_images_.data());

@@ -20,8 +20,9 @@ namespace partrain {
 inline namespace PARTRAIN_ABI_NAMESPACE {
 
 /// On a CUDA context, a source whose decoded images can live on the device (image_set,
-/// augmented_image_datastore; float networks) is uploaded once and each batch is gathered
-/// and augmented there, with the CPU's draws. Any other source is read on the host, checked
+/// augmented_image_datastore; float networks) is uploaded once per device, shared by the
+/// workers there that train on the same images, and each batch is gathered and augmented
+/// there, with the CPU's draws. Any other source is read on the host, checked
 /// and uploaded (batch_reader).
 template <element_type T, data::source D>
 class batch_source {
@@ -60,7 +61,7 @@ class batch_source {
 
  private:
 #if defined(PARTRAIN_HAS_CUDA)
-  static constexpr bool residable = std::is_same_v<T, float> && backend::cuda::resident_images::supports<D>;
+  static constexpr bool residable = std::is_same_v<T, float> && backend::cuda::residable_source<D>;
   std::optional<backend::cuda::resident_images> resident_;
 #endif
   context& ctx_;

@@ -1,18 +1,24 @@
-// Training images kept on a CUDA device: uploaded once, then every mini-batch is gathered and
-// augmented there, with the same per-image draws as the CPU path. Per batch only the indices
-// and each image's 6-number source transform cross from the host.
+// Training images kept on a CUDA device: uploaded once per device, then every mini-batch is
+// gathered and augmented there, with the same per-image draws as the CPU path. Per batch only
+// the indices and each image's 6-number source transform cross from the host.
 #pragma once
 
-#include <cmath>
+#include <array>
+#include <compare>
 #include <concepts>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "partrain/backend/cuda/launch.cuh"
 #include "partrain/core/buffer.hpp"
+#include "partrain/core/context.hpp"
+#include "partrain/core/fingerprint.hpp"
+#include "partrain/core/shared_cache.hpp"
 #include "partrain/core/tensor.hpp"
 #include "partrain/data/augmented_image_datastore.hpp"
+#include "partrain/data/check_images.hpp"
 #include "partrain/data/data_source.hpp"
 
 namespace partrain::backend::cuda {
@@ -61,54 +67,111 @@ struct gather_labels_fn {
 };
 }  // namespace detail
 
-/// The images and labels of an image_set or an augmented_image_datastore in the memory of
-/// one context's device. Checks them once (finite pixels, labels in 0..classes-1).
-class resident_images {
- public:
-  template <class D>
-  static constexpr bool supports =
-      std::same_as<D, data::image_set> || std::same_as<D, data::augmented_image_datastore>;
+/// Sources whose decoded images can live on a device.
+template <class D>
+concept residable_source = std::same_as<D, data::image_set> || std::same_as<D, data::augmented_image_datastore>;
 
-  template <class D>
-    requires supports<D>
-  resident_images(context& ctx, const D& data, int classes) {
-    constexpr const char* where = "[partrain::backend::cuda::resident_images] ";
-    const std::size_t n = data.size();
-    PARTRAIN_CHECK(n < (std::size_t(1) << 32), data_error, where, n, " images; expected fewer than 2^32");
-    std::vector<int> labels(n);
+/// The decoded images and labels of one data set in the memory of the calling thread's
+/// current device: float pixels for an image_set, 8-bit ones (each image's own size) for
+/// an augmented_image_datastore. Immutable once made.
+class device_images {
+ public:
+  template <residable_source D>
+  explicit device_images(const D& data) {
+    const memory_space& device = device_memory;
+    std::vector<int> labels(data.size());
     if constexpr (std::same_as<D, data::image_set>) {
-      for (std::size_t i = 0; i < data.pixels.size(); ++i)
-        PARTRAIN_CHECK(std::isfinite(data.pixels[i]), data_error, where, "image ", i / data.image.image_size(),
-                       " has a non-finite value (", data.pixels[i], ") at element ", i % data.image.image_size(),
-                       "; expected finite pixel values");
-      float_pixels_.ensure(ctx.memory(), data.pixels.size());
-      copy_between(ctx.memory(), float_pixels_.data(), host_memory, data.pixels.data(), data.pixels.size() * sizeof(float));
+      float_pixels_.ensure(device, data.pixels.size());
+      copy_between(device, float_pixels_.data(), host_memory, data.pixels.data(), data.pixels.size() * sizeof(float));
       labels = data.labels;
     } else {
       const auto& ds = data.underlying();
-      std::vector<resident_image> table(n);
+      std::vector<resident_image> table(data.size());
       std::vector<std::uint8_t> pixels;
-      for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t i = 0; i < data.size(); ++i) {
         const auto& img = ds.image(i);
         table[i] = {pixels.size(), img.height, img.width, img.channels};
         pixels.insert(pixels.end(), img.pixels.begin(), img.pixels.end());
         labels[i] = ds.label(i);
       }
-      pixels_.ensure(ctx.memory(), pixels.size());
-      copy_between(ctx.memory(), pixels_.data(), host_memory, pixels.data(), pixels.size());
-      images_.ensure(ctx.memory(), n);
-      copy_between(ctx.memory(), images_.data(), host_memory, table.data(), n * sizeof(resident_image));
+      pixels_.ensure(device, pixels.size());
+      copy_between(device, pixels_.data(), host_memory, pixels.data(), pixels.size());
+      table_.ensure(device, table.size());
+      copy_between(device, table_.data(), host_memory, table.data(), table.size() * sizeof(resident_image));
     }
-    for (std::size_t i = 0; i < n; ++i)
-      PARTRAIN_CHECK(labels[i] >= 0 && labels[i] < classes, data_error, where, "label ", labels[i], " of image ",
-                     i, " is outside 0..", classes - 1);
-    labels_.ensure(ctx.memory(), n);
-    copy_between(ctx.memory(), labels_.data(), host_memory, labels.data(), n * sizeof(int));
+    labels_.ensure(device, labels.size());
+    copy_between(device, labels_.data(), host_memory, labels.data(), labels.size() * sizeof(int));
+  }
+
+  const float* float_pixels() const { return float_pixels_.data(); }
+  const std::uint8_t* pixels() const { return pixels_.data(); }
+  const resident_image* table() const { return table_.data(); }
+  const int* labels() const { return labels_.data(); }
+
+ private:
+  buffer<float> float_pixels_;
+  buffer<std::uint8_t> pixels_;
+  buffer<resident_image> table_;
+  buffer<int> labels_;
+};
+
+namespace detail {
+struct device_images_key {
+  int device;
+  bool augmented;
+  std::size_t images;
+  std::uint64_t content;
+  auto operator<=>(const device_images_key&) const = default;
+};
+
+// What device_images would hold: every image (with its size) and label, in order.
+template <residable_source D>
+std::uint64_t content_fingerprint(const D& data) {
+  fingerprint f;
+  if constexpr (std::same_as<D, data::image_set>) {
+    f.add_value(data.image).add(std::span<const float>(data.pixels)).add(std::span<const int>(data.labels));
+  } else {
+    const auto& ds = data.underlying();
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const auto& img = ds.image(i);
+      f.add_value(std::array{img.height, img.width, img.channels, ds.label(i)});
+      f.add(std::span<const std::uint8_t>(img.pixels));
+    }
+  }
+  return f.value();
+}
+
+// Workers on one device that train on the same images at the same time share one upload.
+inline shared_cache<device_images_key, device_images>& shared_device_images() {
+  static shared_cache<device_images_key, device_images> cache;
+  return cache;
+}
+}  // namespace detail
+
+/// One worker's view of a data set resident on its device: the images are checked (finite
+/// pixels, labels in 0..classes-1) on the host, uploaded once per device and shared with
+/// the other workers there that train on the same images; the batch buffers are its own.
+class resident_images {
+ public:
+  template <residable_source D>
+  resident_images(context& ctx, const D& data, int classes) {
+    constexpr const char* where = "partrain::backend::cuda::resident_images";
+    const std::size_t n = data.size();
+    PARTRAIN_CHECK(n < (std::size_t(1) << 32), data_error, "[", where, "] ", n, " images; expected fewer than 2^32");
+    auto same = [](std::size_t i) { return i; };
+    if constexpr (std::same_as<D, data::image_set>) {
+      data::check_finite_pixels(where, std::span<const float>(data.pixels), data.image.image_size(), same);
+      data::check_labels(where, data.labels, classes, same);
+    } else {
+      data::check_labels(where, data.underlying().labels(), classes, same);
+    }
+    const detail::device_images_key key{ctx.device().index, !std::same_as<D, data::image_set>, n,
+                                        detail::content_fingerprint(data)};
+    images_ = detail::shared_device_images().get(key, [&] { return std::make_shared<const device_images>(data); });
   }
 
   /// Queues on the context's stream the batch of `indices` in `epoch` into images() and labels().
-  template <class D>
-    requires supports<D>
+  template <residable_source D>
   void read(context& ctx, const D& data, std::span<const std::size_t> indices, std::uint64_t epoch) {
     const dims d = data.image_dims();
     const std::size_t n = indices.size(), image_size = d.image_size();
@@ -124,27 +187,27 @@ class resident_images {
     upload(resources(ctx).stream(), host_indices_.data(), n, indices_.data());
     if constexpr (std::same_as<D, data::image_set>) {
       for_each_index(ctx, n * image_size,
-                     detail::gather_fn{float_pixels_.data(), indices_.data(), batch_.data(), unsigned(image_size)});
+                     detail::gather_fn{images_->float_pixels(), indices_.data(), batch_.data(), unsigned(image_size)});
     } else {
       host_transforms_.resize(n);
       for (std::size_t b = 0; b < n; ++b) host_transforms_[b] = data.source_transform(indices[b], epoch);
       transforms_.ensure(ctx.memory(), n);
       upload(resources(ctx).stream(), host_transforms_.data(), n, transforms_.data());
       for_each_index(ctx, n * image_size,
-                     detail::warp_batch_fn{pixels_.data(), images_.data(), indices_.data(), transforms_.data(),
+                     detail::warp_batch_fn{images_->pixels(), images_->table(), indices_.data(), transforms_.data(),
                                            batch_.data(), d.h, d.w, d.c, data.augmenter().fill_value});
     }
-    for_each_index(ctx, n, detail::gather_labels_fn{labels_.data(), indices_.data(), batch_labels_.data()});
+    for_each_index(ctx, n, detail::gather_labels_fn{images_->labels(), indices_.data(), batch_labels_.data()});
   }
 
   const tensor<float>& images() const { return batch_; }
   std::span<const int> labels() const { return {batch_labels_.data(), batch_labels_.size()}; }
+  /// The device-wide images this worker reads from (shared with its peers on the device).
+  const device_images& shared() const { return *images_; }
 
  private:
-  buffer<std::uint8_t> pixels_;
-  buffer<float> float_pixels_;
-  buffer<resident_image> images_;
-  buffer<int> labels_, batch_labels_;
+  std::shared_ptr<const device_images> images_;
+  buffer<int> batch_labels_;
   buffer<std::uint32_t> indices_;
   buffer<data::affine2d> transforms_;
   tensor<float> batch_;
