@@ -2,6 +2,8 @@
 // forward and gradients, float (tolerance 2e-5 relative to the largest value) and double.
 #include "cuda_test_util.hpp"
 
+#include <array>
+
 #include "partrain/layers/layer.hpp"
 #include "partrain/optim/adam.hpp"
 
@@ -91,36 +93,40 @@ TEST_CASE_TEMPLATE("cuda: max and average pooling equal the CPU", T, float, doub
 
 TEST_CASE_TEMPLATE("cuda: batch norm training, inference and backward equal the CPU", T, float, double) {
   context cpu(device::cpu()), gpu(device::cuda(0));
-  const int n = 5, c = 6, plane = 37;
-  const std::size_t size = std::size_t(n) * c * plane;
-  const auto x = random_values<T>(size, 11, -2, 3), dy = random_values<T>(size, 12), scale = random_values<T>(c, 13, 0.5, 2),
-             offset = random_values<T>(c, 14);
-  auto mean = random_values<T>(c, 15), var = random_values<T>(c, 16, 0.5, 2);
-  std::vector<T> y(size), yi(size), dx(size), sm(c), sis(c), ds(c), doff(c);
-  on_device<T> gx(gpu, x), gdy(gpu, dy), gs(gpu, scale), go(gpu, offset), gm(gpu, mean), gv(gpu, var), gy(gpu, size),
-      gyi(gpu, size), gdx(gpu, size), gsm(gpu, std::size_t(c)), gsis(gpu, std::size_t(c)), gds(gpu, std::size_t(c)),
-      gdo(gpu, std::size_t(c));
-  backend::batch_norm_forward_training(cpu, n, c, plane, x.data(), scale.data(), offset.data(), T(1e-5), T(0.1),
-                                       y.data(), sm.data(), sis.data(), mean.data(), var.data());
-  backend::batch_norm_forward_inference(cpu, n, c, plane, x.data(), scale.data(), offset.data(), T(1e-5), mean.data(),
-                                        var.data(), yi.data());
-  backend::batch_norm_backward(cpu, n, c, plane, x.data(), dy.data(), scale.data(), sm.data(), sis.data(), dx.data(),
-                               ds.data(), doff.data());
-  backend::batch_norm_forward_training(gpu, n, c, plane, gx.get(), gs.get(), go.get(), T(1e-5), T(0.1), gy.get(),
-                                       gsm.get(), gsis.get(), gm.get(), gv.get());
-  backend::batch_norm_forward_inference(gpu, n, c, plane, gx.get(), gs.get(), go.get(), T(1e-5), gm.get(), gv.get(),
-                                        gyi.get());
-  backend::batch_norm_backward(gpu, n, c, plane, gx.get(), gdy.get(), gs.get(), gsm.get(), gsis.get(), gdx.get(),
-                               gds.get(), gdo.get());
-  check_close(y, gy.host(), tolerance<T>, "batch_norm y");
-  check_close(sm, gsm.host(), tolerance<T>, "saved mean");
-  check_close(sis, gsis.host(), tolerance<T>, "saved 1/std");
-  check_close(mean, gm.host(), tolerance<T>, "moving mean");
-  check_close(var, gv.host(), tolerance<T>, "moving variance");
-  check_close(yi, gyi.host(), tolerance<T>, "batch_norm inference y");
-  check_close(dx, gdx.host(), tolerance<T>, "batch_norm dx");
-  check_close(ds, gds.host(), tolerance<T>, "batch_norm dscale");
-  check_close(doff, gdo.host(), tolerance<T>, "batch_norm doffset");
+  // Few values per channel (one part), and the seed CNN's first layer (1024 parts per channel).
+  for (const std::array<int, 3> shape : {std::array{5, 6, 37}, std::array{128, 8, 784}}) {
+    const int n = shape[0], c = shape[1], plane = shape[2];
+    CAPTURE(n);
+    const std::size_t size = std::size_t(n) * c * plane;
+    const auto x = random_values<T>(size, 11, -2, 3), dy = random_values<T>(size, 12), scale = random_values<T>(c, 13, 0.5, 2),
+               offset = random_values<T>(c, 14);
+    auto mean = random_values<T>(c, 15), var = random_values<T>(c, 16, 0.5, 2);
+    std::vector<T> y(size), yi(size), dx(size), sm(c), sis(c), ds(c), doff(c);
+    on_device<T> gx(gpu, x), gdy(gpu, dy), gs(gpu, scale), go(gpu, offset), gm(gpu, mean), gv(gpu, var), gy(gpu, size),
+        gyi(gpu, size), gdx(gpu, size), gsm(gpu, std::size_t(c)), gsis(gpu, std::size_t(c)), gds(gpu, std::size_t(c)),
+        gdo(gpu, std::size_t(c));
+    backend::batch_norm_forward_training(cpu, n, c, plane, x.data(), scale.data(), offset.data(), T(1e-5), T(0.1),
+                                         y.data(), sm.data(), sis.data(), mean.data(), var.data());
+    backend::batch_norm_forward_inference(cpu, n, c, plane, x.data(), scale.data(), offset.data(), T(1e-5), mean.data(),
+                                          var.data(), yi.data());
+    backend::batch_norm_backward(cpu, n, c, plane, x.data(), dy.data(), scale.data(), sm.data(), sis.data(), dx.data(),
+                                 ds.data(), doff.data());
+    backend::batch_norm_forward_training(gpu, n, c, plane, gx.get(), gs.get(), go.get(), T(1e-5), T(0.1), gy.get(),
+                                         gsm.get(), gsis.get(), gm.get(), gv.get());
+    backend::batch_norm_forward_inference(gpu, n, c, plane, gx.get(), gs.get(), go.get(), T(1e-5), gm.get(), gv.get(),
+                                          gyi.get());
+    backend::batch_norm_backward(gpu, n, c, plane, gx.get(), gdy.get(), gs.get(), gsm.get(), gsis.get(), gdx.get(),
+                                 gds.get(), gdo.get());
+    check_close(y, gy.host(), tolerance<T>, "batch_norm y");
+    check_close(sm, gsm.host(), tolerance<T>, "saved mean");
+    check_close(sis, gsis.host(), tolerance<T>, "saved 1/std");
+    check_close(mean, gm.host(), tolerance<T>, "moving mean");
+    check_close(var, gv.host(), tolerance<T>, "moving variance");
+    check_close(yi, gyi.host(), tolerance<T>, "batch_norm inference y");
+    check_close(dx, gdx.host(), tolerance<T>, "batch_norm dx");
+    check_close(ds, gds.host(), tolerance<T>, "batch_norm dscale");
+    check_close(doff, gdo.host(), tolerance<T>, "batch_norm doffset");
+  }
 }
 
 TEST_CASE_TEMPLATE("cuda: softmax, cross-entropy and accuracy equal the CPU", T, float, double) {

@@ -2,15 +2,18 @@
 // im2col + GEMM convolution (both GEMM paths, several chunks, every padding case), im2col and
 // col2im exactly (AVX-512 rows and portable loops), the small-m GEMM kernels (each
 // instruction-set tier this CPU has), the fully connected layer on them, the 2x2 max-pool
-// fast path, batch normalization's partial sums and the ReLU select.
+// fast path, batch normalization's partial sums (and the GPU's batch-norm passes, run here in
+// order) and the ReLU select.
 #include <doctest/doctest.h>
 
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
+#include "partrain/backend/channel_sums.hpp"
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/random.hpp"
 
@@ -381,6 +384,80 @@ TEST_CASE("batch_norm in float matches a double reference; moving statistics ble
     CHECK(moving_mean[c] == doctest::Approx(0.1 * mean[c]).epsilon(1e-6));
     CHECK(moving_var[c] == doctest::Approx(0.9 + 0.1 * var[c] * m / (m - 1)).epsilon(1e-5));
   }
+}
+
+TEST_CASE_TEMPLATE("channel_sums (the GPU's batch-norm and bias-gradient passes, run here in order) equal the CPU",
+                   T, float, double) {
+  const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-12;
+  struct shape { int n, channels, plane; };
+  // Few values (one part), one pixel per plane, parts that do and do not divide the values.
+  for (const shape s : {shape{5, 3, 37}, shape{3, 4, 1}, shape{64, 8, 784}, shape{130, 2, 784}}) {
+    CAPTURE(s.n);
+    CAPTURE(s.channels);
+    CAPTURE(s.plane);
+    const std::size_t size = std::size_t(s.n) * s.channels * s.plane, c = std::size_t(s.channels);
+    auto x = as<T>(random_values(size, 21));
+    for (auto& v : x) v = T(50) + 4 * v;  // a mean far from zero
+    const auto dy = as<T>(random_values(size, 22)), scale = as<T>(random_values(c, 23)),
+               offset = as<T>(random_values(c, 24));
+    struct outputs {
+      std::vector<T> y, dx, saved_mean, saved_inv, moving_mean, moving_var, dscale, doffset;
+    };
+    auto fresh = [&] {
+      return outputs{std::vector<T>(size), std::vector<T>(size), std::vector<T>(c), std::vector<T>(c),
+                     std::vector<T>(c, T(0.5)), std::vector<T>(c, T(2)), std::vector<T>(c), std::vector<T>(c)};
+    };
+    outputs cpu = fresh(), parts = fresh();
+    context ctx;
+    backend::batch_norm_forward_training(ctx, s.n, s.channels, s.plane, x.data(), scale.data(), offset.data(), T(1e-5),
+                                         T(0.1), cpu.y.data(), cpu.saved_mean.data(), cpu.saved_inv.data(),
+                                         cpu.moving_mean.data(), cpu.moving_var.data());
+    backend::batch_norm_backward(ctx, s.n, s.channels, s.plane, x.data(), dy.data(), scale.data(), cpu.saved_mean.data(),
+                                 cpu.saved_inv.data(), cpu.dx.data(), cpu.dscale.data(), cpu.doffset.data());
+    std::vector<double> scratch(backend::channel_sums::scratch_size(s.n, s.channels, s.plane));
+    auto in_order = [](std::size_t count, auto f) {
+      for (std::size_t i = 0; i < count; ++i) f(i);
+    };
+    backend::channel_sums::batch_norm_forward_training(in_order, scratch.data(), s.n, s.channels, s.plane, x.data(),
+                                                scale.data(), offset.data(), T(1e-5), T(0.1), parts.y.data(),
+                                                parts.saved_mean.data(), parts.saved_inv.data(),
+                                                parts.moving_mean.data(), parts.moving_var.data());
+    backend::channel_sums::batch_norm_backward(in_order, scratch.data(), s.n, s.channels, s.plane, x.data(), dy.data(),
+                                        scale.data(), parts.saved_mean.data(), parts.saved_inv.data(),
+                                        parts.dx.data(), parts.dscale.data(), parts.doffset.data());
+    auto close = [&](const std::vector<T>& got, const std::vector<T>& want, const char* what) {
+      CAPTURE(what);
+      CHECK(max_error(got, std::vector<double>(want.begin(), want.end())) < tol);
+    };
+    close(parts.y, cpu.y, "y");
+    close(parts.saved_mean, cpu.saved_mean, "saved mean");
+    close(parts.saved_inv, cpu.saved_inv, "saved 1/std");
+    close(parts.moving_mean, cpu.moving_mean, "moving mean");
+    close(parts.moving_var, cpu.moving_var, "moving variance");
+    close(parts.dx, cpu.dx, "dx");
+    close(parts.dscale, cpu.dscale, "dscale");
+    close(parts.doffset, cpu.doffset, "doffset");
+    std::vector<T> no_dx_scale(c), no_dx_offset(c);  // dx is optional (first layer)
+    backend::channel_sums::batch_norm_backward(in_order, scratch.data(), s.n, s.channels, s.plane, x.data(), dy.data(),
+                                        scale.data(), parts.saved_mean.data(), parts.saved_inv.data(),
+                                        static_cast<T*>(nullptr), no_dx_scale.data(), no_dx_offset.data());
+    CHECK(no_dx_scale == parts.dscale);
+    CHECK(no_dx_offset == parts.doffset);
+    // Plain channel sums (a convolution's bias gradient) against a double loop.
+    std::vector<double> want(c);
+    for (std::size_t i = 0; i < size; ++i) want[(i / std::size_t(s.plane)) % c] += double(dy[i]);
+    std::vector<T> sums(c);
+    backend::channel_sums::sum(in_order, scratch.data(), s.n, s.channels, s.plane, dy.data(), sums.data());
+    CHECK(max_error(sums, want) < tol);
+  }
+  auto never = [](std::size_t, auto) { FAIL("no pass may run for a channel of 2^31 values"); };
+  CHECK_THROWS_WITH_AS(backend::channel_sums::sum(never, nullptr, 1 << 16, 2, 1 << 15, static_cast<const T*>(nullptr),
+                                                  static_cast<T*>(nullptr)),
+                       doctest::Contains("65536 images of 32768 values per channel; expected fewer than 2^31"),
+                       shape_error);
+  CHECK(backend::channel_sums::parts_for(1) == 1);
+  CHECK(backend::channel_sums::parts_for(128 * 784) == 1024);
+  CHECK(backend::channel_sums::parts_for(128 * 49) == 98);
 }
 
 TEST_CASE("relu and leaky_relu: negative inputs, zero and NaN") {

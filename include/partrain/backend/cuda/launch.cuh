@@ -43,6 +43,15 @@ void for_each_index(context& ctx, std::size_t n, F f) {
   PARTRAIN_CUDA_CHECK(cudaGetLastError());
 }
 
+/// Runs for_each_index passes on the context's stream (the channel_sums drivers take one).
+struct launch_passes {
+  context& ctx;
+  template <class F>
+  void operator()(std::size_t count, F f) const {
+    for_each_index(ctx, count, f);
+  }
+};
+
 /// dst[i] = src[i] on the context's stream (device to device).
 template <class V>
 void copy(context& ctx, const V* src, std::size_t n, V* dst) {

@@ -83,7 +83,7 @@ class stream_resources {
   }
 
   /// Device scratch of at least `count` T in slot `slot` (0: cuDNN workspace, 1-2: padded
-  /// tensors, 3: reductions), valid until the next request for the same slot. Grows on
+  /// tensors, 3: reductions, 4: batch-norm statistics), valid until the next request for the same slot. Grows on
   /// demand, never shrinks: after the first step of a shape it no longer allocates.
   template <class T>
   T* scratch(int slot, std::size_t count) {
@@ -121,7 +121,7 @@ class stream_resources {
   cudnnHandle_t cudnn_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   device_buffer<std::byte> cublas_workspace_;
-  std::array<device_buffer<std::byte>, 4> scratch_;
+  std::array<device_buffer<std::byte>, 5> scratch_;
   void* pinned_ = nullptr;
   std::uint64_t generation_ = 0;
   std::map<plan_key, std::unique_ptr<cached_plan>> plans_;
