@@ -3,7 +3,6 @@
 #pragma once
 
 #include <array>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,31 +17,9 @@
 #include "partrain/core/tensor.hpp"
 #include "partrain/layers/layer.hpp"
 #include "partrain/network_traits.hpp"
+#include "partrain/parameter_ref.hpp"
 
 namespace partrain {
-
-/// A parameter as optimizers and exporters see it: a view of its values and gradient.
-template <element_type T>
-struct parameter_ref {
-  std::string name;  ///< e.g. "conv2d_1.weight"
-  const tensor_spec& spec;
-  std::span<T> value;
-  std::span<T> gradient;
-};
-
-/// Where one parameter tensor sits in the flat parameter/gradient buffers.
-struct parameter_slot {
-  std::size_t offset = 0, size = 0;
-  bool l2 = false;  ///< L2 regularization applies (weights)
-};
-
-/// A layer's non-trainable state (batch-norm moving statistics, input normalization).
-template <element_type T>
-struct state_ref {
-  std::string name;  ///< e.g. "batch_norm_1.trained_mean"
-  const tensor_spec& spec;
-  std::span<T> value;
-};
 
 /// A network of the flat layer list Layers... computing in T (float, or double for
 /// gradient checks). Users write network<...> (float); see with_element for double.
@@ -64,25 +41,8 @@ class basic_network {
   using output_shape = shape_at<depth>;
 
  private:
-  template <std::size_t... I>
-  static constexpr bool checks(std::index_sequence<I...>) {
-    static_assert((detail::input_layer_is_first<I, Layers>::value && ...),
-                  "network: image_input may only be the first layer; remove the others");
-    static_assert((detail::classification_is_last<I, Layers, depth>::value && ...),
-                  "network: classification must be the last layer; move it to the end");
-    return true;
-  }
-  static_assert(checks(std::make_index_sequence<depth>{}));
-
+  static_assert(detail::valid_structure<Layers...>());
   static constexpr bool ends_with_classification = is_named<type_at<depth - 1, layer_types>>("classification");
-  static constexpr bool classification_follows_softmax = [] {
-    if constexpr (ends_with_classification && depth >= 2)
-      return is_named<type_at<depth - 2, layer_types>>("softmax");
-    else
-      return !ends_with_classification;
-  }();
-  static_assert(classification_follows_softmax,
-                "network: classification must follow softmax; insert softmax before classification");
 
   template <class Seq>
   struct impl_tuple;
@@ -175,9 +135,9 @@ class basic_network {
     random_engine rng(seed);
     for_each_layer([&]<std::size_t I>() {
       T* p = params_.data() + param_offset[I];
-      for (const auto& spec : impl_at<I>::parameters) p = fill(spec, p, rng);
+      for (const auto& spec : impl_at<I>::parameters) p = initial_values(spec, p, rng);
       T* s = state_.data() + state_offset[I];
-      for (const auto& spec : impl_at<I>::states) s = fill(spec, s, rng);
+      for (const auto& spec : impl_at<I>::states) s = initial_values(spec, s, rng);
       if constexpr (requires { std::get<I>(impls_).set_seed(seed); })
         std::get<I>(impls_).set_seed(seed ^ (0x9E3779B97F4A7C15ull * (I + 1)));
     });
@@ -311,11 +271,7 @@ class basic_network {
   }
   /// Dropout draws a new mask each step from a host counter, so its steps are not replayable.
   static constexpr bool has_dropout = (is_named<Layers>("dropout") || ...);
-  static constexpr bool has_batch_norm = [] {
-    bool any = false;
-    ((any = any || is_named<Layers>("batch_norm")), ...);
-    return any;
-  }();
+  static constexpr bool has_batch_norm = (is_named<Layers>("batch_norm") || ...);
 
   /// Input normalization statistics (zerocenter, zscore, rescale) from training batches.
   void reset_input_statistics() { std::get<0>(impls_).reset_statistics(); }
@@ -339,16 +295,7 @@ class basic_network {
   }
   /// "conv2d_2": the layer's kind and its 1-based count among layers of that kind.
   static std::string label(std::size_t index) {
-    static const std::array<std::string, depth> labels = [] {
-      std::array<std::string, depth> out;
-      std::array<std::string_view, depth> names{Layers::name...};
-      for (std::size_t i = 0; i < depth; ++i) {
-        int k = 1;
-        for (std::size_t j = 0; j < i; ++j) k += names[j] == names[i];
-        out[i] = std::string(names[i]) + "_" + std::to_string(k);
-      }
-      return out;
-    }();
+    static const auto labels = detail::layer_labels<Layers...>();
     return labels[index];
   }
 
@@ -422,15 +369,6 @@ class basic_network {
       PARTRAIN_CHECK(labels[i] >= 0 && labels[i] < num_classes, data_error, "[partrain::network layer ",
                      depth, " (", label(depth - 1), ")] label ", labels[i], " of image ", i,
                      " is outside 0..", num_classes - 1);
-  }
-
-  static T* fill(const tensor_spec& spec, T* p, random_engine& rng) {
-    const double bound = spec.fan_in + spec.fan_out > 0 ? std::sqrt(6.0 / (spec.fan_in + spec.fan_out)) : 0;
-    for (std::size_t i = 0; i < spec.size(); ++i)
-      p[i] = spec.init == initializer::glorot_uniform ? T(rng.uniform(-bound, bound))
-             : spec.init == initializer::ones         ? T(1)
-                                                      : T(0);
-    return p + spec.size();
   }
 
   impls impls_;

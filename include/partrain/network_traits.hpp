@@ -2,7 +2,9 @@
 // and the structural checks that turn a bad architecture into a plain-English compile error.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -77,6 +79,41 @@ struct classification_is_last
     : std::bool_constant<!is_named<Layer>("classification") || Index + 1 == Depth> {};
 template <std::size_t Index, class Layer>
 struct input_layer_is_first : std::bool_constant<!input_layer<Layer> || Index == 0> {};
+
+/// The structural rules of a network, each with a plain-English compile error.
+template <class... Layers>
+constexpr bool valid_structure() {
+  constexpr std::size_t depth = sizeof...(Layers);
+  using list = type_list<Layers...>;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    static_assert((input_layer_is_first<I, Layers>::value && ...),
+                  "network: image_input may only be the first layer; remove the others");
+    static_assert((classification_is_last<I, Layers, depth>::value && ...),
+                  "network: classification must be the last layer; move it to the end");
+  }(std::make_index_sequence<depth>{});
+  if constexpr (depth >= 1 && is_named<partrain::type_at<depth - 1, list>>("classification")) {
+    if constexpr (depth >= 2)
+      static_assert(is_named<partrain::type_at<depth - 2, list>>("softmax"),
+                    "network: classification must follow softmax; insert softmax before classification");
+    else
+      static_assert(depth >= 2, "network: classification must follow softmax; insert softmax before classification");
+  }
+  return true;
+}
+
+/// "conv2d_2" for each layer: its kind and its 1-based count among layers of that kind.
+template <class... Layers>
+std::array<std::string, sizeof...(Layers)> layer_labels() {
+  constexpr std::size_t depth = sizeof...(Layers);
+  std::array<std::string, depth> out;
+  const std::array<std::string_view, depth> names{Layers::name...};
+  for (std::size_t i = 0; i < depth; ++i) {
+    int k = 1;
+    for (std::size_t j = 0; j < i; ++j) k += names[j] == names[i];
+    out[i] = std::string(names[i]) + "_" + std::to_string(k);
+  }
+  return out;
+}
 }  // namespace detail
 
 }  // namespace partrain

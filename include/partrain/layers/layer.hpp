@@ -3,11 +3,13 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "partrain/backend/geometry.hpp"
+#include "partrain/core/random.hpp"
 #include "partrain/core/shape.hpp"
 
 namespace partrain {
@@ -51,6 +53,18 @@ struct tensor_spec {
     return s;
   }
 };
+
+/// Writes spec's initial values at p (Glorot-uniform draws from rng, ones or zeros);
+/// returns the position after them.
+template <class T>
+T* initial_values(const tensor_spec& spec, T* p, random_engine& rng) {
+  const double bound = spec.fan_in + spec.fan_out > 0 ? std::sqrt(6.0 / (spec.fan_in + spec.fan_out)) : 0;
+  for (std::size_t i = 0; i < spec.size(); ++i)
+    p[i] = spec.init == initializer::glorot_uniform ? T(rng.uniform(-bound, bound))
+           : spec.init == initializer::ones         ? T(1)
+                                                    : T(0);
+  return p + spec.size();
+}
 
 namespace detail {
 template <std::size_t N>
