@@ -69,6 +69,16 @@ TEST_CASE("copy and sum_of_squares ops on a CPU context") {
   backend::batch_metrics(ctx, 2, 2, p.data(), labels.data(), m);
   CHECK(m[0] == doctest::Approx((-std::log(0.75) - std::log(0.1)) / 2).epsilon(1e-6));
   CHECK(m[1] == 1);
+  // The divergence flag: left as it is for a finite loss, set for a non-finite one, and kept.
+  int diverged = 0;
+  backend::batch_metrics(ctx, 2, 2, p.data(), labels.data(), m, &diverged);
+  CHECK(diverged == 0);
+  const std::vector<float> nan_p{std::nanf(""), std::nanf(""), 0.9f, 0.1f};
+  backend::batch_metrics(ctx, 2, 2, nan_p.data(), labels.data(), m, &diverged);
+  CHECK(std::isnan(m[0]));
+  CHECK(diverged == 1);
+  backend::batch_metrics(ctx, 2, 2, p.data(), labels.data(), m, &diverged);
+  CHECK(diverged == 1);
 }
 
 TEST_CASE("metrics_queue on the CPU: every slot is ready at once and reads back what was written") {

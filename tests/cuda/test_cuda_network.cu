@@ -113,6 +113,28 @@ TEST_CASE("train_network on a GPU follows the CPU and returns a host network") {
         doctest::Approx(b.info.final_validation_accuracy).epsilon(1e-6));
 }
 
+TEST_CASE("a diverging loss on a GPU ends like on the CPU: nothing learnt from it or from what was queued behind it") {
+  const auto train = prototypes(40, 1);
+  auto o = quick_options(5);
+  o.initial_learn_rate = 1e30;
+  context cpu, gpu(device::cuda(0));
+  const auto a = train_network<models::seed_cnn>(train, o, cpu);
+  REQUIRE(a.info.stop_reason == stop_reason::diverged);
+  for (const bool graphs : {true, false}) {
+    CAPTURE(graphs);
+    o.cuda_graphs = graphs;
+    const auto b = train_network<models::seed_cnn>(train, o, gpu);
+    CHECK(b.info.stop_reason == stop_reason::diverged);
+    CHECK(b.info.iterations() == a.info.iterations());
+    CHECK_FALSE(std::isfinite(b.info.training_loss.back()));
+    CHECK(b.info.output_network_iteration == b.info.iterations() - 1);
+    const std::vector<float> pa(a.network.parameters().begin(), a.network.parameters().end()),
+        pb(b.network.parameters().begin(), b.network.parameters().end());
+    CHECK(std::all_of(pb.begin(), pb.end(), [](float v) { return std::isfinite(v); }));
+    check_close(pa, pb, 1e-3, "parameters before the diverged iteration");
+  }
+}
+
 TEST_CASE("CUDA-graph replay trains like plain launches, also with adam and a schedule") {
   const auto train = prototypes(30, 3);
   training_options<optim::adam, schedule::piecewise> o;

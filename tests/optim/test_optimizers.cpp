@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "partrain/partrain.hpp"
 
@@ -51,6 +52,36 @@ TEST_CASE("rmsprop with MATLAB defaults") {
   CHECK(w[0] == doctest::Approx(0.6837722539831608).epsilon(1e-12));
   CHECK(w[1] == doctest::Approx(0.9694865315341814).epsilon(1e-12));
   CHECK(w[2] == doctest::Approx(0.6894991346033923).epsilon(1e-12));
+}
+
+TEST_CASE_TEMPLATE("a solver's cancel flag: clear, the plain update; set, weights and state stay as they are", Solver,
+                   optim::sgdm, optim::adam, optim::rmsprop) {
+  // train_network's flag on a GPU, set there when a loss diverges; here in host memory.
+  auto state_values = [](const auto& s) {
+    std::vector<double> out;
+    auto add = [&](const auto& t) { out.insert(out.end(), t.data(), t.data() + t.size()); };
+    if constexpr (requires { s.velocity; }) add(s.velocity);
+    if constexpr (requires { s.m; }) add(s.m);
+    if constexpr (requires { s.v; }) add(s.v);
+    return out;
+  };
+  const auto plain = run(Solver{});
+  scalar_net net;
+  net.parameters()[0] = 1.0;
+  typename Solver::template state<scalar_net> state;
+  context ctx;
+  int cancel = 0;
+  const double g[3] = {0.5, -1.0, 2.0};
+  std::vector<double> before;
+  for (int t = 0; t < 3; ++t) {
+    if (t == 1) cancel = 1, before = state_values(state);
+    net.gradients()[0] = g[t];
+    net.gradients()[1] = 0;
+    Solver{}.step(ctx, state, net.parameters(), net.gradients(), 0.1, &cancel);
+    CHECK(net.parameters()[0] == plain[0]);  // step 1 (flag clear) as plain; steps 2 and 3 cancelled
+  }
+  CHECK(state_values(state) == before);
+  CHECK(state_values(state).size() > 0);
 }
 
 TEST_CASE("L2 regularization applies to weights only, not biases or batch-norm scale/offset") {

@@ -75,4 +75,15 @@ struct normalize_fn {
   }
 };
 
+/// f(i), unless *cancel is nonzero: work queued on a device that a flag set by earlier work
+/// on the same stream can cancel (an update after a diverged loss) without the host waiting.
+template <class F>
+struct unless_cancelled_fn {
+  F f;
+  const int* cancel;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
+    if (*cancel == 0) f(i);
+  }
+};
+
 }  // namespace partrain::backend

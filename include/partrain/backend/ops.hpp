@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -41,6 +42,14 @@ void for_each_index(context& ctx, std::size_t n, F f) {
   PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, f));
   detail::require_cpu(ctx, "for_each_index");
   cpu::for_each_index(n, f);
+}
+
+/// for_each_index, or, when `cancel` is given, f(i) only while *cancel (in the context's
+/// memory) is zero when the work runs.
+template <class F>
+void for_each_index_unless(context& ctx, std::size_t n, F f, const int* cancel) {
+  if (cancel) for_each_index(ctx, n, unless_cancelled_fn<F>{f, cancel});
+  else for_each_index(ctx, n, f);
 }
 
 /// dst[i] = src[i] for i in [0, n), both in the context's memory.
@@ -208,12 +217,16 @@ void softmax_cross_entropy_backward(context& ctx, int n, int classes, const T* p
 
 /// out[0] = mean cross-entropy, out[1] = number correct, in the context's memory. On a CUDA
 /// context it only queues the work: copy out back later to read it without waiting.
+/// When `diverged` is given (an int in the context's memory), it is set to 1 if the loss is
+/// not finite, and left as it is otherwise.
 template <element_type T>
-void batch_metrics(context& ctx, int n, int classes, const T* p, const int* labels, double* out) {
-  PARTRAIN_ON_CUDA(ctx, cuda::metrics_async(ctx, n, classes, p, labels, out));
+void batch_metrics(context& ctx, int n, int classes, const T* p, const int* labels, double* out,
+                   int* diverged = nullptr) {
+  PARTRAIN_ON_CUDA(ctx, cuda::metrics_async(ctx, n, classes, p, labels, out, diverged));
   detail::require_cpu(ctx, "batch_metrics");
   out[0] = cpu::cross_entropy(n, classes, p, labels);
   out[1] = cpu::count_correct(n, classes, p, labels);
+  if (diverged && !std::isfinite(out[0])) *diverged = 1;
 }
 
 template <element_type T>

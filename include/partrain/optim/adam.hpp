@@ -44,17 +44,20 @@ struct adam {
     int t = 0;
   };
 
+  /// One update of w from g. A nonzero *cancel (an int in the network's memory, when given)
+  /// at the time the update runs leaves w and the per-parameter state as they are.
   template <class Net>
   void step(context& ctx, state<Net>& s, std::span<typename Net::value_type> w,
-            std::span<const typename Net::value_type> g, double lr) const {
+            std::span<const typename Net::value_type> g, double lr, const int* cancel = nullptr) const {
     using T = typename Net::value_type;
     ++s.t;
     const double c1 = 1 - std::pow(gradient_decay_factor, s.t);
     const double c2 = 1 - std::pow(squared_gradient_decay_factor, s.t);
-    backend::for_each_index(ctx, w.size(),
-                            adam_update_fn<T>{w.data(), g.data(), s.m.data(), s.v.data(), T(lr),
-                                              T(gradient_decay_factor), T(squared_gradient_decay_factor),
-                                              T(epsilon), T(c1), T(c2)});
+    backend::for_each_index_unless(ctx, w.size(),
+                                   adam_update_fn<T>{w.data(), g.data(), s.m.data(), s.v.data(), T(lr),
+                                                     T(gradient_decay_factor), T(squared_gradient_decay_factor),
+                                                     T(epsilon), T(c1), T(c2)},
+                                   cancel);
   }
   void validate() const {
     PARTRAIN_CHECK(gradient_decay_factor >= 0 && gradient_decay_factor < 1, config_error,

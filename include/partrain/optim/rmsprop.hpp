@@ -38,13 +38,16 @@ struct rmsprop {
     tensor<T> v;
   };
 
+  /// One update of w from g. A nonzero *cancel (an int in the network's memory, when given)
+  /// at the time the update runs leaves w and the per-parameter state as they are.
   template <class Net>
   void step(context& ctx, state<Net>& s, std::span<typename Net::value_type> w,
-            std::span<const typename Net::value_type> g, double lr) const {
+            std::span<const typename Net::value_type> g, double lr, const int* cancel = nullptr) const {
     using T = typename Net::value_type;
-    backend::for_each_index(ctx, w.size(),
-                            rmsprop_update_fn<T>{w.data(), g.data(), s.v.data(), T(lr),
-                                                 T(squared_gradient_decay_factor), T(epsilon)});
+    backend::for_each_index_unless(ctx, w.size(),
+                                   rmsprop_update_fn<T>{w.data(), g.data(), s.v.data(), T(lr),
+                                                        T(squared_gradient_decay_factor), T(epsilon)},
+                                   cancel);
   }
   void validate() const {
     PARTRAIN_CHECK(squared_gradient_decay_factor >= 0 && squared_gradient_decay_factor < 1, config_error,

@@ -37,11 +37,14 @@ struct sgdm {
     tensor<T> velocity;
   };
 
+  /// One update of w from g. A nonzero *cancel (an int in the network's memory, when given)
+  /// at the time the update runs leaves w and the per-parameter state as they are.
   template <class Net>
   void step(context& ctx, state<Net>& s, std::span<typename Net::value_type> w,
-            std::span<const typename Net::value_type> g, double lr) const {
+            std::span<const typename Net::value_type> g, double lr, const int* cancel = nullptr) const {
     using T = typename Net::value_type;
-    backend::for_each_index(ctx, w.size(), sgdm_update_fn<T>{w.data(), g.data(), s.velocity.data(), T(lr), T(momentum)});
+    backend::for_each_index_unless(
+        ctx, w.size(), sgdm_update_fn<T>{w.data(), g.data(), s.velocity.data(), T(lr), T(momentum)}, cancel);
   }
   void validate() const {
     PARTRAIN_CHECK(momentum >= 0 && momentum < 1, config_error,

@@ -62,7 +62,9 @@ void save_checkpoint(Net& net, const std::filesystem::path& dir, int epoch, int 
 /// before the first iteration (config_error / shape_error). Stops at max_epochs, when
 /// validation loss has not improved `validation_patience` times, when output_fn returns
 /// true, when the context's stop token is set (cancelled), or when the loss is not finite
-/// (diverged: no update is made from that iteration's gradients). Batch-norm statistics of
+/// (diverged: no update is made from that iteration's gradients; on a GPU, which reports
+/// losses a few iterations late, the device cancels the updates queued behind it, so the
+/// result and the history end as on the CPU). Batch-norm statistics of
 /// the returned network are then recomputed over the training data (population, as MATLAB)
 /// unless options.batch_normalization_statistics is moving.
 template <class Net, data::source D, class Solver, class Schedule>
@@ -110,6 +112,14 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   metrics_queue metrics(ctx);
   step_graph graph;
   batch_source<T, D> batches(ctx, data, Net::num_classes);
+  // A GPU's loss is read a few iterations late. A non-finite one sets this flag on the
+  // device, which cancels every update queued behind it: the network stays as it was before
+  // the diverged iteration, as on the CPU (solvers whose step takes the flag; all built-in).
+  constexpr bool cancellable = requires(typename Net::value_type* w, const int* flag) {
+    options.solver.step(ctx, solver_state, std::span(w, 1), std::span<const typename Net::value_type>(w, 1), 0.0, flag);
+  };
+  buffer<int> diverged_flag;
+  if (on_device && cancellable) diverged_flag.ensure(ctx.memory(), 1);
   const bool replay = on_device && options.cuda_graphs && !Net::has_dropout &&
                       (!std::isfinite(options.gradient_threshold) ||
                        options.gradient_threshold_method == optim::gradient_threshold_method::absolute_value);
@@ -131,7 +141,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
 
   tensor<T> best_params, best_state;
   double best_loss = std::numeric_limits<double>::infinity();
-  int best_iteration = 0, non_improving = 0, iteration = 0;
+  int best_iteration = 0, non_improving = 0, iteration = 0, diverged_at = 0;
   stop_reason stop = stop_reason::max_epochs;
   bool stopping = false;
   if (table) table->header();
@@ -146,6 +156,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   std::deque<pending> queued;
   // Records a finished iteration: history, divergence, validation, table and output_fn.
   auto finish = [&](const pending& p) {
+    if (diverged_at > 0 && (cancellable || !on_device)) return;  // queued behind a divergence: changed nothing
     const auto [loss, correct] = metrics.read(p.iteration);
     progress = training_progress{.network_name = std::move(progress.network_name),
                                  .epoch = p.epoch, .iteration = p.iteration,
@@ -160,7 +171,10 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     info.validation_loss.push_back(training_info::nan);
     info.validation_accuracy.push_back(training_info::nan);
     const bool was_stopping = stopping;
-    if (!std::isfinite(loss) && !stopping) stop = stop_reason::diverged, stopping = true;
+    if (!std::isfinite(loss)) {
+      diverged_at = p.iteration;
+      if (!stopping) stop = stop_reason::diverged, stopping = true;
+    }
     const bool validate = p.validate && !stopping;
     if (validate) {
       const evaluation v = evaluate(net, ctx, options.validation_data, options.mini_batch_size);
@@ -197,7 +211,12 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     optim::add_l2_regularization(ctx, net, options.l2_regularization);
     optim::clip_gradients(ctx, net, options.gradient_threshold, options.gradient_threshold_method);
   };
-  auto update = [&](double lr) { options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr); };
+  auto update = [&](double lr) {
+    if constexpr (cancellable)
+      options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr, diverged_flag.data());
+    else
+      options.solver.step(ctx, solver_state, net.parameters(), net.gradients(), lr);
+  };
 
   for (int epoch = 1; epoch <= options.max_epochs && !stopping; ++epoch) {
     if (epoch > 1 && options.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order, shuffle_rng);
@@ -233,9 +252,10 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         // graph, so learn-rate schedules and Adam's step count need no new recording.
         if (replay && iteration > 2) graph.run(ctx, forward_backward);
         else forward_backward();
+        // Backward leaves the forward's probabilities in place; the flag is set before the update.
+        backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), batches.labels().data(), m,
+                               diverged_flag.data());
         update(lr);
-        // The update leaves the forward's probabilities in place.
-        backend::batch_metrics(ctx, int(batch), Net::num_classes, net.output().data(), batches.labels().data(), m);
       }
       metrics.queued(iteration);
       queued.push_back(p);
@@ -256,7 +276,8 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   drain(true);
 
   info.stop_reason = stop;
-  info.output_network_iteration = iteration - (stop == stop_reason::diverged && !on_device ? 1 : 0);
+  const int done = int(info.training_loss.size());  // iterations queued after a divergence are not counted
+  info.output_network_iteration = diverged_at > 0 && (cancellable || !on_device) ? diverged_at - 1 : done;
   if (options.output_network == output_network_mode::best_validation_loss && best_iteration > 0) {
     backend::copy(ctx, best_params.data(), Net::parameter_count, net.parameters().data());
     backend::copy(ctx, best_state.data(), Net::state_count, net.state().data());
@@ -280,7 +301,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   }
   net.to(host_memory);
   info.wall_seconds = elapsed();
-  progress.iteration = iteration;
+  progress.iteration = done;
   report(training_state::done);
   if (table) table->footer(std::string(to_string(stop)));
   return out;

@@ -73,7 +73,7 @@ struct softmax_cross_entropy_backward_fn {
 
 // One block: out[0] = mean -log p[label] (double), out[1] = number correct (as double).
 template <class T>
-__global__ void metrics_kernel(int n, int classes, const T* p, const int* labels, double* out) {
+__global__ void metrics_kernel(int n, int classes, const T* p, const int* labels, double* out, int* diverged) {
   const double tiny = sizeof(T) == 4 ? double(FLT_MIN) : DBL_MIN;
   double loss = 0, correct = 0;
   for (int i = threadIdx.x; i < n; i += blockDim.x) {
@@ -86,7 +86,10 @@ __global__ void metrics_kernel(int n, int classes, const T* p, const int* labels
   }
   loss = block_sum(loss);
   correct = block_sum(correct);
-  if (threadIdx.x == 0) out[0] = loss / n, out[1] = correct;
+  if (threadIdx.x == 0) {
+    out[0] = loss / n, out[1] = correct;
+    if (diverged && !isfinite(out[0])) *diverged = 1;
+  }
 }
 
 }  // namespace detail
@@ -102,11 +105,13 @@ void softmax_backward(context& ctx, int n, int channels, int plane, const T* y, 
 
 /// Queues the loss (mean cross-entropy) and the count of correct predictions of p (n x
 /// classes, device) against device labels into `out` (two device doubles); no host wait,
-/// so it can be captured in a CUDA graph and read back later.
+/// so it can be captured in a CUDA graph and read back later. Sets *diverged (device, when
+/// given) to 1 if the loss is not finite.
 template <class T>
-void metrics_async(context& ctx, int n, int classes, const T* p, const int* labels, double* out) {
+void metrics_async(context& ctx, int n, int classes, const T* p, const int* labels, double* out,
+                   int* diverged = nullptr) {
   stream_resources& r = resources(ctx);
-  detail::metrics_kernel<<<1, block_size, 0, r.stream()>>>(n, classes, p, labels, out);
+  detail::metrics_kernel<<<1, block_size, 0, r.stream()>>>(n, classes, p, labels, out, diverged);
   PARTRAIN_CUDA_CHECK(cudaGetLastError());
 }
 
