@@ -1,5 +1,6 @@
 // buffer<V> and tensor memory spaces on the host, and the CPU side of what a GPU run uses:
-// copy/sum_of_squares ops, the metrics queue, the step graph stand-in and batch_reader(ctx).
+// copy/sum_of_squares ops, the metrics queue, the step graph stand-in, batch_reader(ctx) and
+// batch_source.
 #include <doctest/doctest.h>
 
 #include <numeric>
@@ -9,6 +10,7 @@
 #include "partrain/data/data_source.hpp"
 #include "partrain/backend/ops.hpp"
 #include "partrain/train/batch_reader.hpp"
+#include "partrain/train/batch_source.hpp"
 #include "partrain/train/metrics_queue.hpp"
 #include "partrain/train/step_graph.hpp"
 
@@ -120,4 +122,21 @@ TEST_CASE("batch_reader with a CPU context reads into host memory and checks not
   CHECK(r.images()[4] == 1);
   CHECK(std::vector<int>(r.labels().begin(), r.labels().end()) == std::vector<int>{0, 1});
   CHECK(r.labels().data() == r.host_labels().data());
+}
+
+TEST_CASE("batch_source on a CPU context: batches follow the epoch's order; one beyond it is named") {
+  data::image_set s;
+  s.image = {1, 1, 1, 2};
+  s.classes = {"a", "b", "c"};
+  for (int i = 0; i < 6; ++i) s.push_back(std::vector<float>{float(i), float(10 * i)}, i % 3);
+  context ctx;
+  batch_source<double, data::image_set> batches(ctx, s, 3);
+  const std::vector<std::size_t> order{4, 1, 5, 0, 2, 3};
+  batches.start_epoch(order, 2, 0);
+  batches.read(2, 2);  // images 5 and 0
+  CHECK(batches.images().extents() == dims{2, 1, 1, 2});
+  CHECK(std::vector<double>(batches.images().data(), batches.images().data() + 4) == std::vector<double>{5, 50, 0, 0});
+  CHECK(std::vector<int>(batches.labels().begin(), batches.labels().end()) == std::vector<int>{2, 0});
+  CHECK_THROWS_WITH_AS(batches.read(5, 2), "[partrain::batch_source] batch [5, 7) is outside the epoch's 6 images",
+                       error);
 }

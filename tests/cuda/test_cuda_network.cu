@@ -229,16 +229,29 @@ TEST_CASE("batches gathered and augmented on the GPU equal the CPU's read_batch 
     std::vector<float> cpu(size);
     std::vector<int> cpu_labels(indices.size());
     augmented.read_batch(indices, epoch, cpu.data(), cpu_labels.data());
-    resident.read(gpu, augmented, indices, epoch);
+    resident.start_epoch(gpu, augmented, indices, epoch);
+    resident.read(gpu, augmented, 0, indices.size());
     std::vector<int> gpu_labels(indices.size());
     copy_between(host_memory, gpu_labels.data(), gpu.memory(), resident.labels().data(), gpu_labels.size() * sizeof(int));
     CHECK(gpu_labels == cpu_labels);
     check_close(cpu, host_values({resident.images().data(), size}, gpu.memory()), 1e-3 / 255, "augmented pixels");
+    // A batch from the middle of the epoch's order.
+    const std::size_t image_size = augmented.image_dims().image_size();
+    resident.read(gpu, augmented, 2, 3);
+    check_close(std::vector<float>(cpu.begin() + 2 * image_size, cpu.begin() + 5 * image_size),
+                host_values({resident.images().data(), 3 * image_size}, gpu.memory()), 1e-3 / 255,
+                "augmented pixels of a later batch");
   }
+  CHECK_THROWS_WITH_AS(resident.read(gpu, augmented, 4, 3), doctest::Contains("batch [4, 7) is outside the epoch's 6 images"),
+                       error);
+  const std::vector<std::size_t> beyond{1, 24};
+  CHECK_THROWS_WITH_AS(resident.start_epoch(gpu, augmented, beyond, 0), doctest::Contains("index 24 out of range for 24 images"),
+                       data_error);
   // An in-memory image_set is gathered as it is.
   const auto set = prototypes(3, 8);
   backend::cuda::resident_images gathered(gpu, set, 10);
-  gathered.read(gpu, set, indices, 0);
+  gathered.start_epoch(gpu, set, indices, 0);
+  gathered.read(gpu, set, 0, indices.size());
   std::vector<float> cpu(indices.size() * 784);
   std::vector<int> cpu_labels(indices.size());
   set.read_batch(indices, 0, cpu.data(), cpu_labels.data());
@@ -253,7 +266,8 @@ TEST_CASE("batches gathered and augmented on the GPU equal the CPU's read_batch 
   const data::image_set copy = set;
   backend::cuda::resident_images shared(peer, copy, 10);
   CHECK(&shared.shared() == &gathered.shared());
-  shared.read(peer, copy, indices, 0);
+  shared.start_epoch(peer, copy, indices, 0);
+  shared.read(peer, copy, 0, indices.size());
   check_close(cpu, host_values({shared.images().data(), cpu.size()}, peer.memory()), 0, "pixels read by a peer");
   data::image_set changed = set;
   changed.pixels[5 * 784 + 9] += 1;

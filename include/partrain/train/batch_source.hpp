@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "partrain/core/context.hpp"
+#include "partrain/core/error.hpp"
 #include "partrain/core/tensor.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/train/batch_reader.hpp"
@@ -19,11 +20,14 @@ namespace partrain {
 // Its layout differs between nvcc and g++ builds, as the context's does.
 inline namespace PARTRAIN_ABI_NAMESPACE {
 
+/// The batches of one training pass: start_epoch announces the order of the epoch's images,
+/// read(first, count) then makes the batch order[first, first + count).
 /// On a CUDA context, a source whose decoded images can live on the device (image_set,
 /// augmented_image_datastore; float networks) is uploaded once per device, shared by the
-/// workers there that train on the same images, and each batch is gathered and augmented
-/// there, with the CPU's draws. Any other source is read on the host, checked
-/// and uploaded (batch_reader).
+/// workers there that train on the same images; each epoch's order (and each image's
+/// transform) goes up once, and each batch is gathered and augmented there with the CPU's
+/// draws, so reading a batch moves nothing from the host. Any other source is read on the
+/// host (prefetched when it can), checked and uploaded (batch_reader).
 template <element_type T, data::source D>
 class batch_source {
  public:
@@ -34,30 +38,35 @@ class batch_source {
 #endif
   }
 
-  /// Queues the batch of `indices` in `epoch` (0-based; keys augmentation).
-  void read(std::span<const std::size_t> indices, std::uint64_t epoch) {
+  /// The coming batches of `epoch` (0-based; keys augmentation) take their images in
+  /// `order`, batch_size at a time; `order` must stay alive and unchanged until the next call.
+  void start_epoch(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) {
+    order_ = order, epoch_ = epoch;
+#if defined(PARTRAIN_HAS_CUDA)
+    if constexpr (residable)
+      if (resident_) return resident_->start_epoch(ctx_, data_, order, epoch);
+#endif
+    if constexpr (requires { data_.start_epoch(order, batch_size, epoch); }) data_.start_epoch(order, batch_size, epoch);
+  }
+
+  /// Queues the batch order[first, first + count) of the epoch started last.
+  void read(std::size_t first, std::size_t count) {
+    PARTRAIN_CHECK(first + count <= order_.size(), error, "[partrain::batch_source] batch [", first, ", ",
+                   first + count, ") is outside the epoch's ", order_.size(), " images");
 #if defined(PARTRAIN_HAS_CUDA)
     if constexpr (residable)
       if (resident_) {
-        resident_->read(ctx_, data_, indices, epoch);
+        resident_->read(ctx_, data_, first, count);
         images_ = &resident_->images(), labels_ = resident_->labels();
         return;
       }
 #endif
-    reader_.read(ctx_, data_, indices, epoch, data_.image_dims(), classes_);
+    reader_.read(ctx_, data_, order_.subspan(first, count), epoch_, data_.image_dims(), classes_);
     images_ = &reader_.images(), labels_ = reader_.labels();
   }
 
   const tensor<T>& images() const { return *images_; }
   std::span<const int> labels() const { return labels_; }
-  /// Whether the images live on the device (then the source's host prefetch is of no use).
-  bool resident() const {
-#if defined(PARTRAIN_HAS_CUDA)
-    return resident_.has_value();
-#else
-    return false;
-#endif
-  }
 
  private:
 #if defined(PARTRAIN_HAS_CUDA)
@@ -68,6 +77,8 @@ class batch_source {
   const D& data_;
   int classes_;
   batch_reader<T> reader_;
+  std::span<const std::size_t> order_;
+  std::uint64_t epoch_ = 0;
   const tensor<T>* images_ = nullptr;
   std::span<const int> labels_;
 };

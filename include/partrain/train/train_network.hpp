@@ -220,16 +220,14 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
 
   for (int epoch = 1; epoch <= options.max_epochs && !stopping; ++epoch) {
     if (epoch > 1 && options.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order, shuffle_rng);
-    if constexpr (requires { data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, 0); })
-      if (!batches.resident())  // the host would assemble batches nobody reads
-        data.start_epoch(std::span<const std::size_t>(order), options.mini_batch_size, std::uint64_t(epoch - 1));
+    batches.start_epoch(order, batch, std::uint64_t(epoch - 1));
     for (int b = 0; b < per_epoch && !stopping; ++b) {
       if (ctx.stop_requested()) {
         stop = stop_reason::cancelled;
         break;
       }
       ++iteration;
-      batches.read(std::span(order).subspan(std::size_t(b) * batch, batch), std::uint64_t(epoch - 1));
+      batches.read(std::size_t(b) * batch, batch);
       const double lr = options.learn_rate_schedule(options.initial_learn_rate,
                                                     {epoch, iteration, per_epoch, options.max_epochs});
       const pending p{epoch, iteration, lr,
@@ -287,8 +285,9 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     if (options.batch_normalization_statistics == batch_norm_statistics::population && iteration > 0 &&
         stop != stop_reason::cancelled) {
       net.begin_population_statistics();
+      batches.start_epoch(order, batch, std::uint64_t(options.max_epochs));
       for (std::size_t at = 0; at + batch <= n; at += batch) {
-        batches.read(std::span(order).subspan(at, batch), std::uint64_t(options.max_epochs));
+        batches.read(at, batch);
         net.forward(ctx, batches.images(), mode::population_statistics);
       }
       net.finish_population_statistics();

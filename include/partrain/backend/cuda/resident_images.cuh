@@ -1,6 +1,6 @@
 // Training images kept on a CUDA device: uploaded once per device, then every mini-batch is
-// gathered and augmented there, with the same per-image draws as the CPU path. Per batch only
-// the indices and each image's 6-number source transform cross from the host.
+// gathered and augmented there, with the same per-image draws as the CPU path. Per epoch the
+// order and each image's 6-number source transform cross from the host; per batch nothing.
 #pragma once
 
 #include <array>
@@ -34,8 +34,8 @@ namespace detail {
 struct warp_batch_fn {
   const std::uint8_t* pixels;
   const resident_image* images;
-  const std::uint32_t* indices;
-  const data::affine2d* transforms;
+  const std::uint32_t* indices;      // the batch's images
+  const data::affine2d* transforms;  // by image
   float* out;
   int out_h, out_w, out_c;
   float fill;
@@ -43,9 +43,10 @@ struct warp_batch_fn {
     const unsigned plane = unsigned(out_h) * unsigned(out_w), image_size = plane * unsigned(out_c);
     const unsigned b = unsigned(i) / image_size, r = unsigned(i) - b * image_size;
     const unsigned c = r / plane, p = r - c * plane, y = p / unsigned(out_w), x = p - y * unsigned(out_w);
-    const resident_image im = images[indices[b]];
+    const std::uint32_t image = indices[b];
+    const resident_image im = images[image];
     const data::warp_params w{pixels + im.offset, im.height, im.width, im.channels, out_h, out_w, out_c,
-                              transforms[b], fill};
+                              transforms[image], fill};
     out[i] = data::warp_pixel(w, int(c), int(y), int(x));
   }
 };
@@ -170,34 +171,47 @@ class resident_images {
     images_ = detail::shared_device_images().get(key, [&] { return std::make_shared<const device_images>(data); });
   }
 
-  /// Queues on the context's stream the batch of `indices` in `epoch` into images() and labels().
+  /// Uploads the order of the coming batches of `epoch` and, for an augmented datastore, every
+  /// image's source transform in that epoch (the CPU's draws), so reading a batch of it moves
+  /// nothing from the host. Queued on the context's stream, behind the work already there.
   template <residable_source D>
-  void read(context& ctx, const D& data, std::span<const std::size_t> indices, std::uint64_t epoch) {
-    const dims d = data.image_dims();
-    const std::size_t n = indices.size(), image_size = d.image_size();
-    host_indices_.resize(n);
-    for (std::size_t b = 0; b < n; ++b) {
-      PARTRAIN_CHECK(indices[b] < data.size(), data_error, "[partrain::backend::cuda::resident_images] index ",
-                     indices[b], " out of range for ", data.size(), " images");
-      host_indices_[b] = std::uint32_t(indices[b]);
+  void start_epoch(context& ctx, const D& data, std::span<const std::size_t> order, std::uint64_t epoch) {
+    host_order_.resize(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      PARTRAIN_CHECK(order[k] < data.size(), data_error, "[partrain::backend::cuda::resident_images] index ",
+                     order[k], " out of range for ", data.size(), " images");
+      host_order_[k] = std::uint32_t(order[k]);
     }
-    batch_.resize({int(n), d.c, d.h, d.w}, ctx.memory());
-    batch_labels_.ensure(ctx.memory(), n);
-    indices_.ensure(ctx.memory(), n);
-    upload(resources(ctx).stream(), host_indices_.data(), n, indices_.data());
+    order_.ensure(ctx.memory(), order.size());
+    upload(resources(ctx).stream(), host_order_.data(), order.size(), order_.data());
+    if constexpr (std::same_as<D, data::augmented_image_datastore>) {
+      host_transforms_.resize(data.size());
+      for (std::size_t i = 0; i < data.size(); ++i) host_transforms_[i] = data.source_transform(i, epoch);
+      transforms_.ensure(ctx.memory(), data.size());
+      upload(resources(ctx).stream(), host_transforms_.data(), data.size(), transforms_.data());
+    }
+  }
+
+  /// Queues on the context's stream the batch order[first, first + count) of the epoch
+  /// started last into images() and labels().
+  template <residable_source D>
+  void read(context& ctx, const D& data, std::size_t first, std::size_t count) {
+    PARTRAIN_CHECK(first + count <= host_order_.size(), error, "[partrain::backend::cuda::resident_images] batch [",
+                   first, ", ", first + count, ") is outside the epoch's ", host_order_.size(), " images");
+    const dims d = data.image_dims();
+    const std::size_t image_size = d.image_size();
+    const std::uint32_t* indices = order_.data() + first;
+    batch_.resize({int(count), d.c, d.h, d.w}, ctx.memory());
+    batch_labels_.ensure(ctx.memory(), count);
     if constexpr (std::same_as<D, data::image_set>) {
-      for_each_index(ctx, n * image_size,
-                     detail::gather_fn{images_->float_pixels(), indices_.data(), batch_.data(), unsigned(image_size)});
+      for_each_index(ctx, count * image_size,
+                     detail::gather_fn{images_->float_pixels(), indices, batch_.data(), unsigned(image_size)});
     } else {
-      host_transforms_.resize(n);
-      for (std::size_t b = 0; b < n; ++b) host_transforms_[b] = data.source_transform(indices[b], epoch);
-      transforms_.ensure(ctx.memory(), n);
-      upload(resources(ctx).stream(), host_transforms_.data(), n, transforms_.data());
-      for_each_index(ctx, n * image_size,
-                     detail::warp_batch_fn{images_->pixels(), images_->table(), indices_.data(), transforms_.data(),
+      for_each_index(ctx, count * image_size,
+                     detail::warp_batch_fn{images_->pixels(), images_->table(), indices, transforms_.data(),
                                            batch_.data(), d.h, d.w, d.c, data.augmenter().fill_value});
     }
-    for_each_index(ctx, n, detail::gather_labels_fn{images_->labels(), indices_.data(), batch_labels_.data()});
+    for_each_index(ctx, count, detail::gather_labels_fn{images_->labels(), indices, batch_labels_.data()});
   }
 
   const tensor<float>& images() const { return batch_; }
@@ -207,11 +221,11 @@ class resident_images {
 
  private:
   std::shared_ptr<const device_images> images_;
+  buffer<std::uint32_t> order_;            // this epoch's order
+  buffer<data::affine2d> transforms_;      // this epoch's transform of each image
   buffer<int> batch_labels_;
-  buffer<std::uint32_t> indices_;
-  buffer<data::affine2d> transforms_;
   tensor<float> batch_;
-  std::vector<std::uint32_t> host_indices_;
+  std::vector<std::uint32_t> host_order_;
   std::vector<data::affine2d> host_transforms_;
 };
 
