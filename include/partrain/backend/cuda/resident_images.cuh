@@ -168,6 +168,7 @@ class resident_images {
     }
     const detail::device_images_key key{ctx.device().index, !std::same_as<D, data::image_set>, n,
                                         detail::content_fingerprint(data)};
+    resources(ctx);  // device_images allocate on this thread's current device: the context's
     images_ = detail::shared_device_images().get(key, [&] { return std::make_shared<const device_images>(data); });
   }
 
