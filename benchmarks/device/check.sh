@@ -102,7 +102,7 @@ grep -E "tests passed|Skipped|Failed|\*\*\*|Test +#" "$LOGS/ctest.log" | tee -a 
 log "tests done at ${SECONDS}s"
 
 # Benchmarks: the bare step (backend ops, data on the device) and train_network through a pool
-# (batches uploaded each iteration), each for 1..16 networks on streams of GPU 0.
+# (images resident on the device), each for 1..16 networks on streams of GPU 0.
 RESULTS="$LOGS/results.jsonl"
 ERRORS="$LOGS/errors.log"
 : >"$RESULTS"
@@ -112,6 +112,15 @@ for N in 1 2 4 8 16; do
       >>"$RESULTS" 2>>"$ERRORS" || log "bench_gpu_training --nets $N --graphs $G failed"
     timeout 45 "$BUILD/benchmarks/device/bench_gpu_train_network" --nets $N --graphs $G --iterations "$ITER" \
       >>"$RESULTS" 2>>"$ERRORS" || log "bench_gpu_train_network --nets $N --graphs $G failed"
+  done
+done
+# More streams than the device's hardware queues (CUDA's default 8) may serialize their work:
+# 8 and 16 networks again with 32 queues, to see whether that caps the aggregate.
+for N in 8 16; do
+  for G in on off; do
+    CUDA_DEVICE_MAX_CONNECTIONS=32 timeout 45 "$BUILD/benchmarks/device/bench_gpu_train_network" --nets $N \
+      --graphs $G --iterations "$ITER" >>"$RESULTS" 2>>"$ERRORS" ||
+      log "bench_gpu_train_network --nets $N --graphs $G with 32 queues failed"
   done
 done
 log "partrain benchmarks done at ${SECONDS}s"
@@ -166,9 +175,10 @@ log "profile done at ${SECONDS}s"
 python3 - "$RESULTS" "$GPU" <<'PY' | tee "$LOGS/table.md"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
-def ips(bench, nets, **match):
+def ips(bench, nets, connections=8, **match):
     for r in rows:
-        if r["bench"] == bench and r["nets"] == nets and all(r.get(k) == v for k, v in match.items()):
+        if (r["bench"] == bench and r["nets"] == nets and r.get("connections", 8) == connections and
+                all(r.get(k) == v for k, v in match.items())):
             return r["images_per_second"]
     return None
 fmt = lambda v: f"{v:,.0f}" if v else "-"
@@ -184,6 +194,12 @@ for n in (1, 2, 4, 8, 16):
     c = ips("pytorch_gpu", n, mode="concurrent") if n > 1 else one
     ratio = f"{t / s:.1f}x" if t and s else "-"
     print(f"| {n} | {fmt(t)} | {fmt(tp)} | {fmt(g)} | {fmt(p)} | {fmt(s)} | {fmt(c)} | {ratio} |")
+print("\ntrain_network with 32 hardware queues (CUDA_DEVICE_MAX_CONNECTIONS=32) against the default 8")
+print("| nets | graphs, 8 queues | graphs, 32 queues | no graphs, 8 queues | no graphs, 32 queues |")
+print("|---:|---:|---:|---:|---:|")
+for n in (8, 16):
+    cells = [ips("partrain_train_network", n, q, graphs=g) for g in (True, False) for q in (8, 32)]
+    print(f"| {n} | " + " | ".join(fmt(v) for v in cells) + " |")
 PY
 log "finished in ${SECONDS}s, status $status"
 exit $status
