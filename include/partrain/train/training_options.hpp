@@ -70,8 +70,8 @@ struct training_options {
   std::filesystem::path checkpoint_path{};     ///< empty: no checkpoints; else one per epoch
   std::uint64_t seed = 0;                      ///< weights, shuffling and dropout draw from it
   /// Called at start, after every iteration and when done; returning true stops training.
-  /// On a GPU iterations are reported up to 8 late, so the iterations already queued when it
-  /// returns true still run (and are reported); the history says where training stopped.
+  /// On a GPU iterations are reported up to 8 late: those already queued when it returns
+  /// true still run and are in the history, without further calls.
   std::function<bool(const training_progress&)> output_fn{};
 
   /// Throws config_error naming the first invalid option.
