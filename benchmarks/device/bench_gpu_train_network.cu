@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -55,13 +54,6 @@ data::image_set synthetic(int images) {
 }
 }  // namespace
 
-// The device's hardware work queues the streams share (CUDA's default 8, or
-// CUDA_DEVICE_MAX_CONNECTIONS): more streams than queues may serialize their work.
-static int hardware_queues() {
-  const char* v = std::getenv("CUDA_DEVICE_MAX_CONNECTIONS");
-  return v ? std::atoi(v) : 8;
-}
-
 int main(int argc, char** argv) try {
   const options o = parse(argc, argv);
   PARTRAIN_CHECK(gpu_count() > 0, cuda_error, "[bench_gpu_train_network] no CUDA device; expected one");
@@ -99,9 +91,8 @@ int main(int argc, char** argv) try {
   const double seconds = std::chrono::duration<double>(t1 - t0).count();
   const double images = double(o.nets) * (iterations - 10) * o.batch;
   std::printf("{\"bench\":\"partrain_train_network\",\"nets\":%d,\"graphs\":%s,\"batch\":%d,\"iterations\":%d,"
-              "\"seconds\":%.4f,\"images_per_second\":%.1f,\"final_loss_last_net\":%.4f,\"connections\":%d}\n",
-              o.nets, o.graphs ? "true" : "false", o.batch, iterations, seconds, images / seconds, final_loss,
-              hardware_queues());
+              "\"seconds\":%.4f,\"images_per_second\":%.1f,\"final_loss_last_net\":%.4f}\n",
+              o.nets, o.graphs ? "true" : "false", o.batch, iterations, seconds, images / seconds, final_loss);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "%s\n", e.what());

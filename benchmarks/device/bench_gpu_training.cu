@@ -87,13 +87,6 @@ void run(const options& o, int id, std::barrier<>& sync, double& loss) {
 }
 }  // namespace
 
-// The device's hardware work queues the streams share (CUDA's default 8, or
-// CUDA_DEVICE_MAX_CONNECTIONS): more streams than queues may serialize their work.
-static int hardware_queues() {
-  const char* v = std::getenv("CUDA_DEVICE_MAX_CONNECTIONS");
-  return v ? std::atoi(v) : 8;
-}
-
 int main(int argc, char** argv) try {
   const options o = parse(argc, argv);
   PARTRAIN_CHECK(gpu_count() > 0, cuda_error, "[partrain::bench_gpu_training] no CUDA device; expected one");
@@ -120,9 +113,8 @@ int main(int argc, char** argv) try {
     if (e) std::rethrow_exception(e);
   const double images = double(o.nets) * o.iterations * o.batch;
   std::printf("{\"bench\":\"partrain_gpu\",\"nets\":%d,\"graphs\":%s,\"batch\":%d,\"iterations\":%d,"
-              "\"seconds\":%.4f,\"images_per_second\":%.1f,\"final_loss_net0\":%.4f,\"connections\":%d}\n",
-              o.nets, o.graphs ? "true" : "false", o.batch, o.iterations, seconds, images / seconds, losses[0],
-              hardware_queues());
+              "\"seconds\":%.4f,\"images_per_second\":%.1f,\"final_loss_net0\":%.4f}\n",
+              o.nets, o.graphs ? "true" : "false", o.batch, o.iterations, seconds, images / seconds, losses[0]);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "%s\n", e.what());

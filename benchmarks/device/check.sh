@@ -119,7 +119,7 @@ done
 for N in 8 16; do
   for G in on off; do
     CUDA_DEVICE_MAX_CONNECTIONS=32 timeout 45 "$BUILD/benchmarks/device/bench_gpu_train_network" --nets $N \
-      --graphs $G --iterations "$ITER" >>"$RESULTS" 2>>"$ERRORS" ||
+      --graphs $G --iterations "$ITER" 2>>"$ERRORS" | sed 's/}$/,"connections":32}/' >>"$RESULTS" ||
       log "bench_gpu_train_network --nets $N --graphs $G with 32 queues failed"
   done
 done
