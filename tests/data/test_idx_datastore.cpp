@@ -87,8 +87,30 @@ TEST_CASE("IDX header and size disagreements are errors naming the file") {
   write_file_bytes(dir / "hdr", std::vector<std::uint8_t>{0, 0, 8, 3, 0, 0});
   check_throws<data_error>([&] { read_idx(dir / "hdr"); }, {"truncated header"});
   check_throws<data_error>([&] { idx_datastore(dir / "images", dir / "labels", {.class_names = {"a"}}); },
-                           {"label 1 but only 1 class names"});
+                           {"label 1 at position 1", "has no class name; 1 were given"});
   check_throws<io_error>([&] { read_idx(dir / "missing.gz"); }, {"missing.gz", "cannot open"});
+}
+
+TEST_CASE("a stray label (200 among 0..9) is an error naming the file, the label and its position") {
+  data::test::temp_dir dir;
+  const std::size_t n = 40;
+  std::vector<std::uint8_t> lb;
+  for (std::size_t i = 0; i < n; ++i) lb.push_back(std::uint8_t(i % 10));
+  lb[27] = 200;  // 27 % 10 = 7 still appears at 7, 17, 37
+  write_file_bytes(dir / "images", idx_bytes({std::uint32_t(n), 4, 3}, std::vector<std::uint8_t>(n * 12)));
+  write_file_bytes(dir / "labels", idx_bytes({std::uint32_t(n)}, lb));
+  check_throws<data_error>([&] { idx_datastore(dir / "images", dir / "labels"); },
+                           {(dir / "labels").string(), "label 200 at position 27", "leaves label 10 without an image",
+                            "class_names"});
+  std::vector<std::string> names;  // with class names, a stray label is named the same way
+  for (int c = 0; c < 10; ++c) names.push_back("digit " + std::to_string(c));
+  check_throws<data_error>([&] { idx_datastore(dir / "images", dir / "labels", {.class_names = names}); },
+                           {"label 200 at position 27", "10 were given"});
+  lb[27] = 7;  // a class without images is fine when the names say the classes
+  lb[3] = lb[13] = lb[23] = lb[33] = 2;
+  write_file_bytes(dir / "labels", idx_bytes({std::uint32_t(n)}, lb));
+  CHECK_THROWS_AS(idx_datastore(dir / "images", dir / "labels"), data_error);
+  CHECK(idx_datastore(dir / "images", dir / "labels", {.class_names = names}).num_classes() == 10);
 }
 
 TEST_CASE("corrupt and truncated gzip data are errors naming the file") {

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "data_test_util.hpp"
+#include "partrain/data/image_datastore.hpp"
 #include "partrain/data/image_io.hpp"
 
 using namespace partrain;
@@ -95,4 +96,28 @@ TEST_CASE("read_image and write_png report the file on failure") {
   check_throws<io_error>([&] { read_image(dir / "missing.png"); }, {"missing.png", "cannot open"});
   check_throws<io_error>([&] { write_png(dir / "no/such/dir/x.png", img); }, {"x.png", "cannot open for writing"});
   check_throws<shape_error>([&] { encode_png(decoded_image{2, 2, 1, {1, 2, 3}}); }, {"2x2x1", "3 bytes"});
+}
+
+// Three corrupt JPEGs (kept in tests/data/corrupt_jpeg): 6.jpg's scans use Huffman tables it
+// never defines, so stb read whatever the previous decode left in memory — a SIGSEGV after
+// 4.jpg and 5.jpg, a "decoded" 4x3x3 image inside a datastore, a clean error alone.
+TEST_CASE("corrupt JPEGs are data_errors naming the file, whatever was decoded before") {
+  const std::filesystem::path dir = PARTRAIN_TEST_DATA_DIR "/corrupt_jpeg";
+  for (int pass = 0; pass < 2; ++pass)
+    for (const char* name : {"4.jpg", "5.jpg", "6.jpg"})
+      check_throws<data_error>([&] { read_image(dir / name); }, {name});
+  // After a good JPEG too: its tables stay in freed memory that the next decode may get.
+  const auto good = encode_with(
+      [](stbi_write_func* f, void* c, int w, int h, int n, const void* d) { return stbi_write_jpg_to_func(f, c, w, h, n, d, 90); },
+      data::test::pattern(16, 16, 3, 1));
+  CHECK(decode_image(good, "good.jpg").channels == 3);
+  check_throws<data_error>([&] { read_image(dir / "6.jpg"); }, {"6.jpg", "Huffman table"});
+  // Inside a datastore, after good JPEGs were decoded.
+  data::test::temp_dir tmp;
+  for (const char* name : {"a.jpg", "b.jpg"}) write_file_bytes(tmp / name, good);
+  std::filesystem::copy_file(dir / "6.jpg", tmp / "c.jpg");
+  image_datastore store(tmp.path);
+  check_throws<data_error>([&] { store.preload(); }, {"c.jpg"});
+  image_datastore alone(dir / "6.jpg");
+  check_throws<data_error>([&] { alone.preload(); }, {"6.jpg"});
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cctype>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "partrain/core/error.hpp"
+#include "partrain/core/filesystem.hpp"
+#include "partrain/data/detail/stb_guards.hpp"
 #include "partrain/data/detail/stb_image.hpp"
 
 namespace partrain::data {
@@ -37,7 +40,7 @@ inline constexpr std::size_t max_image_pixels = std::size_t(1) << 26;
 inline std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary | std::ios::ate);
   PARTRAIN_CHECK(in.good(), io_error, "[partrain::data::read_file_bytes] '", file.string(),
-                 "': cannot open for reading");
+                 "': cannot open for reading (", partrain::detail::os_reason(errno), ")");
   const auto size = std::streamoff(in.tellg());
   std::vector<std::uint8_t> bytes(std::size_t(size > 0 ? size : 0));
   in.seekg(0);
@@ -47,56 +50,6 @@ inline std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& fi
   return bytes;
 }
 
-namespace detail {
-/// stb_image 2.27 writes past its Huffman tables when a JPEG DHT segment declares more than
-/// 256 codes (found by tests/fuzz); reject such files before stb sees them.
-inline void check_jpeg_tables(std::span<const std::uint8_t> b, const std::string& name) {
-  std::size_t i = 2;
-  while (i + 4 <= b.size()) {
-    if (b[i] != 0xFF) {  // entropy-coded data: skip to the next marker
-      ++i;
-      continue;
-    }
-    const std::uint8_t m = b[i + 1];
-    if (m == 0x00 || m == 0xFF || (m >= 0xD0 && m <= 0xD8) || m == 0x01) {  // stuffing, fill, RSTn, SOI, TEM
-      ++i;
-      continue;
-    }
-    if (m == 0xD9) return;  // EOI
-    const std::size_t len = std::size_t(b[i + 2]) << 8 | b[i + 3];
-    if (m == 0xC4) {  // DHT: tables of (class/id, 16 counts, symbols); as stb, bytes past the end read 0
-      auto get = [&](std::size_t k) { return k < b.size() ? b[k] : std::uint8_t(0); };
-      std::size_t t = i + 4;
-      for (long left = long(len) - 2; left > 0 && t < b.size();) {
-        std::size_t codes = 0;
-        for (std::size_t k = 1; k <= 16; ++k) codes += get(t + k);
-        PARTRAIN_CHECK(codes <= 256, data_error, "[partrain::data::decode_image] '", name,
-                       "': corrupt JPEG (a Huffman table declares ", codes, " codes; at most 256)");
-        t += 17 + codes;
-        left -= long(17 + codes);
-      }
-    }
-    i += 2 + len;
-  }
-}
-/// stb_image 2.27 overflows int on PGM/PPM header numbers longer than 9 digits (found by
-/// tests/fuzz); reject such headers first.
-inline void check_pnm_header(std::span<const std::uint8_t> b, const std::string& name) {
-  std::size_t i = 2;
-  for (int field = 0; field < 3 && i < b.size(); ++field) {
-    while (i < b.size() && (std::isspace(b[i]) || b[i] == '#')) {
-      if (b[i] == '#')
-        while (i < b.size() && b[i] != '\n' && b[i] != '\r') ++i;
-      else
-        ++i;
-    }
-    std::size_t digits = 0;
-    for (; i < b.size() && b[i] >= '0' && b[i] <= '9'; ++i) ++digits;
-    PARTRAIN_CHECK(digits <= 9, data_error, "[partrain::data::decode_image] '", name,
-                   "': corrupt PGM/PPM header (a number with ", digits, " digits)");
-  }
-}
-}  // namespace detail
 
 /// Decodes an encoded image held in memory; `name` is used in messages only.
 /// Gray and gray+alpha give 1 channel, RGB and RGBA give 3 (alpha is dropped).
@@ -112,13 +65,11 @@ inline decoded_image decode_image(std::span<const std::uint8_t> bytes, const std
   if (!bytes.empty() && bytes[0] == 0xFF) {  // stb reads FF..FF D8 as a JPEG start of image
     std::size_t j = 1;
     while (j < bytes.size() && bytes[j] == 0xFF) ++j;
-    if (j < bytes.size() && bytes[j] == 0xD8) detail::check_jpeg_tables(bytes.subspan(j - 1), name);
+    if (j < bytes.size() && bytes[j] == 0xD8) detail::check_jpeg_segments(bytes.subspan(j - 1), name);
   }
   if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')) detail::check_pnm_header(bytes, name);
-  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-  const int len = int(bytes.size());
   int w = 0, h = 0, comp = 0;
-  if (!stbi_info_from_memory(data, len, &w, &h, &comp))
+  if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp))
     fail<data_error>("[partrain::data::decode_image] '", name, "': not a readable ", formats,
                      " image (stb_image: ", stbi_failure_reason(), ")");
   PARTRAIN_CHECK(w > 0 && h > 0 && std::size_t(w) * std::size_t(h) <= max_pixels, data_error,
@@ -127,15 +78,25 @@ inline decoded_image decode_image(std::span<const std::uint8_t> bytes, const std
   const int want = comp <= 2 ? 1 : 3;
   int got = 0;
   stbi_uc* pixels = nullptr;
+  detail::stb_reader reader{bytes};
   try {
-    pixels = stbi_load_from_memory(data, len, &w, &h, &got, want);
+    const stbi_io_callbacks callbacks{detail::stb_reader::read, detail::stb_reader::skip, detail::stb_reader::eof};
+    pixels = stbi_load_from_callbacks(&callbacks, &reader, &w, &h, &got, want);
   } catch (const detail::stb_assert_failure& e) {
+    detail::stb_free_abandoned();
     fail<data_error>("[partrain::data::decode_image] '", name, "': corrupt image (stb_image check failed: ",
                      e.what(), ")");
   }
-  if (!pixels)
+  if (!pixels) {
+    detail::stb_free_abandoned();
     fail<data_error>("[partrain::data::decode_image] '", name, "': corrupt or truncated image (stb_image: ",
                      stbi_failure_reason(), ")");
+  }
+  if (reader.overrun) {
+    stbi_image_free(pixels);
+    fail<data_error>("[partrain::data::decode_image] '", name, "': truncated image (the ", h, "x", w,
+                     " image needs data past the end of the file's ", bytes.size(), " bytes)");
+  }
   decoded_image img{h, w, want, {}};
   img.pixels.assign(pixels, pixels + std::size_t(w) * h * want);
   stbi_image_free(pixels);
@@ -169,11 +130,11 @@ inline std::vector<std::uint8_t> encode_png(const decoded_image& img) {
 inline void write_file_bytes(const std::filesystem::path& file, std::span<const std::uint8_t> bytes) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   PARTRAIN_CHECK(out.good(), io_error, "[partrain::data::write_file_bytes] '", file.string(),
-                 "': cannot open for writing");
+                 "': cannot open for writing (", partrain::detail::os_reason(errno), ")");
   out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   out.close();
   PARTRAIN_CHECK(!out.fail(), io_error, "[partrain::data::write_file_bytes] '", file.string(),
-                 "': write of ", bytes.size(), " bytes failed");
+                 "': write of ", bytes.size(), " bytes failed (", partrain::detail::os_reason(errno), ")");
 }
 
 /// Writes an 8-bit image as a PNG file. Throws io_error naming the file on failure.

@@ -21,26 +21,55 @@
 #define STBI_MAX_DIMENSIONS (1 << 16)
 // stb 2.27 lets a tiny PNG inflate into gigabytes (found by tests/fuzz): cap every decoder
 // allocation above what the largest accepted image needs (2^26 pixels x 4 channels x 16 bit).
+// Allocations are zeroed: whatever a malformed file leaves undefined reads as 0, never as a
+// previous image's bytes (stb reads its Huffman and quantization tables uninitialised for
+// files that never define them). Each thread tracks its live decoder allocations, so a decode
+// abandoned by an exception (see stb_assert_failure) frees them instead of leaking.
 #include <cstddef>
 #include <cstdlib>
+#include <stdexcept>
+#include <unordered_set>
 namespace partrain::data::detail {
 inline constexpr std::size_t stb_allocation_limit = std::size_t(640) << 20;
-inline void* stb_malloc(std::size_t n) { return n > stb_allocation_limit ? nullptr : std::malloc(n); }
-inline void* stb_realloc(void* p, std::size_t n) { return n > stb_allocation_limit ? nullptr : std::realloc(p, n); }
-}  // namespace partrain::data::detail
-#define STBI_MALLOC(n) ::partrain::data::detail::stb_malloc(n)
-#define STBI_REALLOC(p, n) ::partrain::data::detail::stb_realloc(p, n)
-#define STBI_FREE(p) std::free(p)
+inline std::unordered_set<void*>& stb_live_allocations() {
+  thread_local std::unordered_set<void*> live;
+  return live;
+}
+inline void* stb_malloc(std::size_t n) {
+  void* p = n > stb_allocation_limit ? nullptr : std::calloc(1, n == 0 ? 1 : n);
+  if (p) stb_live_allocations().insert(p);
+  return p;
+}
+inline void* stb_realloc(void* old, std::size_t n) {
+  if (n > stb_allocation_limit) return nullptr;
+  void* p = std::realloc(old, n);
+  if (p) {  // the grown tail is not zeroed: stb only grows buffers it writes before reading
+    stb_live_allocations().erase(old);
+    stb_live_allocations().insert(p);
+  }
+  return p;
+}
+inline void stb_free(void* p) {
+  stb_live_allocations().erase(p);
+  std::free(p);
+}
+/// Frees every decoder allocation of this thread still live: after an abandoned decode.
+inline void stb_free_abandoned() {
+  for (void* p : stb_live_allocations()) std::free(p);
+  stb_live_allocations().clear();
+}
+
 // stb's internal consistency asserts fire on some malformed JPEGs (found by tests/fuzz); turn
 // them into an exception that decode_image reports with the file name, instead of abort()
-// (Debug) or decoding on with a broken invariant (NDEBUG). The decoder's buffers leak then.
-#include <stdexcept>
-namespace partrain::data::detail {
+// (Debug) or decoding on with a broken invariant (NDEBUG).
 struct stb_assert_failure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 [[noreturn]] inline void stb_assert_failed(const char* what) { throw stb_assert_failure(what); }
 }  // namespace partrain::data::detail
+#define STBI_MALLOC(n) ::partrain::data::detail::stb_malloc(n)
+#define STBI_REALLOC(p, n) ::partrain::data::detail::stb_realloc(p, n)
+#define STBI_FREE(p) ::partrain::data::detail::stb_free(p)
 #define STBI_ASSERT(x) ((x) ? (void)0 : ::partrain::data::detail::stb_assert_failed(#x))
 #include <stb_image.h>
 
