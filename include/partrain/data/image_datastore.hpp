@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "partrain/core/error.hpp"
+#include "partrain/core/filesystem.hpp"
 #include "partrain/core/shape.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/data/image_io.hpp"
@@ -137,10 +138,8 @@ class image_datastore {
           ++per_folder[e.path().parent_path()];
         }
       };
-      if (opt.include_subfolders)
-        for (const auto& e : fs::recursive_directory_iterator(location, fs::directory_options::skip_permission_denied)) visit(e);
-      else
-        for (const auto& e : fs::directory_iterator(location)) visit(e);
+      for (const auto& e : partrain::detail::list_folder(location, opt.include_subfolders, "partrain::data::image_datastore"))
+        visit(e);
       for (const auto& entry : per_folder) {
         const fs::path& folder = entry.first;  // not a structured binding: clang 14 cannot capture one
         if (entry.second > 0 || folder == location) continue;

@@ -75,7 +75,7 @@ inline nlohmann::json read_json(const std::filesystem::path& path, std::string_v
 inline void write_trial(const std::filesystem::path& dir, std::size_t number,
                         const trial_record& r) {
   constexpr auto caller = "partrain::io::save_experiment";
-  std::filesystem::create_directory(dir);
+  partrain::detail::create_folders(dir, caller);
   auto metadata = r.metadata;
   const std::pair<std::string, std::string> reserved[] = {
       {"architecture", r.architecture}, {"partrain_version", std::string(partrain_version)}};
@@ -145,27 +145,33 @@ inline nlohmann::json summary_json(std::span<const trial_record> trials,
   return j;
 }
 
-inline trial_record read_trial(const std::filesystem::path& dir) {
+/// trial.json's fields (name, architecture, solver, test_accuracy) into a record; `source`
+/// names the file in messages. throws io_error for a missing field or a wrong type.
+inline trial_record trial_from_json(const nlohmann::json& trial, const std::string& source) {
   constexpr auto caller = "partrain::io::load_trial";
-  std::error_code ec;
-  PARTRAIN_CHECK(std::filesystem::is_directory(dir, ec), io_error, "[", caller, "] '", dir.string(),
-                 "': trial folder is missing");
+  PARTRAIN_CHECK(trial.is_object(), io_error, "[", caller, "] '", source, "': not a JSON object");
   trial_record r;
-  auto trial = read_json(dir / "trial.json", caller);
   auto text = [&](const char* key) {
     PARTRAIN_CHECK(trial.contains(key) && trial[key].is_string(), io_error, "[", caller, "] '",
-                   (dir / "trial.json").string(), "': field '", key, "' missing or not a string");
+                   source, "': field '", key, "' missing or not a string");
     return trial[key].get<std::string>();
   };
   r.name = text("name");
   r.architecture = text("architecture");
   r.solver = text("solver");
-  PARTRAIN_CHECK(trial.contains("test_accuracy"), io_error, "[", caller, "] '",
-                 (dir / "trial.json").string(), "': field 'test_accuracy' missing");
-  r.test_accuracy = from_json_number(
-      trial["test_accuracy"],
-      partrain::detail::concat("[", caller, "] '", (dir / "trial.json").string(), "': "),
-      "test_accuracy");
+  PARTRAIN_CHECK(trial.contains("test_accuracy"), io_error, "[", caller, "] '", source,
+                 "': field 'test_accuracy' missing");
+  r.test_accuracy = from_json_number(trial["test_accuracy"],
+                                     partrain::detail::concat("[", caller, "] '", source, "': "), "test_accuracy");
+  return r;
+}
+
+inline trial_record read_trial(const std::filesystem::path& dir) {
+  constexpr auto caller = "partrain::io::load_trial";
+  std::error_code ec;
+  PARTRAIN_CHECK(std::filesystem::is_directory(dir, ec), io_error, "[", caller, "] '", dir.string(),
+                 "': trial folder is missing");
+  trial_record r = trial_from_json(read_json(dir / "trial.json", caller), (dir / "trial.json").string());
   r.options = read_json(dir / "options.json", caller);
   r.info = read_training_info_json(dir / "training_info.json");
   auto st = read_safetensors(dir / "network.safetensors");
@@ -177,6 +183,18 @@ inline trial_record read_trial(const std::filesystem::path& dir) {
   return r;
 }
 
+/// Checks summary.json's content: an object with a 'trials' array whose entries each name a
+/// trial folder ("trial-..." without '/'). throws io_error naming `source` otherwise.
+inline void check_summary(const nlohmann::json& j, const std::string& source, std::string_view caller) {
+  PARTRAIN_CHECK(j.is_object() && j.contains("trials") && j["trials"].is_array(), io_error, "[", caller, "] '",
+                 source, "': expected a 'trials' array");
+  for (const auto& t : j["trials"])
+    PARTRAIN_CHECK(t.is_object() && t.contains("folder") && t["folder"].is_string() &&
+                       t["folder"].get<std::string>().starts_with("trial-") &&
+                       t["folder"].get<std::string>().find('/') == std::string::npos,
+                   io_error, "[", caller, "] '", source, "': trial entry ", t.dump(), " has no valid 'folder'");
+}
+
 inline nlohmann::json read_summary(const std::filesystem::path& folder, std::string_view caller) {
   std::error_code ec;
   PARTRAIN_CHECK(std::filesystem::is_directory(folder, ec), io_error, "[", caller, "] '",
@@ -185,14 +203,7 @@ inline nlohmann::json read_summary(const std::filesystem::path& folder, std::str
                  caller, "] '", folder.string(),
                  "': summary.json is missing (not an experiment folder, or an unfinished save)");
   auto j = read_json(folder / "summary.json", caller);
-  PARTRAIN_CHECK(j.contains("trials") && j["trials"].is_array(), io_error, "[", caller, "] '",
-                 (folder / "summary.json").string(), "': expected a 'trials' array");
-  for (const auto& t : j["trials"])
-    PARTRAIN_CHECK(t.is_object() && t.contains("folder") && t["folder"].is_string() &&
-                       t["folder"].get<std::string>().starts_with("trial-") &&
-                       t["folder"].get<std::string>().find('/') == std::string::npos,
-                   io_error, "[", caller, "] '", (folder / "summary.json").string(),
-                   "': trial entry ", t.dump(), " has no valid 'folder'");
+  check_summary(j, (folder / "summary.json").string(), caller);
   return j;
 }
 } // namespace detail
@@ -200,7 +211,9 @@ inline nlohmann::json read_summary(const std::filesystem::path& folder, std::str
 /// Saves trials into parent/experiment-<timestamp>/ and returns that folder. timestamp is
 /// 'yyyyMMddTHHmmss' (empty: now, local time). The folder is written under a hidden temporary
 /// name and renamed when complete, so a crash never leaves a complete-looking experiment;
-/// if the name is taken (two saves in one second), "_2", "_3", ... is appended.
+/// if the name is taken (two saves in one second), "_2", "_3", ... is appended. Hidden
+/// temporaries in `parent` left by saves that were killed (their process is gone) are removed
+/// first; a live save's never is (see io/temporary.hpp).
 /// throws io_error when parent is missing or unwritable, config_error for a malformed timestamp
 /// or invalid tensors (see serialize_safetensors).
 inline std::filesystem::path save_experiment(std::span<const trial_record> trials,
@@ -217,6 +230,7 @@ inline std::filesystem::path save_experiment(std::span<const trial_record> trial
   PARTRAIN_CHECK(ok, config_error, "[", caller, "] timestamp '", stamp,
                  "' is not in the form yyyyMMddTHHmmss (e.g. 20250131T235959)");
   const auto name = "experiment-" + stamp;
+  detail::remove_abandoned_temporaries(parent, ".experiment-", caller);
   const auto tmp = detail::temporary_sibling(parent / ("." + name));
   PARTRAIN_CHECK(std::filesystem::create_directory(tmp, ec) && !ec, io_error, "[", caller, "] '",
                  tmp.string(), "': cannot create folder (", ec.message(), ")");
@@ -228,13 +242,16 @@ inline std::filesystem::path save_experiment(std::span<const trial_record> trial
                       caller);
     for (int k = 1;; ++k) {
       auto target = parent / (k == 1 ? name : name + "_" + std::to_string(k));
-      if (!std::filesystem::exists(target, ec)) {
+      ec.clear();
+      if (!std::filesystem::exists(target, ec) && !ec) {
         std::filesystem::rename(tmp, target, ec);
         if (!ec)
           return target;
       }
-      PARTRAIN_CHECK(k < 1000, io_error, "[", caller, "] '", target.string(),
-                     "': cannot rename the finished experiment into place");
+      const bool taken = !ec || ec == std::errc::file_exists || ec == std::errc::directory_not_empty;
+      PARTRAIN_CHECK(taken && k < 1000, io_error, "[", caller, "] '", target.string(),
+                     "': cannot rename the finished experiment into place (",
+                     ec ? ec.message() : "1000 names taken", ")");
     }
   } catch (...) {
     std::filesystem::remove_all(tmp, ec);

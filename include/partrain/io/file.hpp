@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
@@ -16,18 +17,11 @@
 #include <unistd.h>
 
 #include "partrain/core/error.hpp"
+#include "partrain/core/filesystem.hpp"
+#include "partrain/io/temporary.hpp"
 
 namespace partrain::io {
 
-namespace detail {
-/// A sibling name unique to this process and call: "<name>.tmp-<pid>-<n>".
-inline std::filesystem::path temporary_sibling(const std::filesystem::path& path) {
-  static std::atomic<unsigned long> counter{0};
-  auto name = path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-              std::to_string(counter.fetch_add(1));
-  return path.parent_path() / name;
-}
-} // namespace detail
 
 /// Reads the whole file at path.
 /// throws io_error naming the file if it is missing or unreadable.
@@ -38,7 +32,7 @@ inline std::vector<std::byte> read_file(const std::filesystem::path& path,
                  path.string(), "': no such file (expected a regular file)");
   std::ifstream in(path, std::ios::binary);
   PARTRAIN_CHECK(in.good(), io_error, "[", caller, "] '", path.string(),
-                 "': cannot open for reading");
+                 "': cannot open for reading (", partrain::detail::os_reason(errno), ")");
   in.seekg(0, std::ios::end);
   const auto size = static_cast<std::size_t>(in.tellg());
   in.seekg(0, std::ios::beg);
@@ -65,22 +59,26 @@ inline void write_file_atomic(const std::filesystem::path& path, std::span<const
   std::error_code ec;
   PARTRAIN_CHECK(std::filesystem::is_directory(parent, ec), io_error, "[", caller, "] '",
                  path.string(), "': folder '", parent.string(), "' does not exist");
+  partrain::detail::require_regular_or_absent(path, caller);
   const auto tmp = detail::temporary_sibling(path);
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  PARTRAIN_CHECK(f != nullptr, io_error, "[", caller, "] '", tmp.string(),
-                 "': cannot open for writing");
+  PARTRAIN_CHECK(f != nullptr, io_error, "[", caller, "] '", tmp.string(), "': cannot open for writing (",
+                 partrain::detail::os_reason(errno), ")");
   const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const bool flushed = written && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const int write_errno = errno;
   const bool closed = std::fclose(f) == 0;
   if (!(written && flushed && closed)) {
+    const int reason = !(written && flushed) ? write_errno : errno;
     std::filesystem::remove(tmp, ec);
-    fail<io_error>("[", caller, "] '", path.string(), "': write failed (disk full?)");
+    fail<io_error>("[", caller, "] '", path.string(), "': write of ", bytes.size(), " bytes failed (",
+                   partrain::detail::os_reason(reason), "); the file was left as it was");
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
+    const auto reason = ec.message();
     std::filesystem::remove(tmp, ec);
-    fail<io_error>("[", caller, "] '", path.string(),
-                   "': cannot rename the temporary file into place");
+    fail<io_error>("[", caller, "] '", path.string(), "': cannot rename the temporary file into place (", reason, ")");
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "partrain/core/error.hpp"
+#include "partrain/core/filesystem.hpp"
 #include "partrain/train/training_info.hpp"
 #include "partrain/train/training_progress.hpp"
 
@@ -106,11 +108,7 @@ public:
   /// Creates log_dir (and parents) and the event file with its file_version record.
   /// throws io_error naming the folder when it cannot be created or written.
   explicit tensorboard_writer(const std::filesystem::path& log_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(log_dir, ec);
-    PARTRAIN_CHECK(std::filesystem::is_directory(log_dir, ec), io_error,
-                   "[partrain::io::tensorboard_writer] '", log_dir.string(),
-                   "': cannot create folder");
+    partrain::detail::create_folders(log_dir, "partrain::io::tensorboard_writer");
     char host[256] = "localhost";
     ::gethostname(host, sizeof host - 1);
     const double now = detail::unix_seconds();
@@ -118,7 +116,7 @@ public:
                        "." + std::to_string(::getpid()) + "." + std::to_string(next_id()));
     file_ = std::fopen(path_.c_str(), "wb");
     PARTRAIN_CHECK(file_ != nullptr, io_error, "[partrain::io::tensorboard_writer] '",
-                   path_.string(), "': cannot open for writing");
+                   path_.string(), "': cannot open for writing (", partrain::detail::os_reason(errno), ")");
     write_record(detail::file_version_event(now));
     flush();
   }
@@ -175,7 +173,7 @@ public:
   /// Pushes buffered records to the file so TensorBoard sees them. throws io_error.
   void flush() {
     PARTRAIN_CHECK(std::fflush(file_) == 0, io_error, "[partrain::io::tensorboard_writer] '",
-                   path_.string(), "': flush failed (disk full?)");
+                   path_.string(), "': flush failed (", partrain::detail::os_reason(errno), ")");
   }
 
 private:
@@ -192,7 +190,7 @@ private:
                     (data.empty() || std::fwrite(data.data(), data.size(), 1, file_) == 1) &&
                     std::fwrite(&data_crc, 4, 1, file_) == 1;
     PARTRAIN_CHECK(ok, io_error, "[partrain::io::tensorboard_writer] '", path_.string(),
-                   "': write failed (disk full?)");
+                   "': write failed (", partrain::detail::os_reason(errno), ")");
   }
 
   std::filesystem::path path_;

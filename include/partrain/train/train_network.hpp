@@ -12,6 +12,7 @@
 
 #include "partrain/core/context.hpp"
 #include "partrain/core/error.hpp"
+#include "partrain/core/filesystem.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/io/network_tensors.hpp"
@@ -48,7 +49,7 @@ constexpr bool needs_input_statistics =
 
 template <class Net>
 void save_checkpoint(Net& net, const std::filesystem::path& dir, int epoch, int iteration) {
-  std::filesystem::create_directories(dir);
+  partrain::detail::create_folders(dir, "partrain::train_network checkpoint");
   char name[64];
   std::snprintf(name, sizeof name, "checkpoint-epoch%03d-iteration%06d.safetensors", epoch, iteration);
   io::write_safetensors(dir / name, io::network_tensors(net),

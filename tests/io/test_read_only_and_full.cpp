@@ -1,0 +1,168 @@
+// Read-only and full filesystems, for real: each case runs in a child process with a private
+// mount namespace (unshare -m) holding a read-only bind mount or a 256 KiB tmpfs, since root
+// writes through chmod 555. Where namespaces are not allowed the whole executable reports
+// "skipped" to ctest (exit 77) and says why.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "partrain/io/experiment.hpp"
+#include "partrain/io/safetensors.hpp"
+#include "partrain/io/tensorboard.hpp"
+#include "partrain/partrain.hpp"
+#include "temp_dir.hpp"
+#include "../train/toy_data.hpp"
+
+namespace io = partrain::io;
+namespace fs = std::filesystem;
+
+namespace {
+/// Runs f in a child process with a private mount namespace, after `setup` (mounts) there;
+/// returns what f returned, or "exception <type>: <what>", or "setup failed: <reason>".
+std::string in_private_mounts(const std::function<std::string()>& setup, const std::function<std::string()>& f) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "setup failed: pipe";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[0]);
+    std::string out;
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      out = std::string("setup failed: ") + std::strerror(errno);
+    } else if (out = setup(); out.empty()) {
+      try {
+        out = f();
+      } catch (const partrain::io_error& e) {
+        out = std::string("exception io_error: ") + e.what();
+      } catch (const std::exception& e) {
+        out = std::string("exception other: ") + e.what();
+      }
+    }
+    [[maybe_unused]] auto n = ::write(fds[1], out.data(), out.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, std::size_t(n));
+  ::close(fds[0]);
+  ::waitpid(child, nullptr, 0);
+  return out;
+}
+
+std::string mount_read_only(const fs::path& folder) {
+  if (::mount(folder.c_str(), folder.c_str(), nullptr, MS_BIND, nullptr) != 0 ||
+      ::mount(nullptr, folder.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
+    return std::string("setup failed: read-only bind mount: ") + std::strerror(errno);
+  return "";
+}
+
+std::string mount_small_tmpfs(const fs::path& folder) {
+  if (::mount("tmpfs", folder.c_str(), "tmpfs", 0, "size=256k") != 0)
+    return std::string("setup failed: tmpfs: ") + std::strerror(errno);
+  return "";
+}
+
+std::vector<io::named_tensor> tensor_of(std::size_t floats) {
+  return {io::named_tensor::from<float>("w", {std::int64_t(floats)}, std::vector<float>(floats, 1.5f))};
+}
+
+io::trial_record trial_of(std::size_t floats) {
+  io::trial_record r;
+  r.name = "t";
+  r.architecture = "fully_connected<1>";
+  r.solver = "sgdm";
+  r.options = {{"max_epochs", 1}};
+  r.tensors = tensor_of(floats);
+  return r;
+}
+
+void check_io_error(const std::string& got, std::initializer_list<std::string> parts) {
+  INFO(got);
+  CHECK(got.starts_with("exception io_error: "));
+  for (const auto& p : parts) CHECK_MESSAGE(got.find(p) != std::string::npos, "'", p, "' not in: ", got);
+}
+}  // namespace
+
+TEST_CASE("a read-only folder: every write is an io_error naming the path and the OS reason") {
+  partrain::test::temp_dir dir("read-only");
+  const fs::path ro = dir.path / "ro";
+  fs::create_directories(ro / "existing");
+  auto in_ro = [&](std::function<std::string()> f) { return in_private_mounts([&] { return mount_read_only(ro); }, f); };
+  const std::vector<io::trial_record> trials{trial_of(4)};
+  check_io_error(in_ro([&] { return io::save_experiment(trials, ro, "20250101T000000").string(); }),
+                 {ro.string(), "Read-only file system"});
+  check_io_error(in_ro([&] { return io::write_safetensors(ro / "x.safetensors", tensor_of(4)), std::string("written"); }),
+                 {(ro / "x.safetensors").string(), "Read-only file system"});
+  check_io_error(in_ro([&] { io::tensorboard_writer writer(ro / "tb");
+                   return std::string("made"); }),
+                 {(ro / "tb").string(), "cannot create folder (Read-only file system)"});
+  check_io_error(in_ro([&] { return partrain::detail::create_folders(ro / "a" / "b", "test"), std::string("made"); }),
+                 {(ro / "a" / "b").string(), "Read-only file system"});
+  const auto train = ::test::blobs(32, 1);
+  check_io_error(in_ro([&] {
+                   auto r = partrain::train_network<::test::small_cnn>(
+                       train, partrain::training_options<>{.max_epochs = 1, .mini_batch_size = 16, .verbose = false,
+                                                           .checkpoint_path = ro / "checkpoints"});
+                   return std::string("trained");
+                 }),
+                 {(ro / "checkpoints").string(), "Read-only file system"});
+  CHECK(fs::is_empty(ro / "existing"));
+}
+
+TEST_CASE("a full filesystem: the write fails naming the file, the old content and the folder stay as they were") {
+  partrain::test::temp_dir dir("full");
+  const fs::path small = dir.path / "small";
+  fs::create_directories(small);
+  auto in_small = [&](std::function<std::string()> f) { return in_private_mounts([&] { return mount_small_tmpfs(small); }, f); };
+  const std::string after = in_small([&] {
+    io::write_safetensors(small / "net.safetensors", tensor_of(4));
+    try {
+      io::write_safetensors(small / "net.safetensors", tensor_of(1 << 17));  // 512 KiB into 256 KiB
+      return std::string("written");
+    } catch (const partrain::io_error& e) {
+      std::string listing;
+      for (const auto& e2 : fs::directory_iterator(small)) listing += " " + e2.path().filename().string();
+      const bool intact = io::read_safetensors(small / "net.safetensors").tensors == tensor_of(4);
+      return std::string(e.what()) + " | listing:" + listing + " | intact: " + (intact ? "yes" : "no");
+    }
+  });
+  INFO(after);
+  CHECK(after.find((small / "net.safetensors").string()) != std::string::npos);
+  CHECK(after.find("No space left on device") != std::string::npos);
+  CHECK(after.find("listing: net.safetensors | intact: yes") != std::string::npos);
+
+  const std::vector<io::trial_record> trials{trial_of(4), trial_of(1 << 16)};  // 256 KiB in trial 2
+  const std::string saved = in_small([&] {
+    try {
+      io::save_experiment(trials, small, "20250101T000000");
+      return std::string("saved");
+    } catch (const partrain::io_error& e) {
+      return std::string(e.what()) + " | empty: " + (fs::is_empty(small) ? "yes" : "no");
+    }
+  });
+  INFO(saved);
+  CHECK(saved.find("No space left on device") != std::string::npos);
+  CHECK(saved.find("| empty: yes") != std::string::npos);
+}
+
+int main(int argc, char** argv) {
+  partrain::test::temp_dir probe("mount-probe");
+  const std::string why = in_private_mounts([&] { return mount_small_tmpfs(probe.path); }, [] { return std::string(); });
+  if (!why.empty()) {
+    std::printf("test_read_only_and_full: SKIPPED, no private mount namespace here (%s)\n", why.c_str());
+    return 77;
+  }
+  doctest::Context context(argc, argv);
+  return context.run();
+}
