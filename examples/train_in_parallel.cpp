@@ -124,14 +124,18 @@ int main(int argc, char** argv) try {
     if (trial % 2 == 0) return pt::train_network<Net>(augmented, options(trial, pt::optim::sgdm{}), ctx);
     return pt::train_network<Net>(augmented, options(trial, pt::optim::adam{}), ctx);
   });
-  auto results = pt::parallel::fetch_outputs(futures);  // waits; rethrows a failed trial's error
+  // Every trial's outcome: a failed trial is reported and the others are kept.
+  auto outcomes = pt::parallel::fetch_outcomes(futures, trial_names);
   queue.close();
   dashboard.flush();
 
   // Test accuracy, confusion matrices, the experiment folder and the progress figure.
   std::vector<pt::io::trial_record> records;
   std::vector<pt::report::confusion_matrix> confusions;
-  pt::for_each(results, [&](auto& r, std::size_t trial) {
+  std::vector<std::string> failures;
+  pt::for_each(outcomes, [&](auto& outcome, std::size_t trial) {
+    if (!outcome.ok()) return failures.push_back(outcome.describe());
+    auto& r = outcome.value();
     const auto p = pt::classify(r.network, test);
     confusions.push_back(pt::report::confusion_matrix::from(p));
     auto record = [&](auto solver) {
@@ -139,6 +143,8 @@ int main(int argc, char** argv) try {
     };
     records.push_back(trial % 2 == 0 ? record(pt::optim::sgdm{}) : record(pt::optim::adam{}));
   });
+  for (const auto& failure : failures) std::cerr << "error: " << failure << '\n';
+  if (records.empty()) return 1;
   fs::create_directories(f.output);
   const fs::path dir = pt::io::save_experiment(records, f.output);
   pt::report::plot_training_progress(records, dir / "progress.svg");
@@ -161,7 +167,7 @@ int main(int argc, char** argv) try {
   }
   std::cout << "\nSaved " << dir.string() << " (networks as .safetensors, training info as CSV/JSON, "
             << "summary, progress.svg, confusion_matrix.svg, TensorBoard logs)\n";
-  return 0;
+  return failures.empty() ? 0 : 1;
 } catch (const std::exception& e) {
   std::cerr << "error: " << e.what() << '\n';
   return 1;

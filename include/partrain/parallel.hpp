@@ -3,5 +3,6 @@
 
 #include "partrain/parallel/channel.hpp"
 #include "partrain/parallel/fetch_outputs.hpp"
+#include "partrain/parallel/outcomes.hpp"
 #include "partrain/parallel/pool.hpp"
 #include "partrain/parallel/sweep.hpp"
