@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <functional>
 
 #include "partrain/io/network_io.hpp"
 #include "partrain/partrain.hpp"
@@ -47,4 +48,60 @@ TEST_CASE("save_experiment then io::load<Net> gives bit-identical weights and pr
                        io_error);
   CHECK_THROWS_AS(io::load<::test::small_cnn>(folder, 2), io_error);
   CHECK_THROWS_AS(io::load<::test::small_cnn>(dir.path / "missing", 1), io_error);
+}
+
+// The same tensor names and shapes, other layers: leaky_relu for relu, avg_pool for max_pool.
+using look_alike = network<layers::image_input<8, 8, 1>, layers::conv2d<3, 4, same>, layers::batch_norm,
+                           layers::leaky_relu<>, layers::avg_pool2d<2, 2>, layers::fully_connected<2>, layers::softmax,
+                           layers::classification>;
+
+TEST_CASE("save_network / load_network: one call each, bit for bit, and another architecture is refused") {
+  partrain::test::temp_dir dir("network-file");
+  const auto train = ::test::blobs(64, 1);
+  auto result = train_network<::test::small_cnn>(train, training_options<>{.max_epochs = 1, .mini_batch_size = 16,
+                                                                         .verbose = false, .seed = 3});
+  const auto file = dir.path / "net.safetensors";
+  io::save_network(result.network, file, {{"note", "first try"}});
+  const auto loaded = io::load_network<::test::small_cnn>(file);
+  CHECK(std::memcmp(loaded.parameters().data(), result.network.parameters().data(),
+                    ::test::small_cnn::parameter_count * sizeof(float)) == 0);
+  CHECK(std::memcmp(loaded.state().data(), result.network.state().data(),
+                    ::test::small_cnn::state_count * sizeof(float)) == 0);
+  const auto content = io::read_safetensors(file);
+  CHECK(content.metadata.at("architecture") == ::test::small_cnn::description());
+  CHECK(content.metadata.at("note") == "first try");
+
+  // The same names and shapes load silently through the tensor list (it has no metadata) ...
+  look_alike other(0);
+  io::assign_network_tensors(other, content.tensors, file.string());
+  // ... but not from the file or its content: the metadata names the architecture.
+  const std::initializer_list<std::string> parts{file.string(), "another architecture",
+                                                 "layer 4: the file has relu where the network has leaky_relu",
+                                                 "layer 5: the file has max_pool2d<2,2", "where the network has avg_pool2d<2,2",
+                                                 "io::load_tensors_by_name"};
+  for (auto attempt : {std::function<void()>([&] { io::load_network<look_alike>(file); }),
+                       std::function<void()>([&] { io::assign_network_tensors(other, content, file.string()); })}) {
+    try {
+      attempt();
+      FAIL("expected io_error");
+    } catch (const io_error& e) {
+      for (const auto& p : parts) CHECK_MESSAGE(std::string(e.what()).find(p) != std::string::npos, p, " in ", e.what());
+    }
+  }
+  // On purpose, by name (transfer learning): every tensor of the same name and shape.
+  look_alike transfer(0);
+  const auto report = io::load_tensors_by_name(transfer, content, file.string());
+  CHECK(report.loaded.size() == content.tensors.size());
+  CHECK(report.not_in_file.empty());
+  CHECK(report.other_shape.empty());
+  CHECK(std::memcmp(transfer.parameters().data(), result.network.parameters().data(),
+                    look_alike::parameter_count * sizeof(float)) == 0);
+  // A wider head: the convolution and batch norm load, the fully connected layer does not.
+  using wider = network<layers::image_input<8, 8, 1>, layers::conv2d<3, 4, same>, layers::batch_norm, layers::relu,
+                        layers::max_pool2d<2, 2>, layers::fully_connected<3>, layers::softmax, layers::classification>;
+  wider head(0);
+  const auto partial = io::load_tensors_by_name(head, content, file.string());
+  CHECK(partial.other_shape == std::vector<std::string>{"fully_connected_1.weight", "fully_connected_1.bias"});
+  CHECK_THROWS_WITH_AS(io::save_network(result.network, file, {{"architecture", "mine"}}),
+                       doctest::Contains("metadata 'architecture' is 'mine'"), config_error);
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "partrain/io/experiment.hpp"
+#include "partrain/io/network_file.hpp"
 #include "partrain/io/network_tensors.hpp"
 #include "partrain/io/trial_record.hpp"
 #include "partrain/train/train_network.hpp"
