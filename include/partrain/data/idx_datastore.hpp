@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -105,7 +106,8 @@ inline idx_array parse_idx(std::span<const std::uint8_t> bytes, const std::strin
 inline idx_array read_idx(const std::filesystem::path& file) { return parse_idx(read_file_bytes(file), file.string()); }
 
 struct idx_options {
-  /// Class names by label value; empty: "0", "1", ... up to the largest label.
+  /// Class names by label value; empty: "0", "1", ... "K-1", when the labels are 0..K-1
+  /// with every value present (anything else is a data_error naming the stray label).
   std::vector<std::string> class_names{};
 };
 
@@ -114,12 +116,34 @@ struct idx_options {
 class idx_datastore : public image_datastore {
  public:
   /// Throws io_error / data_error naming the file: unreadable, bad header, image and label
-  /// counts that differ, a label outside class_names.
+  /// counts that differ, a label outside class_names or, without class names, labels that are
+  /// not 0..K-1 with every value present (naming the stray label and its position).
   idx_datastore(const std::filesystem::path& images_file, const std::filesystem::path& labels_file,
                 idx_options opt = {})
       : image_datastore(load(images_file, labels_file, std::move(opt))) {}
 
  private:
+  /// With class names: every label indexes one. Without: the labels are 0..K-1 with each
+  /// value present, so a stray value (200 among 0..9) cannot silently add classes.
+  static void check_labels(const std::vector<std::uint8_t>& labels, const std::vector<std::string>& class_names,
+                           const std::filesystem::path& file) {
+    const std::string where = "[partrain::data::idx_datastore] '" + file.string() + "': ";
+    for (std::size_t i = 0; i < labels.size() && !class_names.empty(); ++i)
+      PARTRAIN_CHECK(labels[i] < class_names.size(), data_error, where, "label ", int(labels[i]), " at position ", i,
+                     " (0-based) has no class name; ", class_names.size(), " were given (labels 0..",
+                     class_names.size() - 1, ")");
+    if (!class_names.empty()) return;
+    bool present[256] = {};
+    for (auto l : labels) present[l] = true;
+    int missing = 0;
+    while (missing < 256 && present[missing]) ++missing;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      PARTRAIN_CHECK(labels[i] < missing, data_error, where, "label ", int(labels[i]), " at position ", i,
+                     " (0-based) leaves label ", missing, " without an image; without class names the labels must be "
+                     "0..K-1 with every value present. Fix the file, or pass idx_options::class_names (one name for "
+                     "each label 0..K-1) if classes may lack images");
+  }
+
   static image_datastore load(const std::filesystem::path& images_file, const std::filesystem::path& labels_file,
                               idx_options opt) {
     const auto images = read_idx(images_file), labels = read_idx(labels_file);
@@ -133,12 +157,11 @@ class idx_datastore : public image_datastore {
                    " images but '", labels_file.string(), "' holds ", labels.extents[0], " labels");
     PARTRAIN_CHECK(e[0] > 0 && e[1] > 0 && e[2] > 0 && e[1] <= 65536 && e[2] <= 65536, data_error, where, "'", images_file.string(),
                    "': extents ", e[0], "x", e[1], "x", e[2], "; expected at least one image of 1..65536 rows and columns");
-    int max_label = 0;
-    for (auto l : labels.values) max_label = std::max(max_label, int(l));
-    if (opt.class_names.empty())
+    check_labels(labels.values, opt.class_names, labels_file);
+    if (opt.class_names.empty()) {
+      const int max_label = labels.values.empty() ? 0 : *std::max_element(labels.values.begin(), labels.values.end());
       for (int c = 0; c <= max_label; ++c) opt.class_names.push_back(std::to_string(c));
-    PARTRAIN_CHECK(max_label < int(opt.class_names.size()), data_error, where, "'", labels_file.string(),
-                   "': label ", max_label, " but only ", opt.class_names.size(), " class names");
+    }
     const int channels = e.size() == 4 ? int(e[3]) : 1;
     const std::size_t stride = std::size_t(e[1]) * e[2] * channels;
     std::vector<std::string> names;
