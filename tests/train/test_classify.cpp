@@ -19,7 +19,8 @@ TEST_CASE("classify returns one label and one probability row per image") {
     CHECK(p.predicted[i] == (p.score(i, 1) > p.score(i, 0) ? 1 : 0));
   }
   predictions manual{.predicted = {0, 1, 1, 0}, .truth = {0, 1, 0, 0}};
-  CHECK(accuracy(manual) == 0.75);
+  CHECK(accuracy_fraction(manual) == 0.75);
+  CHECK(accuracy_percent(manual) == 75.0);
 }
 
 TEST_CASE("the confusion matrix of predictions counts truth against prediction") {

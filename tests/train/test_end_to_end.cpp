@@ -28,7 +28,7 @@ TEST_CASE("the seed CNN learns generated digits from PNG files") {
   auto result = train_network<models::seed_cnn>(
       augmented, training_options<optim::sgdm>{.initial_learn_rate = 0.05, .max_epochs = 8, .mini_batch_size = 64,
                                                .shuffle = shuffle_mode::every_epoch, .verbose = false, .seed = 2});
-  const double acc = accuracy(classify(result.network, test));
+  const double acc = accuracy_fraction(classify(result.network, test));
   MESSAGE("seed CNN test accuracy on 400 generated digits: ", acc);
   CHECK(acc > 0.9);
   CHECK(result.info.stop_reason == stop_reason::max_epochs);

@@ -33,7 +33,8 @@ TEST_CASE("train_network learns the blobs and records MATLAB's training info") {
   CHECK(info.final_validation_accuracy == 100.0);
   CHECK(info.training_loss.back() < info.training_loss.front() / 3);
   CHECK(info.wall_seconds > 0);
-  CHECK(accuracy(classify(result.network, val)) == 1.0);
+  CHECK(accuracy_fraction(classify(result.network, val)) == 1.0);
+  CHECK(accuracy_percent(classify(result.network, val)) == 100.0);
   const std::string table = log.str();
   CHECK(table.find("|  Epoch  |  Iteration  |  Time Elapsed  |") != std::string::npos);
   CHECK(table.find("|       4 |          32 |") != std::string::npos);

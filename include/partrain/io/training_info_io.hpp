@@ -79,11 +79,11 @@ inline double from_json_number(const nlohmann::json& j, std::string_view where,
 
 inline stop_reason stop_reason_from(std::string_view s, std::string_view where) {
   for (auto r : {stop_reason::max_epochs, stop_reason::validation_patience, stop_reason::output_fn,
-                 stop_reason::diverged, stop_reason::cancelled})
+                 stop_reason::diverged, stop_reason::cancelled, stop_reason::failed})
     if (to_string(r) == s)
       return r;
   fail<io_error>(where, "stop_reason '", s,
-                 "' is not one of max_epochs, validation_patience, output_fn, diverged, cancelled");
+                 "' is not one of max_epochs, validation_patience, output_fn, diverged, cancelled, failed");
 }
 
 inline constexpr std::string_view training_info_csv_header =
@@ -105,6 +105,8 @@ inline nlohmann::json to_json(const training_info& info) {
           {"final_validation_accuracy", detail::json_number(info.final_validation_accuracy)},
           {"output_network_iteration", info.output_network_iteration},
           {"stop_reason", to_string(info.stop_reason)},
+          {"stop_message", info.stop_message},
+          {"diverged_iteration", info.diverged_iteration},
           {"wall_seconds", detail::json_number(info.wall_seconds)},
           {"epoch", info.epoch},
           {"training_loss", arr(info.training_loss)},
@@ -162,6 +164,11 @@ inline training_info training_info_from_json(const nlohmann::json& j, std::strin
   PARTRAIN_CHECK(field("stop_reason").is_string(), io_error, where,
                  "field 'stop_reason' is not a string");
   info.stop_reason = detail::stop_reason_from(j["stop_reason"].get<std::string>(), where);
+  if (j.contains("stop_message")) {  // absent from files of partrain 0.1.0
+    PARTRAIN_CHECK(j["stop_message"].is_string(), io_error, where, "field 'stop_message' is not a string");
+    info.stop_message = j["stop_message"].get<std::string>();
+  }
+  if (j.contains("diverged_iteration")) info.diverged_iteration = integer("diverged_iteration");
   return info;
 }
 

@@ -94,7 +94,9 @@ class dashboard {
     if (!std::isnan(p.validation_accuracy)) r.validation_accuracy = p.validation_accuracy;
     if (p.images_per_second > 0) r.images_per_second = p.images_per_second;
     const bool milestone = p.state != training_state::iteration;
-    if (p.state == training_state::done)
+    if (p.state == training_state::failed)
+      r.state = "failed";
+    else if (p.state == training_state::done)
       r.state = p.max_iterations > 0 && p.iteration < p.max_iterations ? "stopped" : "done";
     else
       r.state = "running";

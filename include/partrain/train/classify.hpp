@@ -58,12 +58,25 @@ predictions classify(Net& net, const D& data, int batch_size = 128) {
   return classify(net, ctx, data, batch_size);
 }
 
-/// Fraction of images classified correctly, in [0, 1] (MATLAB: mean(YPred == YTest)).
-inline double accuracy(const predictions& p) {
+/// Fraction of images classified correctly, 0..1 (MATLAB: mean(YPred == YTest)); 0 when
+/// there are none.
+inline double accuracy_fraction(const predictions& p) {
   if (p.size() == 0) return 0;
   std::size_t correct = 0;
   for (std::size_t i = 0; i < p.size(); ++i) correct += p.predicted[i] == p.truth[i];
   return double(correct) / double(p.size());
+}
+
+/// Percent of images classified correctly, 0..100, the unit of every other accuracy of
+/// partrain (training_info, confusion_matrix, trial_record::test_accuracy).
+inline double accuracy_percent(const predictions& p) { return 100.0 * accuracy_fraction(p); }
+
+/// A fraction 0..1 while every other accuracy is in percent: use accuracy_fraction (the same
+/// value) or accuracy_percent.
+[[deprecated("accuracy() is a fraction (0..1) while partrain's other accuracies are percent: use "
+             "accuracy_fraction (same value) or accuracy_percent")]]
+inline double accuracy(const predictions& p) {
+  return accuracy_fraction(p);
 }
 
 }  // namespace partrain

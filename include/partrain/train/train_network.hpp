@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstddef>
 #include <deque>
+#include <exception>
+#include <iostream>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -37,7 +40,54 @@ struct trained {
   training_info info;
 };
 
+/// Thrown by train_network when its output_fn throws. The message says where (network,
+/// iteration, epoch) and what output_fn threw; `partial` holds the history up to that
+/// iteration and the network as that iteration left it; `cause` is output_fn's exception.
+template <class Net>
+struct training_error : error {
+  training_error(const std::string& what, trained<Net> run_so_far, std::exception_ptr why)
+      : error(what), partial(std::move(run_so_far)), cause(std::move(why)) {}
+  trained<Net> partial;
+  std::exception_ptr cause;
+};
+
 namespace detail {
+/// Says once per process, on std::clog, that partrain runs unoptimised (no __OPTIMIZE__ in
+/// the translation unit that trains): about 14x slower than with -O2.
+inline void warn_if_unoptimized() {
+#ifndef __OPTIMIZE__
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::clog << "partrain: warning: this program was compiled without optimisation, so training runs about 14x "
+                 "slower; build with -O2 (CMake: -DCMAKE_BUILD_TYPE=Release)\n";
+  });
+#endif
+}
+
+/// Why a run stopped, in words; for a divergence, where and what to try.
+template <class Options>
+std::string stop_message(stop_reason stop, const training_info& info, const Options& options, int iteration) {
+  switch (stop) {
+    case stop_reason::max_epochs:
+      return "max_epochs (" + std::to_string(options.max_epochs) + ") completed";
+    case stop_reason::validation_patience:
+      return "the validation loss did not improve for validation_patience (" +
+             std::to_string(int(options.validation_patience)) + ") validations in a row";
+    case stop_reason::output_fn: return "output_fn asked to stop after iteration " + std::to_string(iteration);
+    case stop_reason::cancelled: return "cancelled (stop requested) after iteration " + std::to_string(iteration);
+    case stop_reason::failed: return "output_fn threw at iteration " + std::to_string(iteration);
+    case stop_reason::diverged: {
+      const int k = info.diverged_iteration;
+      return partrain::detail::concat(
+          "the training loss was ", info.training_loss[std::size_t(k - 1)], " at iteration ", k, " (epoch ",
+          info.epoch[std::size_t(k - 1)], ", learn rate ", info.base_learn_rate[std::size_t(k - 1)],
+          "); the network is the one before it. Try a lower initial_learn_rate (now ", options.initial_learn_rate,
+          "), gradient clipping (gradient_threshold), or look for extreme values in the data");
+    }
+  }
+  return {};
+}
+
 /// Fisher-Yates with partrain's generator: the same permutation on every platform.
 inline void shuffle_indices(std::vector<std::size_t>& order, random_engine& rng) {
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
@@ -74,6 +124,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   using clock = std::chrono::steady_clock;
   constexpr const char* where = "partrain::train_network";
   options.validate();
+  detail::warn_if_unoptimized();
   check_data_fits<typename Net::input_shape>(data, Net::num_classes, where, "training data");
   if (options.validation_data)
     check_data_fits<typename Net::input_shape>(options.validation_data, Net::num_classes, where,
@@ -133,18 +184,29 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   std::optional<verbose_table> table;
   if (options.verbose) table.emplace(*options.verbose_stream);
   auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+  stop_reason stop = stop_reason::max_epochs;
+  bool stopping = false;
+  std::exception_ptr output_fn_error;  // what output_fn threw: the run ends and train_network throws
+  std::string failed_where;
+  // Calls output_fn; true when it asks to stop. When it throws, the run stops as failed.
   auto report = [&](training_state state) {
     progress.state = state;
     progress.elapsed_seconds = elapsed();
     progress.images_per_second = progress.iteration * double(batch) / std::max(progress.elapsed_seconds, 1e-9);
-    return options.output_fn && options.output_fn(progress);
+    if (!options.output_fn || output_fn_error) return false;
+    try {
+      return options.output_fn(progress);
+    } catch (...) {
+      output_fn_error = std::current_exception();
+      failed_where = partrain::detail::concat("iteration ", progress.iteration, " (epoch ", progress.epoch, ")");
+      stop = stop_reason::failed, stopping = true;
+      return false;
+    }
   };
 
   tensor<T> best_params, best_state;
   double best_loss = std::numeric_limits<double>::infinity();
   int best_iteration = 0, non_improving = 0, iteration = 0, diverged_at = 0;
-  stop_reason stop = stop_reason::max_epochs;
-  bool stopping = false;
   if (table) table->header();
   if (report(training_state::start)) stop = stop_reason::output_fn, stopping = true;
 
@@ -164,7 +226,8 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
                                  .iterations_per_epoch = per_epoch, .max_iterations = max_iterations,
                                  .training_loss = loss,
                                  .training_accuracy = 100.0 * correct / double(batch),
-                                 .base_learn_rate = p.learn_rate};
+                                 .base_learn_rate = p.learn_rate,
+                                 .elapsed_seconds = elapsed()};
     info.training_loss.push_back(loss);
     info.training_accuracy.push_back(progress.training_accuracy);
     info.base_learn_rate.push_back(p.learn_rate);
@@ -275,12 +338,34 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   drain(true);
 
   info.stop_reason = stop;
+  info.diverged_iteration = diverged_at;
   const int done = int(info.training_loss.size());  // iterations queued after a divergence are not counted
   info.output_network_iteration = diverged_at > 0 && (cancellable || !on_device) ? diverged_at - 1 : done;
   if (options.output_network == output_network_mode::best_validation_loss && best_iteration > 0) {
     backend::copy(ctx, best_params.data(), Net::parameter_count, net.parameters().data());
     backend::copy(ctx, best_state.data(), Net::state_count, net.state().data());
     info.output_network_iteration = best_iteration;
+  }
+  info.stop_message = detail::stop_message(stop, info, options, done);
+  if (output_fn_error) {  // no population statistics nor final validation: the run failed
+    net.to(host_memory);
+    info.wall_seconds = elapsed();
+    progress.state = training_state::failed;
+    try {
+      options.output_fn(progress);  // the final message, so a dashboard does not wait for ever
+    } catch (...) {
+    }
+    if (table) table->footer(std::string(to_string(stop)), info.stop_message);
+    std::string cause = "an exception that is not a std::exception";
+    try {
+      std::rethrow_exception(output_fn_error);
+    } catch (const std::exception& e) {
+      cause = e.what();
+    } catch (...) {
+    }
+    throw training_error<Net>(partrain::detail::concat("[partrain::train_network] ", Net::description(),
+                                                       ": output_fn threw at ", failed_where, ": ", cause),
+                              std::move(out), output_fn_error);
   }
   if constexpr (Net::has_batch_norm) {
     if (options.batch_normalization_statistics == batch_norm_statistics::population && iteration > 0 &&
@@ -302,8 +387,10 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   net.to(host_memory);
   info.wall_seconds = elapsed();
   progress.iteration = done;
+  progress.validation_loss = info.final_validation_loss;  // the final figures, not the last in-training ones
+  progress.validation_accuracy = info.final_validation_accuracy;
   report(training_state::done);
-  if (table) table->footer(std::string(to_string(stop)));
+  if (table) table->footer(std::string(to_string(stop)), info.stop_message);
   return out;
 }
 

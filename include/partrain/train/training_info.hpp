@@ -10,7 +10,8 @@
 namespace partrain {
 
 /// Why a training run ended.
-enum class stop_reason { max_epochs, validation_patience, output_fn, diverged, cancelled };
+/// failed: output_fn threw (train_network then throws training_error with the run so far).
+enum class stop_reason { max_epochs, validation_patience, output_fn, diverged, cancelled, failed };
 
 inline std::string_view to_string(stop_reason r) {
   switch (r) {
@@ -19,6 +20,7 @@ inline std::string_view to_string(stop_reason r) {
     case stop_reason::output_fn: return "output_fn";
     case stop_reason::diverged: return "diverged";
     case stop_reason::cancelled: return "cancelled";
+    case stop_reason::failed: return "failed";
   }
   return "unknown";
 }
@@ -40,6 +42,9 @@ struct training_info {
   double final_validation_accuracy = nan;
   int output_network_iteration = 0;  ///< 1-based iteration whose weights were returned
   partrain::stop_reason stop_reason = partrain::stop_reason::max_epochs;
+  /// Why the run stopped, in words, with what to try when it diverged.
+  std::string stop_message;
+  int diverged_iteration = 0;  ///< the 1-based iteration whose loss was not finite; 0: none
   double wall_seconds = 0;
 
   int iterations() const { return int(training_loss.size()); }

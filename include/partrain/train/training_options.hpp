@@ -71,7 +71,9 @@ struct training_options {
   std::uint64_t seed = 0;                      ///< weights, shuffling and dropout draw from it
   /// Called at start, after every iteration and when done; returning true stops training.
   /// On a GPU iterations are reported up to 8 late: those already queued when it returns
-  /// true still run and are in the history, without further calls.
+  /// true still run and are in the history, without further calls. If it throws, the run
+  /// ends: it is called once more with state failed (what it throws then is ignored) and
+  /// train_network throws training_error<Net> with the run so far.
   std::function<bool(const training_progress&)> output_fn{};
 
   /// Throws config_error naming the first invalid option.

@@ -6,11 +6,14 @@
 
 namespace partrain {
 
-/// When the message was sent: before the first iteration, after each one, or at the end.
-enum class training_state { start, iteration, done };
+/// When the message was sent: before the first iteration, after each one, at the end, or
+/// when the run failed (output_fn threw; the message carries the last iteration's figures).
+enum class training_state { start, iteration, done, failed };
 
 /// One progress report of one training run. Validation fields are NaN when this
-/// iteration was not validated; accuracies are in percent.
+/// iteration was not validated; accuracies are in percent. The done message carries the
+/// final validation figures (training_info::final_validation_*, after population
+/// statistics), not the last in-training ones.
 struct training_progress {
   static constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 

@@ -31,7 +31,10 @@ class verbose_table {
                   optional(p.validation_loss, "%12.4f").c_str(), p.base_learn_rate);
     os_ << line;
   }
-  void footer(const std::string& reason) { os_ << rule() << "Training finished: " << reason << ".\n"; }
+  /// The closing rule and why training ended: "Training finished: diverged. <message>".
+  void footer(const std::string& reason, const std::string& message = {}) {
+    os_ << rule() << "Training finished: " << reason << "." << (message.empty() ? "" : " " + message + ".") << "\n";
+  }
 
  private:
   static std::string rule() { return "|" + std::string(118, '=') + "|\n"; }
