@@ -139,7 +139,7 @@ int main(int argc, char** argv) try {
     const auto p = pt::classify(r.network, test);
     confusions.push_back(pt::report::confusion_matrix::from(p));
     auto record = [&](auto solver) {
-      return pt::io::make_trial_record(trial_names[trial], r, options(int(trial), solver), pt::accuracy(p));
+      return pt::io::make_trial_record(trial_names[trial], r, options(int(trial), solver), pt::accuracy_percent(p));
     };
     records.push_back(trial % 2 == 0 ? record(pt::optim::sgdm{}) : record(pt::optim::adam{}));
   });
@@ -162,7 +162,7 @@ int main(int argc, char** argv) try {
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
     std::printf("%-4s %-20s %-7s %8.2f%% %11.2f%% %10.1f %s\n", i == best ? "best" : "", r.name.c_str(),
-                r.solver.c_str(), r.info.final_validation_accuracy, 100 * r.test_accuracy, r.info.wall_seconds,
+                r.solver.c_str(), r.info.final_validation_accuracy, r.test_accuracy, r.info.wall_seconds,
                 std::string(pt::to_string(r.info.stop_reason)).c_str());
   }
   std::cout << "\nSaved " << dir.string() << " (networks as .safetensors, training info as CSV/JSON, "

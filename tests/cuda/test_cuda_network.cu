@@ -109,7 +109,7 @@ TEST_CASE("train_network on a GPU follows the CPU and returns a host network") {
   CHECK(b.info.final_validation_accuracy > 90);
   CHECK(std::abs(b.info.final_validation_accuracy - a.info.final_validation_accuracy) <= 5);
   // The returned network classifies on the CPU like it did on the GPU.
-  CHECK(100 * accuracy(classify(b.network, validation)) ==
+  CHECK(accuracy_percent(classify(b.network, validation)) ==
         doctest::Approx(b.info.final_validation_accuracy).epsilon(1e-6));
 }
 

@@ -94,13 +94,23 @@ TEST_CASE("save_experiment -> load_experiment round trip is exact") {
     CHECK(b.metadata.at("partrain_version") == io::partrain_version);
     CHECK_NOTHROW(io::check_compatible(b, a.architecture, specs(int(i) + 1), "x.safetensors"));
   }
-  auto second = io::load_trial(folder, 2);
+  auto second = io::load_trial(folder, io::trial_index{1});  // folder trial-02
   CHECK(second.name == "cnn-16");
+  {  // the deprecated 1-based overload keeps its meaning
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    CHECK(io::load_trial(folder, std::size_t(2)).name == "cnn-16");
+    CHECK_THROWS_WITH_AS(io::load_trial(folder, std::size_t(0)), doctest::Contains("trial numbers start at 1"), io_error);
+#pragma GCC diagnostic pop
+  }
 
   auto summary = nlohmann::json::parse(std::ifstream(folder / "summary.json"));
   CHECK(summary["created"] == "20250131T235959");
   CHECK(summary["trials"][1]["test_accuracy"].is_null());
   CHECK(summary["trials"][0]["test_accuracy"] == 91.25);
+  CHECK(summary["trials"][1]["trial"] == 2);  // numbers for people, as the folder names
+  CHECK(summary["trials"][1]["trial_index"] == 1);  // indices, as in code
+  CHECK(summary["trials"][1]["folder"] == "trial-02");
   std::ifstream csv(folder / "summary.csv");
   std::string header, row1;
   std::getline(csv, header);
@@ -157,11 +167,10 @@ TEST_CASE("loading: missing folder, missing trial, wrong architecture, corrupted
                        io_error);
   CHECK_THROWS_WITH_AS(io::load_experiment(dir.path), Contains("summary.json is missing"),
                        io_error);
-  CHECK_THROWS_WITH_AS(io::load_trial(folder, 3),
-                       Contains("no trial 3; the experiment has 2 trials"), io_error);
-  CHECK_THROWS_WITH_AS(io::load_trial(folder, 0), Contains("no trial 0"), io_error);
+  CHECK_THROWS_WITH_AS(io::load_trial(folder, io::trial_index{2}),
+                       Contains("no trial index 2; the experiment has 2 trials (indices 0..1"), io_error);
 
-  auto r = io::load_trial(folder, 1);
+  auto r = io::load_trial(folder, io::trial_index{0});
   CHECK_THROWS_WITH_AS(
       io::check_compatible(r, "conv3x3x16-bn-relu-fc10", specs(2), "x.safetensors"),
       Contains("[partrain::io::load] 'x.safetensors': saved architecture is "
@@ -184,14 +193,14 @@ TEST_CASE("loading: missing folder, missing trial, wrong architecture, corrupted
   // Truncate trial 2's weights: loading names the file and the problem.
   const auto weights = folder / "trial-02" / "network.safetensors";
   std::filesystem::resize_file(weights, std::filesystem::file_size(weights) - 5);
-  CHECK_THROWS_WITH_AS(io::load_trial(folder, 2), Contains("network.safetensors': tensor"),
+  CHECK_THROWS_WITH_AS(io::load_trial(folder, io::trial_index{1}), Contains("network.safetensors': tensor"),
                        io_error);
   CHECK_THROWS_AS(io::load_experiment(folder), io_error);
   std::ofstream(folder / "trial-01" / "training_info.json") << "{\"iterations\": 3";
-  CHECK_THROWS_WITH_AS(io::load_trial(folder, 1), Contains("training_info.json': not valid JSON"),
+  CHECK_THROWS_WITH_AS(io::load_trial(folder, io::trial_index{0}), Contains("training_info.json': not valid JSON"),
                        io_error);
   std::filesystem::remove_all(folder / "trial-01");
-  CHECK_THROWS_WITH_AS(io::load_trial(folder, 1), Contains("trial-01': trial folder is missing"),
+  CHECK_THROWS_WITH_AS(io::load_trial(folder, io::trial_index{0}), Contains("trial-01': trial folder is missing"),
                        io_error);
   std::ofstream(folder / "summary.json") << "[]";
   CHECK_THROWS_WITH_AS(io::load_experiment(folder), Contains("summary.json': not a JSON object"),

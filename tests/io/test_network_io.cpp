@@ -20,10 +20,10 @@ TEST_CASE("save_experiment then io::load<Net> gives bit-identical weights and pr
   auto result = train_network<::test::small_cnn>(train, options);
   const auto before = classify(result.network, val);
   const std::vector<io::trial_record> records{
-      io::make_trial_record("small", result, options, accuracy(before))};
+      io::make_trial_record("small", result, options, accuracy_percent(before))};
   const auto folder = io::save_experiment(records, dir.path);
 
-  auto loaded = io::load<::test::small_cnn>(folder, 1);
+  auto loaded = io::load<::test::small_cnn>(folder, io::trial_index{0});
   CHECK(std::memcmp(loaded.network.parameters().data(), result.network.parameters().data(),
                     ::test::small_cnn::parameter_count * sizeof(float)) == 0);
   CHECK(std::memcmp(loaded.network.state().data(), result.network.state().data(),
@@ -33,7 +33,7 @@ TEST_CASE("save_experiment then io::load<Net> gives bit-identical weights and pr
   CHECK(after.predicted == before.predicted);
   CHECK(after.scores == before.scores);
 
-  const auto saved = io::load_trial(folder, 1);
+  const auto saved = io::load_trial(folder, io::trial_index{0});
   CHECK(saved.options["solver"] == "adam");
   CHECK(saved.options["learn_rate_schedule"] == "piecewise");
   CHECK(saved.options["gradient_decay_factor"] == 0.9);
@@ -43,11 +43,11 @@ TEST_CASE("save_experiment then io::load<Net> gives bit-identical weights and pr
   using other = network<layers::image_input<8, 8, 1>, layers::conv2d<3, 8, same>, layers::batch_norm,
                         layers::relu, layers::max_pool2d<2, 2>, layers::fully_connected<2>,
                         layers::softmax, layers::classification>;
-  CHECK_THROWS_WITH_AS(io::load<other>(folder, 1),
+  CHECK_THROWS_WITH_AS(io::load<other>(folder, io::trial_index{0}),
                        doctest::Contains("holds the architecture 'image_input<8,8,1,zerocenter> conv2d<3,4,same,1>"),
                        io_error);
-  CHECK_THROWS_AS(io::load<::test::small_cnn>(folder, 2), io_error);
-  CHECK_THROWS_AS(io::load<::test::small_cnn>(dir.path / "missing", 1), io_error);
+  CHECK_THROWS_AS(io::load<::test::small_cnn>(folder, io::trial_index{1}), io_error);
+  CHECK_THROWS_AS(io::load<::test::small_cnn>(dir.path / "missing", io::trial_index{0}), io_error);
 }
 
 // The same tensor names and shapes, other layers: leaky_relu for relu, avg_pool for max_pool.

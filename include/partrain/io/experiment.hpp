@@ -92,6 +92,7 @@ inline void write_trial(const std::filesystem::path& dir, std::size_t number,
   write_file_atomic(dir / "training_info.json", to_json(r.info).dump(1) + "\n", caller);
   write_file_atomic(dir / "options.json", r.options.dump(2) + "\n", caller);
   nlohmann::json trial = {{"trial", number},
+                          {"trial_index", number - 1},
                           {"name", r.name},
                           {"architecture", r.architecture},
                           {"solver", r.solver},
@@ -130,6 +131,7 @@ inline nlohmann::json summary_json(std::span<const trial_record> trials,
     const auto& r = trials[i];
     j["trials"].push_back(
         {{"trial", i + 1},
+         {"trial_index", i},
          {"folder", trial_folder(i + 1, trials.size())},
          {"name", r.name},
          {"architecture", r.architecture},
@@ -270,16 +272,22 @@ inline std::vector<trial_record> load_experiment(const std::filesystem::path& fo
   return out;
 }
 
-/// Loads trial number trial_number (1-based, as in the folder names trial-01, ...).
+/// Loads the trial at `index` (0-based: trial_index{0} is folder trial-01).
 /// throws io_error naming the folder when there is no such trial, or as load_experiment.
-inline trial_record load_trial(const std::filesystem::path& folder, std::size_t trial_number) {
+inline trial_record load_trial(const std::filesystem::path& folder, trial_index index) {
   auto summary = detail::read_summary(folder, "partrain::io::load_trial");
   const auto n = summary["trials"].size();
-  PARTRAIN_CHECK(trial_number >= 1 && trial_number <= n, io_error, "[partrain::io::load_trial] '",
-                 folder.string(), "': no trial ", trial_number, "; the experiment has ", n,
-                 " trials (numbered 1..", n, ")");
-  return detail::read_trial(folder /
-                            summary["trials"][trial_number - 1]["folder"].get<std::string>());
+  PARTRAIN_CHECK(index.value < n, io_error, "[partrain::io::load_trial] '", folder.string(), "': no trial index ",
+                 index.value, "; the experiment has ", n, " trials (indices 0..", n - 1, ", folders trial-01..)");
+  return detail::read_trial(folder / summary["trials"][index.value]["folder"].get<std::string>());
+}
+
+/// Loads trial number trial_number (1-based, as the folder names trial-01, ...).
+[[deprecated("1-based while trial indices elsewhere are 0-based: use load_trial(folder, io::trial_index{n - 1})")]]
+inline trial_record load_trial(const std::filesystem::path& folder, std::size_t trial_number) {
+  PARTRAIN_CHECK(trial_number >= 1, io_error, "[partrain::io::load_trial] '", folder.string(), "': no trial ",
+                 trial_number, "; trial numbers start at 1");
+  return load_trial(folder, trial_index{trial_number - 1});
 }
 
 } // namespace partrain::io

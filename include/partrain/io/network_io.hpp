@@ -66,18 +66,28 @@ trial_record make_trial_record(std::string name, trained<Net>& result,
                       .metadata = {}};
 }
 
-/// Rebuilds trial `trial_number` (1-based, as the experiment's folders) of a saved
+/// Rebuilds the trial at `index` (0-based: trial_index{0} is folder trial-01) of a saved
 /// experiment as a Net with its training info. Throws io_error when the folder or trial is
 /// missing, a file is damaged, or the saved architecture is not Net's (naming both).
 template <class Net>
-trained<Net> load(const std::filesystem::path& folder, std::size_t trial_number) {
-  trial_record record = load_trial(folder, trial_number);
-  PARTRAIN_CHECK(record.architecture == Net::description(), io_error, "[partrain::io::load] '",
-                 folder.string(), "' trial ", trial_number, " holds the architecture '",
-                 record.architecture, "'; cannot load it into '", Net::description(), "'");
+trained<Net> load(const std::filesystem::path& folder, trial_index index) {
+  trial_record record = load_trial(folder, index);
+  const std::string source = folder.string() + ", trial index " + std::to_string(index.value);
+  PARTRAIN_CHECK(record.architecture == Net::description(), io_error, "[partrain::io::load] '", source,
+                 "' holds the architecture '", record.architecture,
+                 "'; cannot load it into '", Net::description(), "'");
   trained<Net> out{Net(0), std::move(record.info)};
-  assign_network_tensors(out.network, record.tensors, (folder / ("trial " + std::to_string(trial_number))).string());
+  assign_network_tensors(out.network, record.tensors, source);
   return out;
+}
+
+/// Rebuilds trial number `trial_number` (1-based, as the folders trial-01, ...).
+template <class Net>
+[[deprecated("1-based while trial indices elsewhere are 0-based: use io::load<Net>(folder, io::trial_index{n - 1})")]]
+trained<Net> load(const std::filesystem::path& folder, std::size_t trial_number) {
+  PARTRAIN_CHECK(trial_number >= 1, io_error, "[partrain::io::load] '", folder.string(), "': no trial ",
+                 trial_number, "; trial numbers start at 1");
+  return load<Net>(folder, trial_index{trial_number - 1});
 }
 
 }  // namespace partrain::io

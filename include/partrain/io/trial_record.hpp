@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -22,7 +23,16 @@ namespace partrain::io {
 /// partrain's version, stored in every file's metadata (keep equal to CMake's project version).
 inline constexpr std::string_view partrain_version = "0.1.0";
 
-/// One trial of an experiment. Accuracies are in percent, as in training_info.
+/// Which trial of a sweep or experiment: its index, 0-based, as everywhere in code (the
+/// `trial` of submit_each, channels, the dashboard, trial_outcome). People see trial
+/// *numbers*, index + 1: folders trial-01, trial-02, ... and the "trial" field of summary and
+/// trial.json are numbers; "trial_index" beside them is the index.
+struct trial_index {
+  std::size_t value = 0;
+};
+
+/// One trial of an experiment. Accuracies are in percent, as in training_info (use
+/// accuracy_percent(predictions) for test_accuracy).
 struct trial_record {
   std::string name;         ///< e.g. "cnn-3x8"; shown in plots and the summary
   std::string architecture; ///< the network's description; checked on load
