@@ -2,6 +2,7 @@
 // pixels must show the plotted colours. The PNGs stay in report_output/ for a look.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -97,6 +98,60 @@ TEST_CASE("plot_training_progress draws a 2 x N figure that renders") {
   CHECK(img.count(0xD9, 0x53, 0x19) > 300);  // validation dots
   CHECK(img.count(255, 255, 255, 8) >
         img.w * img.h / 2); // mostly white, not a blank or black image
+}
+
+namespace {
+struct box {
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;  // inclusive pixel bounds; empty when x1 < 0
+  bool empty() const { return x1 < 0; }
+  bool overlaps(const box& o) const { return !empty() && !o.empty() && x0 <= o.x1 && o.x0 <= x1 && y0 <= o.y1 && o.y0 <= y1; }
+};
+
+/// Where the group `<g id="id">` draws: the pixels that change when it is left out.
+box ink_of(const std::string& svg, const std::string& id, const image& full, const std::filesystem::path& dir) {
+  const auto at = svg.find("<g id=\"" + id + "\">");
+  REQUIRE_MESSAGE(at != std::string::npos, "no group " << id);
+  const auto end = svg.find("</g>", at) + 4;
+  std::ofstream(dir / (id + ".svg")) << svg.substr(0, at) + svg.substr(end);
+  const image without = render(dir / (id + ".svg"));
+  REQUIRE(without.w == full.w);
+  REQUIRE(without.h == full.h);
+  box b;
+  for (int y = 0; y < full.h; ++y)
+    for (int x = 0; x < full.w; ++x) {
+      const std::size_t i = (std::size_t(y) * full.w + x) * 3;
+      if (full.rgb[i] == without.rgb[i] && full.rgb[i + 1] == without.rgb[i + 1] && full.rgb[i + 2] == without.rgb[i + 2])
+        continue;
+      b.x0 = std::min(b.x0, x), b.y0 = std::min(b.y0, y), b.x1 = std::max(b.x1, x), b.y1 = std::max(b.y1, y);
+    }
+  return b;
+}
+}  // namespace
+
+TEST_CASE("the progress figure's title, legend and trial names never overlap: 1, 2, 4 and 8 trials") {
+  const auto dir = out_dir / "layout";
+  std::filesystem::create_directories(dir);
+  for (int n : {1, 2, 4, 8}) {
+    CAPTURE(n);
+    std::vector<training_info> infos;
+    std::vector<std::string> names;
+    for (int i = 0; i < n; ++i) infos.push_back(fake_run(1.0, unsigned(i))), names.push_back("cnn 12-24-48 adam");
+    const auto svg = report::training_progress_svg(infos, names);
+    std::ofstream(dir / "full.svg") << svg;
+    const image full = render(dir / "full.svg");
+    std::vector<std::pair<std::string, box>> parts{{"title", ink_of(svg, "title", full, dir)},
+                                                   {"legend", ink_of(svg, "legend", full, dir)}};
+    for (int i = 0; i < n; ++i) {
+      const std::string id = "trial-name-" + std::to_string(i);
+      parts.emplace_back(id, ink_of(svg, id, full, dir));
+    }
+    for (std::size_t a = 0; a < parts.size(); ++a) {
+      CHECK_MESSAGE(!parts[a].second.empty(), parts[a].first, " draws nothing");
+      CHECK_MESSAGE(parts[a].second.x1 < full.w - 1, parts[a].first, " reaches the right edge");
+      for (std::size_t b = a + 1; b < parts.size(); ++b)
+        CHECK_MESSAGE(!parts[a].second.overlaps(parts[b].second), parts[a].first, " overlaps ", parts[b].first);
+    }
+  }
 }
 
 TEST_CASE("plot_training_progress checks its input") {

@@ -135,25 +135,34 @@ inline std::string training_progress_svg(std::span<const training_info> infos,
   const double loss_max = loss_ticks.back();
   const std::vector<double> acc_ticks{0, 20, 40, 60, 80, 100};
 
-  const double pw = 300, ph = 200, left = 70, gap_x = 90, top = 84, gap_y = 96, right = 24,
-               bottom = 56;
+  const double pw = 300, ph = 200, left = 70, gap_x = 90, gap_y = 96, right = 24, bottom = 56;
   const double width =
       left + double(infos.size()) * pw + double(infos.size() - 1) * (gap_x - 0) + right;
+  // The legend goes right of the title when both fit on one line (text widths estimated
+  // generously), else on a line of its own below it (one trial: the figure is narrow).
+  const char* title = "Training progress";
+  const double legend_w = 220, title_end = left + svg::document::text_width(title, 18, true);
+  const bool legend_beside = title_end + 24 <= width - right - legend_w;
+  const double lx = legend_beside ? width - right - legend_w : left, ly = legend_beside ? 26 : 56;
+  const double top = legend_beside ? 84 : 112;
   const double height = top + 2 * ph + gap_y + bottom;
   svg::document doc(width, height);
-  doc.text(left, 30, "Training progress", 18, "start", "font-weight=\"bold\" fill=\"#111\"");
-  // Legend, top right.
-  const double lx = width - right - 250, ly = 26;
+  doc.raw("<g id=\"title\">\n");
+  doc.text(left, 30, title, 18, "start", "font-weight=\"bold\" fill=\"#111\"");
+  doc.raw("</g>\n<g id=\"legend\">\n");
   doc.line(lx, ly, lx + 28, ly, detail::training_color, 2);
   doc.text(lx + 34, ly + 4, "Training", 12, "start", "fill=\"#222\"");
   doc.line(lx + 110, ly, lx + 138, ly, detail::validation_color, 1, "stroke-dasharray=\"4 3\"");
   doc.circle(lx + 124, ly, 3.2, detail::validation_color);
   doc.text(lx + 144, ly + 4, "Validation", 12, "start", "fill=\"#222\"");
+  doc.raw("</g>\n");
   int clip = 0;
   for (std::size_t i = 0; i < infos.size(); ++i) {
     const auto& info = infos[i];
     const double x0 = left + double(i) * (pw + gap_x);
+    doc.raw("<g id=\"trial-name-" + std::to_string(i) + "\">\n");
     doc.text(x0 + pw / 2, top - 14, names[i], 14, "middle", "font-weight=\"bold\" fill=\"#111\"");
+    doc.raw("</g>\n");
     const int ipe = std::max(1, info.iterations_per_epoch);
     detail::draw_panel(doc, {x0, top, pw, ph}, clip++, x_max, x_ticks, 100, acc_ticks,
                        info.training_accuracy, info.validation_accuracy, ipe, "Accuracy (%)");

@@ -111,6 +111,11 @@ public:
       body_ += " transform=\"rotate(" + num(rotate) + " " + num(x) + " " + num(y) + ")\"";
     body_ += " " + std::string(extra) + ">" + escape(s) + "</text>\n";
   }
+  /// An upper bound of the width of `s` at font size `size` in Helvetica/Arial/DejaVu Sans
+  /// (0.62 em per character, 0.68 bold), for laying out without a font engine.
+  static double text_width(std::string_view s, double size, bool bold = false) {
+    return double(s.size()) * size * (bold ? 0.68 : 0.62);
+  }
   /// A polyline through points; a NaN y breaks the line into separate pieces.
   void polyline(const std::vector<std::pair<double, double>>& pts, std::string_view stroke,
                 double width, std::string_view extra = {}) {
