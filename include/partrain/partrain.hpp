@@ -1,4 +1,12 @@
-// partrain: train many deep networks in parallel. The whole public API.
+// partrain: train many deep networks in parallel. The whole public API, by area:
+//   core      contexts, devices, errors, shapes, tensors, random numbers, type_list
+//   networks  layers (partrain/layers.hpp), network<...>, models, check_gradients
+//   training  solvers and schedules (partrain/optim.hpp), train_network, classify (partrain/train.hpp)
+//   data      datastores, IDX files, splits, augmentation, the digit generator (partrain/data.hpp)
+//   parallel  pool, channel, submit_each, fetch_outputs / fetch_outcomes (partrain/parallel.hpp)
+//   results   networks and experiments as files, TensorBoard (partrain/io.hpp)
+//   reports   dashboard, confusion matrices, SVG figures (partrain/report.hpp)
+// Each area's header can be included alone.
 #pragma once
 
 #include "partrain/core/context.hpp"
@@ -14,6 +22,7 @@
 #include "partrain/models/digit_cnn.hpp"
 #include "partrain/optim.hpp"
 #include "partrain/train.hpp"
-#include "partrain/data/source_view.hpp"
+#include "partrain/data.hpp"
 #include "partrain/parallel.hpp"
-#include "partrain/report/dashboard.hpp"
+#include "partrain/io.hpp"
+#include "partrain/report.hpp"

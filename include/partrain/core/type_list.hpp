@@ -45,6 +45,25 @@ struct concat_lists<type_list<As...>, type_list<Bs...>, Rest...>
 template <std::size_t I, class List>
 using type_at = typename detail::type_at<I, List>::type;
 
+namespace detail {
+template <class T, class List>
+struct index_of;
+template <class T, class... Ts>
+struct index_of<T, type_list<Ts...>> {
+  static constexpr std::size_t value = [] {
+    constexpr bool same[] = {std::is_same_v<T, Ts>..., false};
+    std::size_t i = 0;
+    while (i < sizeof...(Ts) && !same[i]) ++i;
+    return i;
+  }();
+  static_assert(value < sizeof...(Ts), "index_of<T, List>: T is not in List");
+};
+}  // namespace detail
+
+/// The index of T's first occurrence in List (a compile error when T is not in it).
+template <class T, class List>
+inline constexpr std::size_t index_of = detail::index_of<T, List>::value;
+
 /// Concatenation of type_lists.
 template <class... Lists>
 using concat = typename detail::concat_lists<Lists...>::type;
