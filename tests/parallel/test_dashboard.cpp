@@ -179,6 +179,16 @@ TEST_CASE("dashboard: flush and mark_failed") {
   CHECK(lines[2].find("failed") != std::string::npos);
 }
 
+TEST_CASE("dashboard: a failed message (output_fn threw) shows the trial as failed, not running") {
+  std::ostringstream out;
+  dashboard d{out, 2, {.min_seconds_between_lines = 3600}};
+  d.update(progress(1, training_state::start, 0));
+  d.update(progress(1, training_state::iteration, 3));
+  CHECK(d.line(1).find(" running") != std::string::npos);
+  d.update(progress(1, training_state::failed, 3));
+  CHECK(d.line(1).find(" failed") != std::string::npos);
+}
+
 TEST_CASE("dashboard: bad arguments are rejected with clear messages") {
   std::ostringstream out;
   CHECK_THROWS_WITH_AS(dashboard(out, 0),

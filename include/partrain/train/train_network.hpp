@@ -6,8 +6,6 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
-#include <iostream>
-#include <mutex>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -26,10 +24,10 @@
 #include "partrain/train/batch_source.hpp"
 #include "partrain/train/evaluate.hpp"
 #include "partrain/train/metrics_queue.hpp"
+#include "partrain/train/run_reporter.hpp"
 #include "partrain/train/step_graph.hpp"
 #include "partrain/train/training_info.hpp"
 #include "partrain/train/training_options.hpp"
-#include "partrain/train/verbose_table.hpp"
 
 namespace partrain {
 
@@ -52,42 +50,6 @@ struct training_error : error {
 };
 
 namespace detail {
-/// Says once per process, on std::clog, that partrain runs unoptimised (no __OPTIMIZE__ in
-/// the translation unit that trains): about 14x slower than with -O2.
-inline void warn_if_unoptimized() {
-#ifndef __OPTIMIZE__
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::clog << "partrain: warning: this program was compiled without optimisation, so training runs about 14x "
-                 "slower; build with -O2 (CMake: -DCMAKE_BUILD_TYPE=Release)\n";
-  });
-#endif
-}
-
-/// Why a run stopped, in words; for a divergence, where and what to try.
-template <class Options>
-std::string stop_message(stop_reason stop, const training_info& info, const Options& options, int iteration) {
-  switch (stop) {
-    case stop_reason::max_epochs:
-      return "max_epochs (" + std::to_string(options.max_epochs) + ") completed";
-    case stop_reason::validation_patience:
-      return "the validation loss did not improve for validation_patience (" +
-             std::to_string(int(options.validation_patience)) + ") validations in a row";
-    case stop_reason::output_fn: return "output_fn asked to stop after iteration " + std::to_string(iteration);
-    case stop_reason::cancelled: return "cancelled (stop requested) after iteration " + std::to_string(iteration);
-    case stop_reason::failed: return "output_fn threw at iteration " + std::to_string(iteration);
-    case stop_reason::diverged: {
-      const int k = info.diverged_iteration;
-      return partrain::detail::concat(
-          "the training loss was ", info.training_loss[std::size_t(k - 1)], " at iteration ", k, " (epoch ",
-          info.epoch[std::size_t(k - 1)], ", learn rate ", info.base_learn_rate[std::size_t(k - 1)],
-          "); the network is the one before it. Try a lower initial_learn_rate (now ", options.initial_learn_rate,
-          "), gradient clipping (gradient_threshold), or look for extreme values in the data");
-    }
-  }
-  return {};
-}
-
 /// Fisher-Yates with partrain's generator: the same permutation on every platform.
 inline void shuffle_indices(std::vector<std::size_t>& order, random_engine& rng) {
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
@@ -121,7 +83,7 @@ void save_checkpoint(Net& net, const std::filesystem::path& dir, int epoch, int 
 template <class Net, data::source D, class Solver, class Schedule>
 trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
   using T = typename Net::value_type;
-  using clock = std::chrono::steady_clock;
+  using clock = detail::run_reporter::clock;
   constexpr const char* where = "partrain::train_network";
   options.validate();
   detail::warn_if_unoptimized();
@@ -181,33 +143,21 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
   training_progress progress{.network_name = Net::description(),
                              .iterations_per_epoch = per_epoch,
                              .max_iterations = max_iterations};
-  std::optional<verbose_table> table;
-  if (options.verbose) table.emplace(*options.verbose_stream);
-  auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+  detail::run_reporter reporter(options.output_fn, options.verbose ? options.verbose_stream : nullptr,
+                               options.verbose_frequency, int(batch), start);
   stop_reason stop = stop_reason::max_epochs;
   bool stopping = false;
-  std::exception_ptr output_fn_error;  // what output_fn threw: the run ends and train_network throws
-  std::string failed_where;
   // Calls output_fn; true when it asks to stop. When it throws, the run stops as failed.
   auto report = [&](training_state state) {
-    progress.state = state;
-    progress.elapsed_seconds = elapsed();
-    progress.images_per_second = progress.iteration * double(batch) / std::max(progress.elapsed_seconds, 1e-9);
-    if (!options.output_fn || output_fn_error) return false;
-    try {
-      return options.output_fn(progress);
-    } catch (...) {
-      output_fn_error = std::current_exception();
-      failed_where = partrain::detail::concat("iteration ", progress.iteration, " (epoch ", progress.epoch, ")");
-      stop = stop_reason::failed, stopping = true;
-      return false;
-    }
+    const bool stop_asked = reporter.report(progress, state);
+    if (reporter.failed()) stop = stop_reason::failed, stopping = true;
+    return stop_asked;
   };
 
   tensor<T> best_params, best_state;
   double best_loss = std::numeric_limits<double>::infinity();
   int best_iteration = 0, non_improving = 0, iteration = 0, diverged_at = 0;
-  if (table) table->header();
+  reporter.header();
   if (report(training_state::start)) stop = stop_reason::output_fn, stopping = true;
 
   // Iterations queued on the device whose loss has not been read yet.
@@ -227,7 +177,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
                                  .training_loss = loss,
                                  .training_accuracy = 100.0 * correct / double(batch),
                                  .base_learn_rate = p.learn_rate,
-                                 .elapsed_seconds = elapsed()};
+                                 .elapsed_seconds = reporter.elapsed()};
     info.training_loss.push_back(loss);
     info.training_accuracy.push_back(progress.training_accuracy);
     info.base_learn_rate.push_back(p.learn_rate);
@@ -256,8 +206,7 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
         stop = stop_reason::validation_patience, stopping = true;
       }
     }
-    if (table && (p.iteration == 1 || p.iteration % options.verbose_frequency == 0 || validate || stopping))
-      table->row(progress);
+    reporter.row(progress, validate || stopping);
     if (!was_stopping && report(training_state::iteration) && !stopping) stop = stop_reason::output_fn, stopping = true;
   };
   // Finishes queued iterations: all of them, or those already done plus any beyond the
@@ -346,26 +295,13 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     backend::copy(ctx, best_state.data(), Net::state_count, net.state().data());
     info.output_network_iteration = best_iteration;
   }
-  info.stop_message = detail::stop_message(stop, info, options, done);
-  if (output_fn_error) {  // no population statistics nor final validation: the run failed
+  info.stop_message = detail::stop_message(
+      stop, info, {options.max_epochs, options.validation_patience, options.initial_learn_rate}, done);
+  if (reporter.failed()) {  // no population statistics nor final validation: the run failed
     net.to(host_memory);
-    info.wall_seconds = elapsed();
-    progress.state = training_state::failed;
-    try {
-      options.output_fn(progress);  // the final message, so a dashboard does not wait for ever
-    } catch (...) {
-    }
-    if (table) table->footer(std::string(to_string(stop)), info.stop_message);
-    std::string cause = "an exception that is not a std::exception";
-    try {
-      std::rethrow_exception(output_fn_error);
-    } catch (const std::exception& e) {
-      cause = e.what();
-    } catch (...) {
-    }
-    throw training_error<Net>(partrain::detail::concat("[partrain::train_network] ", Net::description(),
-                                                       ": output_fn threw at ", failed_where, ": ", cause),
-                              std::move(out), output_fn_error);
+    info.wall_seconds = reporter.elapsed();
+    reporter.finish(progress, stop, info.stop_message);
+    throw training_error<Net>(reporter.failure(Net::description()), std::move(out), reporter.error());
   }
   if constexpr (Net::has_batch_norm) {
     if (options.batch_normalization_statistics == batch_norm_statistics::population && iteration > 0 &&
@@ -385,12 +321,11 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     info.final_validation_accuracy = v.accuracy;
   }
   net.to(host_memory);
-  info.wall_seconds = elapsed();
+  info.wall_seconds = reporter.elapsed();
   progress.iteration = done;
   progress.validation_loss = info.final_validation_loss;  // the final figures, not the last in-training ones
   progress.validation_accuracy = info.final_validation_accuracy;
-  report(training_state::done);
-  if (table) table->footer(std::string(to_string(stop)), info.stop_message);
+  reporter.finish(progress, stop, info.stop_message);
   return out;
 }
 
