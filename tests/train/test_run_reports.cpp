@@ -73,6 +73,10 @@ TEST_CASE("a diverged run says so without verbose: the iteration, the loss and w
   CHECK(full.info.diverged_iteration == 0);
 }
 
+namespace test {
+using small_cnn_wide = models::digit_cnn<4, 1, 8, 8, 1, 2>;
+}
+
 TEST_CASE("an output_fn that throws: training_error with where, the run so far, and a final failed message") {
   const auto train = test::blobs(64, 1);
   std::vector<training_progress> seen;
@@ -86,14 +90,16 @@ TEST_CASE("an output_fn that throws: training_error with where, the run so far, 
   try {
     train_network<small_cnn>(train, options);
     FAIL("expected training_error");
-  } catch (const training_error<small_cnn>& e) {
+  } catch (const training_error& e) {
     const std::string what = e.what();
     INFO(what);
     CHECK(what.find("output_fn threw at iteration 6 (epoch 2): dashboard disconnected") != std::string::npos);
     CHECK(what.find(small_cnn::description()) != std::string::npos);
-    CHECK(e.partial.info.iterations() == 6);
-    CHECK(e.partial.info.stop_reason == stop_reason::failed);
-    CHECK(e.partial.info.output_network_iteration == 6);
+    CHECK(e.info.iterations() == 6);
+    CHECK(e.info.stop_reason == stop_reason::failed);
+    CHECK(e.info.output_network_iteration == 6);
+    CHECK(e.network<test::small_cnn_wide>() == nullptr);  // not the network it trained
+    REQUIRE(e.network<small_cnn>() != nullptr);
     CHECK_THROWS_WITH_AS(std::rethrow_exception(e.cause), "dashboard disconnected", std::runtime_error);
     // The network is the one iteration 6 left: training the same run to iteration 6 gives it.
     auto six = train_network<small_cnn>(train, training_options<>{.max_epochs = 5, .mini_batch_size = 16,
@@ -102,7 +108,7 @@ TEST_CASE("an output_fn that throws: training_error with where, the run so far, 
                                                                   .output_fn = [](const training_progress& p) {
                                                                     return p.iteration == 6;
                                                                   }});
-    CHECK(std::memcmp(six.network.parameters().data(), e.partial.network.parameters().data(),
+    CHECK(std::memcmp(six.network.parameters().data(), e.network<small_cnn>()->parameters().data(),
                       small_cnn::parameter_count * sizeof(float)) == 0);
   }
   REQUIRE(seen.size() == 8);  // start, 6 iterations, failed

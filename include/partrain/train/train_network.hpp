@@ -1,6 +1,7 @@
 // train_network<Net>(data, options[, context]): MATLAB's trainNetwork for a typed network.
 #pragma once
 
+#include <any>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -39,14 +40,22 @@ struct trained {
 };
 
 /// Thrown by train_network when its output_fn throws. The message says where (network,
-/// iteration, epoch) and what output_fn threw; `partial` holds the history up to that
-/// iteration and the network as that iteration left it; `cause` is output_fn's exception.
-template <class Net>
+/// iteration, epoch) and what output_fn threw; `info` holds the history up to that
+/// iteration, network<Net>() the network as that iteration left it, `cause` output_fn's
+/// exception. Not a template, so it can be caught without knowing the network's type.
 struct training_error : error {
-  training_error(const std::string& what, trained<Net> run_so_far, std::exception_ptr why)
-      : error(what), partial(std::move(run_so_far)), cause(std::move(why)) {}
-  trained<Net> partial;
+  training_error(const std::string& what, training_info run_so_far, std::any net, std::exception_ptr why)
+      : error(what), info(std::move(run_so_far)), cause(std::move(why)), network_(std::move(net)) {}
+  training_info info;
   std::exception_ptr cause;
+  /// The network as the failed iteration left it; nullptr when it is not a Net.
+  template <class Net>
+  const Net* network() const {
+    return std::any_cast<Net>(&network_);
+  }
+
+ private:
+  std::any network_;
 };
 
 namespace detail {
@@ -301,7 +310,8 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     net.to(host_memory);
     info.wall_seconds = reporter.elapsed();
     reporter.finish(progress, stop, info.stop_message);
-    throw training_error<Net>(reporter.failure(Net::description()), std::move(out), reporter.error());
+    throw training_error(reporter.failure(Net::description()), std::move(out.info), std::any(std::move(out.network)),
+                         reporter.error());
   }
   if constexpr (Net::has_batch_norm) {
     if (options.batch_normalization_statistics == batch_norm_statistics::population && iteration > 0 &&

@@ -73,7 +73,7 @@ struct training_options {
   /// On a GPU iterations are reported up to 8 late: those already queued when it returns
   /// true still run and are in the history, without further calls. If it throws, the run
   /// ends: it is called once more with state failed (what it throws then is ignored) and
-  /// train_network throws training_error<Net> with the run so far.
+  /// train_network throws training_error with the run so far.
   std::function<bool(const training_progress&)> output_fn{};
 
   /// Throws config_error naming the first invalid option.
