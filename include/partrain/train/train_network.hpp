@@ -304,8 +304,11 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
     backend::copy(ctx, best_state.data(), Net::state_count, net.state().data());
     info.output_network_iteration = best_iteration;
   }
-  info.stop_message = detail::stop_message(
-      stop, info, {options.max_epochs, options.validation_patience, options.initial_learn_rate}, done);
+  detail::stop_context quoted;  // a named variable, not a braced argument: nvcc 13 misparses that here
+  quoted.max_epochs = options.max_epochs;
+  quoted.validation_patience = options.validation_patience;
+  quoted.initial_learn_rate = options.initial_learn_rate;
+  info.stop_message = detail::stop_message(stop, info, quoted, done);
   if (reporter.failed()) {  // no population statistics nor final validation: the run failed
     net.to(host_memory);
     info.wall_seconds = reporter.elapsed();
