@@ -21,32 +21,42 @@
 #define STBI_MAX_DIMENSIONS (1 << 16)
 // stb 2.27 lets a tiny PNG inflate into gigabytes (found by tests/fuzz): cap every decoder
 // allocation above what the largest accepted image needs (2^26 pixels x 4 channels x 16 bit).
-// Allocations are zeroed: whatever a malformed file leaves undefined reads as 0, never as a
-// previous image's bytes (stb reads its Huffman and quantization tables uninitialised for
-// files that never define them). Each thread tracks its live decoder allocations, so a decode
+// Allocations are zeroed, grown ones too: whatever a malformed file leaves undefined reads as
+// 0, never as a previous image's bytes (stb reads its Huffman and quantization tables
+// uninitialised for files that never define them, and some corrupt PNGs read past what
+// inflate wrote into a grown buffer: the fuzzer's coverage changed from run to run). Each thread tracks its live decoder allocations, so a decode
 // abandoned by an exception (see stb_assert_failure) frees them instead of leaking.
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
-#include <unordered_set>
+#include <unordered_map>
 namespace partrain::data::detail {
 inline constexpr std::size_t stb_allocation_limit = std::size_t(640) << 20;
-inline std::unordered_set<void*>& stb_live_allocations() {
-  thread_local std::unordered_set<void*> live;
+/// This thread's live decoder allocations and their sizes.
+inline std::unordered_map<void*, std::size_t>& stb_live_allocations() {
+  thread_local std::unordered_map<void*, std::size_t> live;
   return live;
 }
 inline void* stb_malloc(std::size_t n) {
   void* p = n > stb_allocation_limit ? nullptr : std::calloc(1, n == 0 ? 1 : n);
-  if (p) stb_live_allocations().insert(p);
+  if (p) stb_live_allocations()[p] = n;
   return p;
 }
+/// A zeroed block of n bytes holding old's bytes: what realloc would give, with the grown
+/// tail zeroed too (realloc leaves it undefined).
 inline void* stb_realloc(void* old, std::size_t n) {
-  if (n > stb_allocation_limit) return nullptr;
-  void* p = std::realloc(old, n);
-  if (p) {  // the grown tail is not zeroed: stb only grows buffers it writes before reading
-    stb_live_allocations().erase(old);
-    stb_live_allocations().insert(p);
-  }
+  if (!old) return stb_malloc(n);
+  auto& live = stb_live_allocations();
+  const auto it = live.find(old);
+  if (n > stb_allocation_limit || it == live.end()) return nullptr;
+  void* p = std::calloc(1, n == 0 ? 1 : n);
+  if (!p) return nullptr;
+  std::memcpy(p, old, std::min(n, it->second));
+  std::free(old);
+  live.erase(it);
+  live[p] = n;
   return p;
 }
 inline void stb_free(void* p) {
@@ -55,7 +65,7 @@ inline void stb_free(void* p) {
 }
 /// Frees every decoder allocation of this thread still live: after an abandoned decode.
 inline void stb_free_abandoned() {
-  for (void* p : stb_live_allocations()) std::free(p);
+  for (const auto& [p, size] : stb_live_allocations()) std::free(p);
   stb_live_allocations().clear();
 }
 
