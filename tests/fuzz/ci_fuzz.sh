@@ -9,10 +9,11 @@
 set -eu
 runs=${1:-100000}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/fuzz/targets.sh"
 work=${2:-$root/build-fuzz}
 "$root/scripts/install-deps.sh" valgrind
 "$root/tests/fuzz/build_fuzzers.sh" "$work"
-for pair in fuzz_image_decode:image fuzz_idx:idx fuzz_safetensors:safetensors fuzz_json:json; do
+for pair in $fuzz_targets; do
   target=${pair%%:*} corpus=${pair#*:}
   found="$work/found/$corpus"
   rm -rf "$found" && mkdir -p "$found"

@@ -5,9 +5,10 @@
 set -eu
 seconds=${1:-30}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/fuzz/targets.sh"
 work=${2:-$root/build-fuzz}
 "$root/tests/fuzz/build_fuzzers.sh" "$work"
-for pair in fuzz_image_decode:image fuzz_idx:idx fuzz_safetensors:safetensors fuzz_json:json; do
+for pair in $fuzz_targets; do
   target=${pair%%:*} corpus=${pair#*:}
   mkdir -p "$work/corpus/$corpus"
   "$work/$target" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 \

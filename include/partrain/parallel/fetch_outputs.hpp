@@ -14,9 +14,9 @@ namespace partrain::parallel {
 
 namespace detail {
 template <class R>
-void check_futures(const std::vector<std::future<R>>& futures) {
+void check_futures(const std::vector<std::future<R>>& futures, const char* caller = "fetch_outputs") {
   for (std::size_t i = 0; i < futures.size(); ++i)
-    PARTRAIN_CHECK(futures[i].valid(), config_error, "[partrain::parallel::fetch_outputs] future ",
+    PARTRAIN_CHECK(futures[i].valid(), config_error, "[partrain::parallel::", caller, "] future ",
                    i, " of ", futures.size(),
                    " has no result to fetch (already fetched, moved from or default-constructed); "
                    "expected futures returned by pool::submit");

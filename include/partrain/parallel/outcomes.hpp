@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "partrain/core/error.hpp"
+#include "partrain/parallel/fetch_outputs.hpp"
 
 namespace partrain::parallel {
 
@@ -65,9 +66,7 @@ trial_outcome<R> take_outcome(std::future<R>& f, int trial, std::span<const std:
 template <class R>
 std::vector<trial_outcome<R>> fetch_outcomes(std::vector<std::future<R>>& futures,
                                              std::span<const std::string> names = {}) {
-  for (std::size_t i = 0; i < futures.size(); ++i)
-    PARTRAIN_CHECK(futures[i].valid(), config_error, "[partrain::parallel::fetch_outcomes] future ", i, " of ",
-                   futures.size(), " has no result to fetch (already fetched, moved from or default-constructed)");
+  detail::check_futures(futures, "fetch_outcomes");
   std::vector<trial_outcome<R>> out;
   out.reserve(futures.size());
   for (std::size_t i = 0; i < futures.size(); ++i) out.push_back(take_outcome(futures[i], int(i), names));

@@ -69,11 +69,12 @@ class run_reporter {
  public:
   using clock = std::chrono::steady_clock;
 
+  /// Calls `output_fn` itself (the options' own, not a copy: it must outlive the reporter).
   /// `table_stream` null: no verbose table. `batch`: images per iteration, for images/s.
   /// Times count from `start`.
-  run_reporter(std::function<bool(const training_progress&)> output_fn, std::ostream* table_stream,
+  run_reporter(const std::function<bool(const training_progress&)>& output_fn, std::ostream* table_stream,
                int verbose_frequency, int batch, clock::time_point start)
-      : output_fn_(std::move(output_fn)), frequency_(verbose_frequency), batch_(batch), start_(start) {
+      : output_fn_(output_fn), frequency_(verbose_frequency), batch_(batch), start_(start) {
     if (table_stream) table_.emplace(*table_stream);
   }
 
@@ -109,7 +110,7 @@ class run_reporter {
       report(p, training_state::done);
     } else {
       p.state = training_state::failed;
-      try {
+      try {  // output_fn_ is set: only it can have failed
         output_fn_(p);  // so a dashboard does not wait for ever
       } catch (...) {
       }
@@ -129,7 +130,7 @@ class run_reporter {
   }
 
  private:
-  std::function<bool(const training_progress&)> output_fn_;
+  const std::function<bool(const training_progress&)>& output_fn_;
   std::optional<verbose_table> table_;
   int frequency_ = 1, batch_ = 1;
   clock::time_point start_;

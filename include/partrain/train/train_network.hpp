@@ -17,7 +17,7 @@
 #include "partrain/core/filesystem.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/data/data_source.hpp"
-#include "partrain/io/network_tensors.hpp"
+#include "partrain/io/network_file.hpp"
 #include "partrain/layers/image_input.hpp"
 #include "partrain/network.hpp"
 #include "partrain/optim.hpp"
@@ -73,9 +73,7 @@ void save_checkpoint(Net& net, const std::filesystem::path& dir, int epoch, int 
   partrain::detail::create_folders(dir, "partrain::train_network checkpoint");
   char name[64];
   std::snprintf(name, sizeof name, "checkpoint-epoch%03d-iteration%06d.safetensors", epoch, iteration);
-  io::write_safetensors(dir / name, io::network_tensors(net),
-                        {{"architecture", Net::description()}, {"epoch", std::to_string(epoch)},
-                         {"iteration", std::to_string(iteration)}});
+  io::save_network(net, dir / name, {{"epoch", std::to_string(epoch)}, {"iteration", std::to_string(iteration)}});
 }
 }  // namespace detail
 
