@@ -134,8 +134,7 @@ int main(int argc, char** argv) try {
     auto& r = outcome.value();
     const auto p = pt::classify(r.network, test);
     confusions.push_back(pt::report::confusion_matrix::from(p));
-    using solver = solver_of<std::remove_cvref_t<decltype(r.network)>>;
-    records.push_back(pt::io::make_trial_record(trial_names[trial], r, options(int(trial), solver{}), pt::accuracy_percent(p)));
+    records.push_back(pt::io::make_trial_record(trial_names[trial], r, pt::accuracy_percent(p)));  // r.options: as trained
   });
   for (const auto& failure : failures) std::cerr << "error: " << failure << '\n';
   if (records.empty()) return 1;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/core/tensor.hpp"
 #include "partrain/layers/layer.hpp"

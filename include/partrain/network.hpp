@@ -11,7 +11,8 @@
 #include <utility>
 
 #include "partrain/backend/ops.hpp"
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/core/tensor.hpp"
@@ -34,6 +35,8 @@ class basic_network {
                 "network: the first layer must be image_input<H, W, C>; add one that matches your "
                 "images in front of the other layers");
 
+  static_assert(detail::check_network_layers<Layers...>());
+
   /// The input shape of layer I; shape_at<depth> is the network's output shape.
   template <std::size_t I>
   using shape_at = typename detail::shape_chain<layer_types, I>::type;
@@ -49,6 +52,9 @@ class basic_network {
   template <std::size_t... I>
   struct impl_tuple<std::index_sequence<I...>> {
     using type = std::tuple<typename Layers::template impl<shape_at<I>, T>...>;
+    static_assert((detail::check_layer_impl<typename Layers::template impl<shape_at<I>, T>, T>() && ...));
+    static_assert(
+        (detail::check_population_statistics<Layers, typename Layers::template impl<shape_at<I>, T>, T>() && ...));
   };
   using impls = typename impl_tuple<std::make_index_sequence<depth>>::type;
   template <std::size_t I>
@@ -168,8 +174,9 @@ class basic_network {
     prepare(n, ctx.memory());
     input_ = &x;
     for_each_layer([&]<std::size_t I>() {
-      std::get<I>(impls_).forward(ctx, n, layer_input<I>(), act_[I + 1].data(),
-                                  params_.data() + param_offset[I], state_.data() + state_offset[I], m);
+      const layer_buffers<T> b{.n = n, .x = layer_input<I>(), .y = act_[I + 1].data(),
+                               .params = params_.data() + param_offset[I], .state = state_.data() + state_offset[I]};
+      std::get<I>(impls_).forward(ctx, b, m);
     });
     return act_[depth];
   }
@@ -255,7 +262,7 @@ class basic_network {
   /// over the training data, then finish to store them as the layers' trained statistics.
   void begin_population_statistics() {
     for_each_layer([&]<std::size_t I>() {
-      if constexpr (requires { std::get<I>(impls_).reset_population(); }) std::get<I>(impls_).reset_population();
+      if constexpr (partrain::keeps_population_statistics<type_at<I, layer_types>>) std::get<I>(impls_).reset_population();
     });
   }
   void finish_population_statistics() {
@@ -264,14 +271,16 @@ class basic_network {
     if (!state_.on_host()) staged = state_, staged.to(host_memory);
     T* state = state_.on_host() ? state_.data() : staged.data();
     for_each_layer([&]<std::size_t I>() {
-      if constexpr (requires { std::get<I>(impls_).reset_population(); })
+      if constexpr (partrain::keeps_population_statistics<type_at<I, layer_types>>)
         std::get<I>(impls_).finish_population(state + state_offset[I]);
     });
     if (!state_.on_host()) copy_between(state_.space(), state_.data(), host_memory, state, state_count * sizeof(T));
   }
-  /// Dropout draws a new mask each step from a host counter, so its steps are not replayable.
-  static constexpr bool has_dropout = (is_named<Layers>("dropout") || ...);
-  static constexpr bool has_batch_norm = (is_named<Layers>("batch_norm") || ...);
+  /// Some layer draws random numbers in training (dropout: a new mask each step from a host
+  /// counter), so a recorded step cannot be replayed.
+  static constexpr bool uses_randomness = (partrain::uses_randomness<Layers> || ...);
+  /// Some layer keeps population statistics (batch norm), recomputed after training.
+  static constexpr bool keeps_population_statistics = (partrain::keeps_population_statistics<Layers> || ...);
 
   /// Input normalization statistics (zerocenter, zscore, rescale) from training batches.
   void reset_input_statistics() { std::get<0>(impls_).reset_statistics(); }
@@ -326,9 +335,11 @@ class basic_network {
   void backward_layer(context& ctx, bool input_gradient) {
     const bool need_dx = I > first_trainable || input_gradient;
     if (I < first_trainable && !input_gradient) return;
-    std::get<I>(impls_).backward(ctx, batch_, layer_input<I>(), act_[I + 1].data(), dact_[I + 1].data(),
-                                 need_dx ? dact_[I].data() : nullptr, params_.data() + param_offset[I],
-                                 grads_.data() + param_offset[I], state_.data() + state_offset[I]);
+    const layer_buffers<T> b{.n = batch_, .x = layer_input<I>(), .y = act_[I + 1].data(),
+                             .dy = dact_[I + 1].data(), .dx = need_dx ? dact_[I].data() : nullptr,
+                             .params = params_.data() + param_offset[I], .dparams = grads_.data() + param_offset[I],
+                             .state = state_.data() + state_offset[I]};
+    std::get<I>(impls_).backward(ctx, b);
   }
 
   void prepare(int n, const memory_space& m) {

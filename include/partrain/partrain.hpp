@@ -9,7 +9,7 @@
 // Each area's header can be included alone.
 #pragma once
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/device.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"

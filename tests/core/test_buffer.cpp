@@ -11,8 +11,8 @@
 #include "partrain/backend/ops.hpp"
 #include "partrain/train/batch_reader.hpp"
 #include "partrain/train/batch_source.hpp"
-#include "partrain/train/metrics_queue.hpp"
-#include "partrain/train/step_graph.hpp"
+#include "partrain/backend/metrics_queue.hpp"
+#include "partrain/backend/step_graph.hpp"
 
 using namespace partrain;
 
@@ -85,8 +85,8 @@ TEST_CASE("copy and sum_of_squares ops on a CPU context") {
 
 TEST_CASE("metrics_queue on the CPU: every slot is ready at once and reads back what was written") {
   context ctx;
-  metrics_queue q(ctx);
-  for (std::int64_t i = 1; i <= 3 * metrics_queue::depth; ++i) {
+  backend::metrics_queue q(ctx);
+  for (std::int64_t i = 1; i <= 3 * backend::metrics_queue::depth; ++i) {
     double* s = q.slot(i);
     s[0] = double(i), s[1] = double(2 * i);
     q.queued(i);
@@ -99,7 +99,7 @@ TEST_CASE("metrics_queue on the CPU: every slot is ready at once and reads back 
 
 TEST_CASE("step_graph on the CPU runs the step each time and records nothing") {
   context ctx;
-  step_graph g;
+  backend::step_graph g;
   int runs = 0;
   for (int i = 0; i < 3; ++i) g.run(ctx, [&] { ++runs; });
   CHECK(runs == 3);

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/tensor.hpp"
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "partrain/backend/ops.hpp"
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 
 using namespace partrain;
 

@@ -223,7 +223,7 @@ TEST_CASE("batches gathered and augmented on the GPU equal the CPU's read_batch 
   const std::vector<std::size_t> indices{5, 0, 23, 11, 11, 17};
   const std::size_t size = indices.size() * augmented.image_dims().image_size();
   context gpu(device::cuda(0));
-  backend::cuda::resident_images resident(gpu, augmented, 3);
+  data::cuda::resident_images resident(gpu, augmented, 3);
   for (std::uint64_t epoch : {0u, 3u}) {
     CAPTURE(epoch);
     std::vector<float> cpu(size);
@@ -249,7 +249,7 @@ TEST_CASE("batches gathered and augmented on the GPU equal the CPU's read_batch 
                        data_error);
   // An in-memory image_set is gathered as it is.
   const auto set = prototypes(3, 8);
-  backend::cuda::resident_images gathered(gpu, set, 10);
+  data::cuda::resident_images gathered(gpu, set, 10);
   gathered.start_epoch(gpu, set, indices, 0);
   gathered.read(gpu, set, 0, indices.size());
   std::vector<float> cpu(indices.size() * 784);
@@ -262,19 +262,19 @@ TEST_CASE("batches gathered and augmented on the GPU equal the CPU's read_batch 
   context peer(device::cuda(0));
   const data::augmented_image_datastore other_augmenter({16, 16}, ds, data::image_augmenter{.rand_x_reflection = true},
                                                         {.color_preprocessing = data::color_preprocessing::rgb2gray});
-  CHECK(&backend::cuda::resident_images(peer, other_augmenter, 3).shared() == &resident.shared());
+  CHECK(&data::cuda::resident_images(peer, other_augmenter, 3).shared() == &resident.shared());
   const data::image_set copy = set;
-  backend::cuda::resident_images shared(peer, copy, 10);
+  data::cuda::resident_images shared(peer, copy, 10);
   CHECK(&shared.shared() == &gathered.shared());
   shared.start_epoch(peer, copy, indices, 0);
   shared.read(peer, copy, 0, indices.size());
   check_close(cpu, host_values({shared.images().data(), cpu.size()}, peer.memory()), 0, "pixels read by a peer");
   data::image_set changed = set;
   changed.pixels[5 * 784 + 9] += 1;
-  CHECK(&backend::cuda::resident_images(peer, changed, 10).shared() != &gathered.shared());
+  CHECK(&data::cuda::resident_images(peer, changed, 10).shared() != &gathered.shared());
   changed = set;
   std::swap(changed.labels[0], changed.labels[1]);
-  CHECK(&backend::cuda::resident_images(peer, changed, 10).shared() != &gathered.shared());
+  CHECK(&data::cuda::resident_images(peer, changed, 10).shared() != &gathered.shared());
   std::filesystem::remove_all(root);
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -109,15 +110,72 @@ TEST_CASE("a read-only folder: every write is an io_error naming the path and th
                  {(ro / "tb").string(), "cannot create folder (Read-only file system)"});
   check_io_error(in_ro([&] { return partrain::detail::create_folders(ro / "a" / "b", "test"), std::string("made"); }),
                  {(ro / "a" / "b").string(), "Read-only file system"});
-  const auto train = ::test::blobs(32, 1);
-  check_io_error(in_ro([&] {
-                   auto r = partrain::train_network<::test::small_cnn>(
-                       train, partrain::training_options<>{.max_epochs = 1, .mini_batch_size = 16, .verbose = false,
-                                                           .checkpoint_path = ro / "checkpoints"});
-                   return std::string("trained");
-                 }),
-                 {(ro / "checkpoints").string(), "Read-only file system"});
   CHECK(fs::is_empty(ro / "existing"));
+}
+
+TEST_CASE("checkpoints in a read-only folder: a config_error naming the option and the folder, before any training") {
+  partrain::test::temp_dir dir("read-only-checkpoints");
+  const fs::path ro = dir.path / "ro";
+  fs::create_directories(ro);
+  const auto train = ::test::blobs(32, 1);
+  int calls = 0;
+  const std::string what = in_private_mounts([&] { return mount_read_only(ro); }, [&] {
+    try {
+      auto r = partrain::train_network<::test::small_cnn>(
+          train, partrain::training_options<>{.max_epochs = 1, .mini_batch_size = 16, .verbose = false,
+                                              .checkpoint_path = ro / "checkpoints",
+                                              .output_fn = [&](const partrain::training_progress&) {
+                                                return ++calls, false;
+                                              }});
+      return std::string("trained");
+    } catch (const partrain::config_error& e) {
+      return std::string("config_error: ") + e.what() + " | output_fn calls: " + std::to_string(calls);
+    }
+  });
+  INFO(what);
+  CHECK(what.rfind("config_error: [partrain::training_options] checkpoint_path '" + (ro / "checkpoints").string(), 0) == 0);
+  CHECK(what.find("Read-only file system") != std::string::npos);
+  CHECK(what.find("| output_fn calls: 0") != std::string::npos);
+}
+
+TEST_CASE("checkpoints on a disk that fills up: warnings naming the epoch and the reason; training goes on") {
+  partrain::test::temp_dir dir("full-checkpoints");
+  const fs::path small = dir.path / "small";
+  fs::create_directories(small);
+  const auto train = ::test::blobs(32, 1);
+  const std::string summary = in_private_mounts([&] { return mount_small_tmpfs(small); }, [&] {
+    // Leave room for two checkpoints (a page each on tmpfs) and a half: epochs 3-5 find the disk full.
+    const auto room = fs::space(small).available;
+    std::vector<char> filler(std::size_t(room - 2 * 4096 - 2048), 'x');
+    if (std::FILE* f = std::fopen((small / "filler").c_str(), "wb")) {
+      std::fwrite(filler.data(), 1, filler.size(), f);
+      std::fclose(f);
+    }
+    std::ostringstream table;
+    std::vector<std::string> delivered;
+    auto r = partrain::train_network<::test::small_cnn>(
+        train, partrain::training_options<>{.max_epochs = 5, .mini_batch_size = 16, .verbose_stream = &table,
+                                            .checkpoint_path = small / "checkpoints",
+                                            .output_fn = [&](const partrain::training_progress& p) {
+                                              if (!p.warning.empty()) delivered.push_back(p.warning);
+                                              return false;
+                                            }});
+    std::string files;
+    for (const auto& e : fs::directory_iterator(small / "checkpoints")) files += " " + e.path().filename().string();
+    return partrain::detail::concat("iterations ", r.info.iterations(), " | stop ", to_string(r.info.stop_reason),
+                                    " | warnings ", r.info.warnings.size(), ": ",
+                                    r.info.warnings.empty() ? "" : r.info.warnings.front(), " | delivered ",
+                                    delivered.size(), " | table warns ",
+                                    table.str().find("| warning: checkpoint of epoch 3 not written") != std::string::npos,
+                                    " | files", files);
+  });
+  INFO(summary);
+  CHECK(summary.find("iterations 10 | stop max_epochs | warnings 3: checkpoint of epoch 3 not written") == 0);
+  CHECK(summary.find("No space left on device") != std::string::npos);
+  CHECK(summary.find("| delivered 3 | table warns 1") != std::string::npos);
+  CHECK(summary.find("checkpoint-epoch001-iteration000002.safetensors") != std::string::npos);
+  CHECK(summary.find("checkpoint-epoch002-iteration000004.safetensors") != std::string::npos);
+  CHECK(summary.substr(summary.find("| files")).find("epoch003") == std::string::npos);
 }
 
 TEST_CASE("a full filesystem: the write fails naming the file, the old content and the folder stay as they were") {

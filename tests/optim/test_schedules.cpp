@@ -36,6 +36,7 @@ namespace {
 // A user's schedule: halve every 100 iterations.
 struct halving {
   static constexpr std::string_view name = "halving";
+  static constexpr auto hyperparameters() { return std::tuple{}; }  // none: no field to save
   double operator()(double initial, schedule::point p) const { return initial / (1 << ((p.iteration - 1) / 100)); }
   void validate() const {}
 };

@@ -16,7 +16,7 @@
 #include "partrain/backend/cpu/softmax.hpp"
 #include "partrain/backend/functors.hpp"
 #include "partrain/backend/geometry.hpp"
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/error.hpp"
 #if defined(PARTRAIN_HAS_CUDA)
 #include "partrain/backend/cuda/ops.cuh"

@@ -3,21 +3,7 @@
 
 #include <string>
 
-// PARTRAIN_HAS_CUDA: this translation unit is compiled by nvcc and gets the CUDA backend.
-// A g++ translation unit never includes a CUDA header.
-#if defined(__CUDACC__) && !defined(PARTRAIN_HAS_CUDA)
-#define PARTRAIN_HAS_CUDA 1
-#endif
-#if defined(PARTRAIN_HAS_CUDA)
-#include <cuda_runtime_api.h>
-#endif
-// Code whose body depends on PARTRAIN_HAS_CUDA lives in this inline namespace, so linking an
-// nvcc TU with a g++ TU that disagree fails at link time instead of misbehaving.
-#if defined(PARTRAIN_HAS_CUDA)
-#define PARTRAIN_ABI_NAMESPACE abi_cuda
-#else
-#define PARTRAIN_ABI_NAMESPACE abi_cpu
-#endif
+#include "partrain/config.hpp"
 
 namespace partrain {
 
@@ -35,21 +21,5 @@ struct device {
   constexpr bool operator==(const device&) const = default;
   std::string name() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 };
-
-inline namespace PARTRAIN_ABI_NAMESPACE {
-/// Number of usable CUDA devices; 0 when partrain was built without CUDA or none is present.
-inline int gpu_count() {
-#if defined(PARTRAIN_HAS_CUDA)
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess) {
-    (void)cudaGetLastError();  // no driver or no device: CPU only
-    return 0;
-  }
-  return count;
-#else
-  return 0;
-#endif
-}
-}  // namespace PARTRAIN_ABI_NAMESPACE
 
 }  // namespace partrain

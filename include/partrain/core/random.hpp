@@ -6,11 +6,7 @@
 #include <cstdint>
 #include <limits>
 
-#if defined(__CUDACC__)
-#define PARTRAIN_HOST_DEVICE __host__ __device__
-#else
-#define PARTRAIN_HOST_DEVICE
-#endif
+#include "partrain/config.hpp"
 
 namespace partrain {
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -12,58 +14,65 @@
 #include "partrain/io/network_file.hpp"
 #include "partrain/io/network_tensors.hpp"
 #include "partrain/io/trial_record.hpp"
-#include "partrain/train/train_network.hpp"
+#include "partrain/train/trained.hpp"
 #include "partrain/train/training_options.hpp"
 
 namespace partrain::io {
 
-/// The options as JSON: every number and mode, the solver's and schedule's fields.
-/// (output_fn, streams and validation data are not data and are left out.)
-template <class Solver, class Schedule>
-nlohmann::json options_json(const training_options<Solver, Schedule>& o) {
-  auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  nlohmann::json j{{"solver", std::string(Solver::name)},
-                   {"learn_rate_schedule", std::string(Schedule::name)},
-                   {"initial_learn_rate", o.initial_learn_rate},
-                   {"max_epochs", o.max_epochs},
-                   {"mini_batch_size", o.mini_batch_size},
-                   {"shuffle", std::string(to_string(o.shuffle))},
-                   {"l2_regularization", o.l2_regularization},
-                   {"gradient_threshold", finite_or_null(o.gradient_threshold)},
-                   {"gradient_threshold_method", std::string(optim::to_string(o.gradient_threshold_method))},
-                   {"validation_frequency", o.validation_frequency},
-                   {"validation_patience", finite_or_null(o.validation_patience)},
-                   {"output_network", std::string(to_string(o.output_network))},
-                   {"batch_normalization_statistics", std::string(to_string(o.batch_normalization_statistics))},
-                   {"execution_environment", std::string(to_string(o.execution_environment))},
-                   {"cuda_graphs", o.cuda_graphs},
-                   {"seed", o.seed}};
-  if constexpr (requires { o.solver.momentum; }) j["momentum"] = o.solver.momentum;
-  if constexpr (requires { o.solver.gradient_decay_factor; })
-    j["gradient_decay_factor"] = o.solver.gradient_decay_factor;
-  if constexpr (requires { o.solver.squared_gradient_decay_factor; })
-    j["squared_gradient_decay_factor"] = o.solver.squared_gradient_decay_factor;
-  if constexpr (requires { o.solver.epsilon; }) j["epsilon"] = o.solver.epsilon;
-  if constexpr (requires { o.learn_rate_schedule.drop_factor; }) {
-    j["learn_rate_drop_factor"] = o.learn_rate_schedule.drop_factor;
-    j["learn_rate_drop_period"] = o.learn_rate_schedule.drop_period;
-  }
+/// The options a network was trained with as a JSON object, in their order: numbers
+/// (non-finite ones, such as an infinite validation_patience, as null), integers, switches
+/// and words; null for an absent one.
+inline nlohmann::json options_json(const options_record& record) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const option_value& o : record.values)
+    j[o.name] = std::visit(
+        [](const auto& v) -> nlohmann::json {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::monostate>) return nullptr;
+          else if constexpr (std::is_same_v<V, double>) return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+          else return v;
+        },
+        o.value);
   return j;
 }
 
-/// Everything save_experiment stores about one trained network.
-template <class Net, class Solver, class Schedule>
+/// The same from the options themselves (record_options: every option and hyper-parameter).
+template <class Solver, class Schedule>
+nlohmann::json options_json(const training_options<Solver, Schedule>& o) {
+  return options_json(record_options(o));
+}
+
+namespace detail {
+inline std::string solver_name(const options_record& options) {
+  const option_value* v = options.find("solver");
+  return v && std::holds_alternative<std::string>(v->value) ? std::get<std::string>(v->value) : std::string();
+}
+}  // namespace detail
+
+/// Everything save_experiment stores about one trained network, with the options it was
+/// trained with (result.options, which train_network records): the caller need not keep
+/// or rebuild them.
+template <class Net>
 trial_record make_trial_record(std::string name, trained<Net>& result,
-                               const training_options<Solver, Schedule>& options,
                                double test_accuracy = std::numeric_limits<double>::quiet_NaN()) {
   return trial_record{.name = std::move(name),
                       .architecture = Net::description(),
-                      .solver = std::string(Solver::name),
-                      .options = options_json(options),
+                      .solver = detail::solver_name(result.options),
+                      .options = options_json(result.options),
                       .info = result.info,
                       .test_accuracy = test_accuracy,
                       .tensors = network_tensors(result.network),
                       .metadata = {}};
+}
+
+/// The same with `options` recorded instead of result.options.
+template <class Net, class Solver, class Schedule>
+trial_record make_trial_record(std::string name, trained<Net>& result,
+                               const training_options<Solver, Schedule>& options,
+                               double test_accuracy = std::numeric_limits<double>::quiet_NaN()) {
+  trial_record record = make_trial_record(std::move(name), result, test_accuracy);
+  record.options = options_json(options);
+  return record;
 }
 
 /// Rebuilds the trial at `index` (0-based: trial_index{0} is folder trial-01) of a saved

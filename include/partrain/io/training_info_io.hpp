@@ -79,7 +79,7 @@ inline double from_json_number(const nlohmann::json& j, std::string_view where,
 
 inline stop_reason stop_reason_from(std::string_view s, std::string_view where) {
   for (auto r : {stop_reason::max_epochs, stop_reason::validation_patience, stop_reason::output_fn,
-                 stop_reason::diverged, stop_reason::cancelled, stop_reason::failed})
+                 stop_reason::diverged, stop_reason::cancelled, stop_reason::failed, stop_reason::hook})
     if (to_string(r) == s)
       return r;
   fail<io_error>(where, "stop_reason '", s,
@@ -108,6 +108,7 @@ inline nlohmann::json to_json(const training_info& info) {
           {"stop_message", info.stop_message},
           {"diverged_iteration", info.diverged_iteration},
           {"wall_seconds", detail::json_number(info.wall_seconds)},
+          {"warnings", info.warnings},
           {"epoch", info.epoch},
           {"training_loss", arr(info.training_loss)},
           {"training_accuracy", arr(info.training_accuracy)},
@@ -169,6 +170,14 @@ inline training_info training_info_from_json(const nlohmann::json& j, std::strin
     info.stop_message = j["stop_message"].get<std::string>();
   }
   if (j.contains("diverged_iteration")) info.diverged_iteration = integer("diverged_iteration");
+  if (j.contains("warnings")) {  // absent from older files
+    const auto& w = j["warnings"];
+    PARTRAIN_CHECK(w.is_array(), io_error, where, "field 'warnings' is not an array of strings");
+    for (const auto& e : w) {
+      PARTRAIN_CHECK(e.is_string(), io_error, where, "field 'warnings' holds ", e.dump(), "; expected a string");
+      info.warnings.push_back(e.get<std::string>());
+    }
+  }
   return info;
 }
 

@@ -6,6 +6,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -25,11 +26,12 @@ struct leaky_relu {
   template <static_shape In, element_type T>
   struct impl {
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
-    void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode) {
-      backend::for_each_index(ctx, n * In::size, backend::leaky_relu_forward_fn<T>{x, y, T(scale)});
+    void forward(context& ctx, const layer_buffers<T>& b, mode) {
+      backend::for_each_index(ctx, b.n * In::size, backend::leaky_relu_forward_fn<T>{b.x, b.y, T(scale)});
     }
-    void backward(context& ctx, int n, const T* x, const T*, const T* dy, T* dx, const T*, T*, const T*) {
-      if (dx) backend::for_each_index(ctx, n * In::size, backend::leaky_relu_backward_fn<T>{x, dy, dx, T(scale)});
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      if (b.dx)
+        backend::for_each_index(ctx, b.n * In::size, backend::leaky_relu_backward_fn<T>{b.x, b.dy, b.dx, T(scale)});
     }
   };
 };

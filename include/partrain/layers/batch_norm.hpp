@@ -9,6 +9,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -20,6 +21,7 @@ struct batch_norm {
   static constexpr std::string_view name = "batch_norm";
   static constexpr double epsilon = 1e-5;
   static constexpr double decay = 0.1;
+  static constexpr bool keeps_population_statistics = true;
   static std::string str() { return "batch_norm"; }
   template <static_shape In>
   using output_shape = In;
@@ -34,7 +36,10 @@ struct batch_norm {
         tensor_spec{"trained_mean", {C, 1, 1, 1}, 1, initializer::zeros},
         tensor_spec{"trained_variance", {C, 1, 1, 1}, 1, initializer::ones}};
 
-    void forward(context& ctx, int n, const T* x, T* y, const T* params, T* state, mode m) {
+    void forward(context& ctx, const layer_buffers<T>& b, mode m) {
+      const int n = b.n;
+      const T *x = b.x, *params = b.params;
+      T *y = b.y, *state = b.state;
       if (m != mode::inference) {
         saved_.ensure(ctx.memory(), 2 * C);
         backend::batch_norm_forward_training(ctx, n, C, plane, x, params, params + C, T(epsilon),
@@ -45,11 +50,12 @@ struct batch_norm {
         backend::batch_norm_forward_inference(ctx, n, C, plane, x, params, params + C, T(epsilon),
                                               state, state + C, y);
     }
-    void backward(context& ctx, int n, const T* x, const T*, const T* dy, T* dx, const T* params,
-                  T* grads, const T*) {
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      const int n = b.n;
+      T* grads = b.dparams;
       PARTRAIN_CHECK(saved_.size() == std::size_t(2 * C), error, "[partrain::layer batch_norm] backward needs the "
                      "statistics of a forward in training mode; the last forward ran in inference mode only");
-      backend::batch_norm_backward(ctx, n, C, plane, x, dy, params, saved_.data(), saved_.data() + C, dx,
+      backend::batch_norm_backward(ctx, n, C, plane, b.x, b.dy, b.params, saved_.data(), saved_.data() + C, b.dx,
                                    grads, grads + C);
     }
 

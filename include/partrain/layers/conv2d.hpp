@@ -6,6 +6,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -44,13 +45,12 @@ struct conv2d {
         tensor_spec{"bias", {NumFilters, 1, 1, 1}, 1, initializer::zeros}};
     static constexpr std::array<tensor_spec, 0> states{};
 
-    void forward(context& ctx, int n, const T* x, T* y, const T* params, T*, mode) {
-      backend::conv2d_forward(ctx, g, NumFilters, n, x, params, params + parameters[0].size(), y);
+    void forward(context& ctx, const layer_buffers<T>& b, mode) {
+      backend::conv2d_forward(ctx, g, NumFilters, b.n, b.x, b.params, b.params + parameters[0].size(), b.y);
     }
-    void backward(context& ctx, int n, const T* x, const T*, const T* dy, T* dx, const T* params,
-                  T* grads, const T*) {
-      backend::conv2d_backward(ctx, g, NumFilters, n, x, params, dy, dx, grads,
-                               grads + parameters[0].size());
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      backend::conv2d_backward(ctx, g, NumFilters, b.n, b.x, b.params, b.dy, b.dx, b.dparams,
+                               b.dparams + parameters[0].size());
     }
   };
 };

@@ -8,6 +8,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -21,6 +22,7 @@ struct dropout {
   static_assert(Den > 0 && Num >= 0 && Num < Den, "dropout<Num, Den>: the probability Num/Den must be in [0, 1)");
   static constexpr std::string_view name = "dropout";
   static constexpr double probability = double(Num) / Den;
+  static constexpr bool uses_randomness = true;  // a new mask each step: a recorded step is not replayable
   static std::string str() { return "dropout<" + std::to_string(Num) + "," + std::to_string(Den) + ">"; }
   template <static_shape In>
   using output_shape = In;
@@ -30,17 +32,17 @@ struct dropout {
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
     void set_seed(std::uint64_t seed) { seed_ = seed, step_ = 0; }
 
-    void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode m) {
-      const std::size_t count = std::size_t(n) * In::size;
+    void forward(context& ctx, const layer_buffers<T>& b, mode m) {
+      const std::size_t count = std::size_t(b.n) * In::size;
       if (m != mode::training) {
-        backend::copy(ctx, x, count, y);
+        backend::copy(ctx, b.x, count, b.y);
         return;
       }
-      backend::for_each_index(ctx, count, backend::dropout_fn<T>{x, y, float(probability), seed_, step_});
+      backend::for_each_index(ctx, count, backend::dropout_fn<T>{b.x, b.y, float(probability), seed_, step_});
     }
-    void backward(context& ctx, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T*) {
-      if (dx) backend::for_each_index(ctx, std::size_t(n) * In::size,
-                                      backend::dropout_fn<T>{dy, dx, float(probability), seed_, step_});
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      if (b.dx) backend::for_each_index(ctx, std::size_t(b.n) * In::size,
+                                        backend::dropout_fn<T>{b.dy, b.dx, float(probability), seed_, step_});
       ++step_;
     }
 

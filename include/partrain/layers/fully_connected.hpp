@@ -6,6 +6,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -27,12 +28,12 @@ struct fully_connected {
         tensor_spec{"bias", {N, 1, 1, 1}, 1, initializer::zeros}};
     static constexpr std::array<tensor_spec, 0> states{};
 
-    void forward(context& ctx, int n, const T* x, T* y, const T* params, T*, mode) {
-      backend::dense_forward(ctx, n, inputs, N, x, params, params + parameters[0].size(), y);
+    void forward(context& ctx, const layer_buffers<T>& b, mode) {
+      backend::dense_forward(ctx, b.n, inputs, N, b.x, b.params, b.params + parameters[0].size(), b.y);
     }
-    void backward(context& ctx, int n, const T* x, const T*, const T* dy, T* dx, const T* params,
-                  T* grads, const T*) {
-      backend::dense_backward(ctx, n, inputs, N, x, params, dy, dx, grads, grads + parameters[0].size());
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      backend::dense_backward(ctx, b.n, inputs, N, b.x, b.params, b.dy, b.dx, b.dparams,
+                              b.dparams + parameters[0].size());
     }
   };
 };

@@ -10,6 +10,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -53,17 +54,18 @@ struct image_input {
       else return std::array{min, max};
     }();
 
-    void forward(context& ctx, int n, const T* x, T* y, const T*, T* state, mode) {
-      const std::size_t count = std::size_t(n) * image;
+    void forward(context& ctx, const layer_buffers<T>& b, mode) {
+      const T* x = b.x;
+      const std::size_t count = std::size_t(b.n) * image;
       if (ctx.memory().host)  // device batches are checked when they are uploaded
         for (std::size_t i = 0; i < count; ++i)
           PARTRAIN_CHECK(std::isfinite(x[i]), data_error, "[partrain::layer image_input] image ",
                          i / image, " of the batch has a non-finite value (", x[i], ") at element ",
                          i % image, "; expected finite pixel values");
-      backend::for_each_index(ctx, count, transform(x, y, state, true));
+      backend::for_each_index(ctx, count, transform(x, b.y, b.state, true));
     }
-    void backward(context& ctx, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T* state) {
-      if (dx) backend::for_each_index(ctx, std::size_t(n) * image, transform(dy, dx, state, false));
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      if (b.dx) backend::for_each_index(ctx, std::size_t(b.n) * image, transform(b.dy, b.dx, b.state, false));
     }
 
     // Statistics over the training data, accumulated in double, batch by batch.

@@ -8,6 +8,7 @@
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/buffer.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -41,20 +42,20 @@ struct pool2d {
     static constexpr auto g = plan<In>::geometry;
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
 
-    void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode) {
+    void forward(context& ctx, const layer_buffers<T>& b, mode) {
       if constexpr (Kind == pool_kind::max) {
-        argmax_.ensure(ctx.memory(), std::size_t(n) * output_shape<In>::size);
-        backend::max_pool_forward(ctx, g, n, x, y, argmax_.data());
+        argmax_.ensure(ctx.memory(), std::size_t(b.n) * output_shape<In>::size);
+        backend::max_pool_forward(ctx, g, b.n, b.x, b.y, argmax_.data());
       } else {
-        backend::avg_pool_forward(ctx, g, n, x, y);
+        backend::avg_pool_forward(ctx, g, b.n, b.x, b.y);
       }
     }
-    void backward(context& ctx, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T*) {
-      if (!dx) return;
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      if (!b.dx) return;
       if constexpr (Kind == pool_kind::max)
-        backend::max_pool_backward(ctx, g, n, argmax_.data(), dy, dx);
+        backend::max_pool_backward(ctx, g, b.n, argmax_.data(), b.dy, b.dx);
       else
-        backend::avg_pool_backward(ctx, g, n, dy, dx);
+        backend::avg_pool_backward(ctx, g, b.n, b.dy, b.dx);
     }
 
    private:

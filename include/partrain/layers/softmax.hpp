@@ -7,6 +7,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
+#include "partrain/contracts.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {
@@ -21,11 +22,11 @@ struct softmax {
   template <static_shape In, element_type T>
   struct impl {
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
-    void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode) {
-      backend::softmax_forward(ctx, n, In::channels, In::height * In::width, x, y);
+    void forward(context& ctx, const layer_buffers<T>& b, mode) {
+      backend::softmax_forward(ctx, b.n, In::channels, In::height * In::width, b.x, b.y);
     }
-    void backward(context& ctx, int n, const T*, const T* y, const T* dy, T* dx, const T*, T*, const T*) {
-      if (dx) backend::softmax_backward(ctx, n, In::channels, In::height * In::width, y, dy, dx);
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      if (b.dx) backend::softmax_backward(ctx, b.n, In::channels, In::height * In::width, b.y, b.dy, b.dx);
     }
   };
 };
@@ -51,11 +52,11 @@ struct classification {
   template <static_shape In, element_type T>
   struct impl {
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
-    void forward(context& ctx, int n, const T* x, T* y, const T*, T*, mode) {
-      backend::copy(ctx, x, std::size_t(n) * In::size, y);
+    void forward(context& ctx, const layer_buffers<T>& b, mode) {
+      backend::copy(ctx, b.x, std::size_t(b.n) * In::size, b.y);
     }
-    void backward(context& ctx, int n, const T*, const T*, const T* dy, T* dx, const T*, T*, const T*) {
-      if (dx) backend::copy(ctx, dy, std::size_t(n) * In::size, dx);
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      if (b.dx) backend::copy(ctx, b.dy, std::size_t(b.n) * In::size, b.dx);
     }
   };
 };

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "partrain/backend/ops.hpp"
+#include "partrain/core/hyperparameters.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::optim {
@@ -33,6 +34,11 @@ struct adam {
   double gradient_decay_factor = 0.9;
   double squared_gradient_decay_factor = 0.999;
   double epsilon = 1e-8;
+  static constexpr auto hyperparameters() {
+    return std::tuple{hyperparameter{"gradient_decay_factor", &adam::gradient_decay_factor},
+                      hyperparameter{"squared_gradient_decay_factor", &adam::squared_gradient_decay_factor},
+                      hyperparameter{"epsilon", &adam::epsilon}};
+  }
 
   template <class Net>
   struct state {
@@ -70,5 +76,7 @@ struct adam {
                    "; expected a positive value");
   }
 };
+
+static_assert(describes_every_field<adam>());
 
 }  // namespace partrain::optim

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "partrain/backend/ops.hpp"
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/error.hpp"
 
 namespace partrain::optim {

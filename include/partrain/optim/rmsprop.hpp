@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "partrain/backend/ops.hpp"
+#include "partrain/core/hyperparameters.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::optim {
@@ -29,6 +30,10 @@ struct rmsprop {
   static constexpr double default_learn_rate = 0.001;
   double squared_gradient_decay_factor = 0.9;
   double epsilon = 1e-8;
+  static constexpr auto hyperparameters() {
+    return std::tuple{hyperparameter{"squared_gradient_decay_factor", &rmsprop::squared_gradient_decay_factor},
+                      hyperparameter{"epsilon", &rmsprop::epsilon}};
+  }
 
   template <class Net>
   struct state {
@@ -57,5 +62,7 @@ struct rmsprop {
                    "; expected a positive value");
   }
 };
+
+static_assert(describes_every_field<rmsprop>());
 
 }  // namespace partrain::optim

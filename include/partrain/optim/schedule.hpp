@@ -1,5 +1,5 @@
-// Learn-rate schedules: none, piecewise (MATLAB), and the concept user schedules satisfy,
-// with warm-up + cosine as an example of a user-written one.
+// Learn-rate schedules: none, piecewise (MATLAB), and warm-up + cosine as an example of a
+// user-written one (the contract they meet: learn_rate_schedule in partrain/contracts.hpp).
 #pragma once
 
 #include <cmath>
@@ -8,29 +8,17 @@
 #include <algorithm>
 #include <string_view>
 
+#include "partrain/contracts.hpp"
 #include "partrain/core/error.hpp"
+#include "partrain/core/hyperparameters.hpp"
 
 namespace partrain::schedule {
-
-/// Where training is when a learn rate is asked for. epoch and iteration are 1-based.
-struct point {
-  int epoch = 1;
-  int iteration = 1;
-  int iterations_per_epoch = 1;
-  int max_epochs = 1;
-};
-
-/// A schedule maps (initial learn rate, point) to the learn rate of that iteration.
-template <class S>
-concept learn_rate_schedule = requires(const S& s, double lr, point p) {
-  { s(lr, p) } -> std::convertible_to<double>;
-  { S::name } -> std::convertible_to<std::string_view>;
-};
 
 /// The initial learn rate throughout.
 struct none {
   static constexpr std::string_view name = "none";
   double operator()(double initial, point) const { return initial; }
+  static constexpr auto hyperparameters() { return std::tuple{}; }
   void validate() const {}
 };
 
@@ -39,6 +27,11 @@ struct piecewise {
   static constexpr std::string_view name = "piecewise";
   double drop_factor = 0.1;
   int drop_period = 10;
+  /// Saved under MATLAB's names (LearnRateDropFactor, LearnRateDropPeriod).
+  static constexpr auto hyperparameters() {
+    return std::tuple{hyperparameter{"learn_rate_drop_factor", &piecewise::drop_factor},
+                      hyperparameter{"learn_rate_drop_period", &piecewise::drop_period}};
+  }
   double operator()(double initial, point p) const {
     return initial * std::pow(drop_factor, (p.epoch - 1) / drop_period);
   }
@@ -56,6 +49,10 @@ struct warmup_cosine {
   static constexpr std::string_view name = "warmup_cosine";
   int warmup_iterations = 100;
   double final_fraction = 0.0;
+  static constexpr auto hyperparameters() {
+    return std::tuple{hyperparameter{"warmup_iterations", &warmup_cosine::warmup_iterations},
+                      hyperparameter{"final_fraction", &warmup_cosine::final_fraction}};
+  }
   double operator()(double initial, point p) const {
     if (p.iteration <= warmup_iterations) return initial * p.iteration / warmup_iterations;
     const double total = double(p.max_epochs) * p.iterations_per_epoch - warmup_iterations;
@@ -69,6 +66,7 @@ struct warmup_cosine {
   }
 };
 
-static_assert(learn_rate_schedule<none> && learn_rate_schedule<piecewise> && learn_rate_schedule<warmup_cosine>);
+static_assert(describes_every_field<none>() && describes_every_field<piecewise>() &&
+              describes_every_field<warmup_cosine>());
 
 }  // namespace partrain::schedule

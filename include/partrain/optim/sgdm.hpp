@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "partrain/backend/ops.hpp"
+#include "partrain/core/hyperparameters.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::optim {
@@ -27,6 +28,7 @@ struct sgdm {
   static constexpr std::string_view name = "sgdm";
   static constexpr double default_learn_rate = 0.01;
   double momentum = 0.9;
+  static constexpr auto hyperparameters() { return std::tuple{hyperparameter{"momentum", &sgdm::momentum}}; }
 
   /// Per-run state for a network type: the velocity of every parameter.
   template <class Net>
@@ -51,5 +53,7 @@ struct sgdm {
                    "[partrain::optim::sgdm] momentum is ", momentum, "; expected a value in [0, 1)");
   }
 };
+
+static_assert(describes_every_field<sgdm>());
 
 }  // namespace partrain::optim

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/device.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"

@@ -10,7 +10,7 @@
 #include <tuple>
 #include <utility>
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/type_list.hpp"
 #include "partrain/parallel/fetch_outputs.hpp"
 #include "partrain/parallel/pool.hpp"

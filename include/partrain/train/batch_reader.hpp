@@ -9,7 +9,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/buffer.hpp"
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/tensor.hpp"
 #include "partrain/data/check_images.hpp"

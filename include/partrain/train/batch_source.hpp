@@ -7,14 +7,12 @@
 #include <span>
 #include <type_traits>
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/tensor.hpp"
 #include "partrain/data/data_source.hpp"
+#include "partrain/data/resident_batches.hpp"
 #include "partrain/train/batch_reader.hpp"
-#if defined(PARTRAIN_HAS_CUDA)
-#include "partrain/backend/cuda/resident_images.cuh"
-#endif
 
 namespace partrain {
 // Its layout differs between nvcc and g++ builds, as the context's does.
@@ -31,21 +29,14 @@ inline namespace PARTRAIN_ABI_NAMESPACE {
 template <element_type T, data::source D>
 class batch_source {
  public:
-  batch_source(context& ctx, const D& data, int classes) : ctx_(ctx), data_(data), classes_(classes) {
-#if defined(PARTRAIN_HAS_CUDA)
-    if constexpr (residable)
-      if (!ctx.memory().host) resident_.emplace(ctx, data, classes);
-#endif
-  }
+  batch_source(context& ctx, const D& data, int classes)
+      : ctx_(ctx), data_(data), classes_(classes), resident_(ctx, data, classes) {}
 
   /// The coming batches of `epoch` (0-based; keys augmentation) take their images in
   /// `order`, batch_size at a time; `order` must stay alive and unchanged until the next call.
   void start_epoch(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) {
     order_ = order, epoch_ = epoch;
-#if defined(PARTRAIN_HAS_CUDA)
-    if constexpr (residable)
-      if (resident_) return resident_->start_epoch(ctx_, data_, order, epoch);
-#endif
+    if (resident_.active()) return resident_.start_epoch(ctx_, data_, order, epoch);
     if constexpr (requires { data_.start_epoch(order, batch_size, epoch); }) data_.start_epoch(order, batch_size, epoch);
   }
 
@@ -53,14 +44,11 @@ class batch_source {
   void read(std::size_t first, std::size_t count) {
     PARTRAIN_CHECK(first + count <= order_.size(), error, "[partrain::batch_source] batch [", first, ", ",
                    first + count, ") is outside the epoch's ", order_.size(), " images");
-#if defined(PARTRAIN_HAS_CUDA)
-    if constexpr (residable)
-      if (resident_) {
-        resident_->read(ctx_, data_, first, count);
-        images_ = &resident_->images(), labels_ = resident_->labels();
-        return;
-      }
-#endif
+    if (resident_.active()) {
+      resident_.read(ctx_, data_, first, count);
+      images_ = &resident_.images(), labels_ = resident_.labels();
+      return;
+    }
     reader_.read(ctx_, data_, order_.subspan(first, count), epoch_, data_.image_dims(), classes_);
     images_ = &reader_.images(), labels_ = reader_.labels();
   }
@@ -69,13 +57,10 @@ class batch_source {
   std::span<const int> labels() const { return labels_; }
 
  private:
-#if defined(PARTRAIN_HAS_CUDA)
-  static constexpr bool residable = std::is_same_v<T, float> && backend::cuda::residable_source<D>;
-  std::optional<backend::cuda::resident_images> resident_;
-#endif
   context& ctx_;
   const D& data_;
   int classes_;
+  data::resident_batches<T, D> resident_;
   batch_reader<T> reader_;
   std::span<const std::size_t> order_;
   std::uint64_t epoch_ = 0;

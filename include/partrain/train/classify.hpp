@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/train/batch_reader.hpp"
 

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <vector>
 
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/layers/layer.hpp"
 #include "partrain/train/batch_reader.hpp"

@@ -10,8 +10,9 @@
 namespace partrain {
 
 /// Why a training run ended.
-/// failed: output_fn threw (train_network then throws training_error with the run so far).
-enum class stop_reason { max_epochs, validation_patience, output_fn, diverged, cancelled, failed };
+/// failed: a hook threw — output_fn, say (train_network then throws training_error with the
+/// run so far); hook: a hook asked to stop (training_info::stop_message says why).
+enum class stop_reason { max_epochs, validation_patience, output_fn, diverged, cancelled, failed, hook };
 
 inline std::string_view to_string(stop_reason r) {
   switch (r) {
@@ -21,6 +22,7 @@ inline std::string_view to_string(stop_reason r) {
     case stop_reason::diverged: return "diverged";
     case stop_reason::cancelled: return "cancelled";
     case stop_reason::failed: return "failed";
+    case stop_reason::hook: return "hook";
   }
   return "unknown";
 }
@@ -46,6 +48,8 @@ struct training_info {
   std::string stop_message;
   int diverged_iteration = 0;  ///< the 1-based iteration whose loss was not finite; 0: none
   double wall_seconds = 0;
+  /// What went wrong without stopping the run (a checkpoint that could not be written), in order.
+  std::vector<std::string> warnings;
 
   int iterations() const { return int(training_loss.size()); }
 };

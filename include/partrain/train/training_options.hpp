@@ -10,9 +10,11 @@
 #include <limits>
 #include <string_view>
 
+#include "partrain/contracts.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/data/source_view.hpp"
 #include "partrain/optim.hpp"
+#include "partrain/train/options_record.hpp"
 #include "partrain/train/training_progress.hpp"
 
 namespace partrain {
@@ -39,8 +41,9 @@ inline constexpr std::string_view to_string(execution_environment e) {
 
 /// Everything train_network needs besides the data. Solver and Schedule are types (their
 /// hyper-parameters are the fields `solver` and `learn_rate_schedule`); defaults are MATLAB's.
-template <class Solver = optim::sgdm, schedule::learn_rate_schedule Schedule = schedule::none>
+template <class Solver = optim::sgdm, class Schedule = schedule::none>
 struct training_options {
+  static_assert(detail::check_schedule<Schedule>());
   using solver_type = Solver;
   using schedule_type = Schedule;
   static constexpr double infinity = std::numeric_limits<double>::infinity();
@@ -67,7 +70,11 @@ struct training_options {
   /// update is one launch after it). Networks with dropout, and norm-based gradient
   /// clipping, which reads norms back, run as plain launches.
   bool cuda_graphs = true;
-  std::filesystem::path checkpoint_path{};     ///< empty: no checkpoints; else one per epoch
+  /// Empty: no checkpoints; else one per epoch in this folder (created if needed; checked
+  /// before training: a folder that cannot be written is a config_error). A checkpoint that
+  /// fails later is a warning (verbose table, progress, training_info), not the run's end.
+  std::filesystem::path checkpoint_path{};
+  int checkpoints_to_keep = 0;                 ///< the run's last K checkpoints stay; 0: all
   std::uint64_t seed = 0;                      ///< weights, shuffling and dropout draw from it
   /// Called at start, after every iteration and when done; returning true stops training.
   /// On a GPU iterations are reported up to 8 late: those already queued when it returns
@@ -99,9 +106,46 @@ struct training_options {
     check(!(output_network == output_network_mode::best_validation_loss && !validation_data),
           "output_network is best_validation_loss but no validation_data is given");
     check(!(verbose && verbose_stream == nullptr), "verbose is on but verbose_stream is null");
+    check(checkpoints_to_keep >= 0, "checkpoints_to_keep is ", checkpoints_to_keep,
+          "; expected 0 (keep every checkpoint) or more");
     solver.validate();
     learn_rate_schedule.validate();
   }
 };
+
+/// The options as data, for trained<Net>::options and experiment folders: every number and
+/// mode, then the solver's and the schedule's hyper-parameters (each listed by the type
+/// itself, so none is left out). Not data, recorded by what they were: validation_data as
+/// its image count (null: none), output_fn and verbose_stream as whether they are set.
+template <class Solver, class Schedule>
+options_record record_options(const training_options<Solver, Schedule>& o) {
+  options_record r;
+  r.add("solver", Solver::name);
+  r.add("learn_rate_schedule", Schedule::name);
+  r.add("initial_learn_rate", o.initial_learn_rate);
+  r.add("max_epochs", o.max_epochs);
+  r.add("mini_batch_size", o.mini_batch_size);
+  r.add("shuffle", to_string(o.shuffle));
+  r.add("l2_regularization", o.l2_regularization);
+  r.add("gradient_threshold", o.gradient_threshold);
+  r.add("gradient_threshold_method", optim::to_string(o.gradient_threshold_method));
+  if (o.validation_data) r.add("validation_images", std::uint64_t(o.validation_data.size()));
+  else r.add("validation_images", std::monostate{});
+  r.add("validation_frequency", o.validation_frequency);
+  r.add("validation_patience", o.validation_patience);
+  r.add("output_network", to_string(o.output_network));
+  r.add("batch_normalization_statistics", to_string(o.batch_normalization_statistics));
+  r.add("verbose", o.verbose);
+  r.add("verbose_frequency", o.verbose_frequency);
+  r.add("execution_environment", to_string(o.execution_environment));
+  r.add("cuda_graphs", o.cuda_graphs);
+  r.add("checkpoint_path", std::string_view(o.checkpoint_path.native()));
+  r.add("checkpoints_to_keep", o.checkpoints_to_keep);
+  r.add("seed", o.seed);
+  r.add("output_fn", bool(o.output_fn));
+  for_each_hyperparameter(o.solver, [&](std::string_view name, const auto& v) { r.add(std::string(name), v); });
+  for_each_hyperparameter(o.learn_rate_schedule, [&](std::string_view name, const auto& v) { r.add(std::string(name), v); });
+  return r;
+}
 
 }  // namespace partrain

@@ -31,6 +31,9 @@ struct training_progress {
   double base_learn_rate = nan;
   double elapsed_seconds = 0;
   double images_per_second = 0;
+  /// A problem raised since the previous message that did not stop the run (a checkpoint
+  /// that could not be written); empty when none. Also in training_info::warnings.
+  std::string warning{};
 };
 
 }  // namespace partrain

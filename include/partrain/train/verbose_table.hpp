@@ -31,6 +31,8 @@ class verbose_table {
                   optional(p.validation_loss, "%12.4f").c_str(), p.base_learn_rate);
     os_ << line;
   }
+  /// A line of its own between the rows ("warning: ...").
+  void note(const std::string& text) { os_ << "| " << text << "\n"; }
   /// The closing rule and why training ended: "Training finished: diverged. <message>".
   void footer(const std::string& reason, const std::string& message = {}) {
     os_ << rule() << "Training finished: " << reason << "." << (message.empty() ? "" : " " + message + ".") << "\n";

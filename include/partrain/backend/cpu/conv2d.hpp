@@ -10,7 +10,7 @@
 #include "partrain/backend/cpu/im2col.hpp"
 #include "partrain/backend/cpu/reduce.hpp"
 #include "partrain/backend/geometry.hpp"
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 
 namespace partrain::backend::cpu {
 

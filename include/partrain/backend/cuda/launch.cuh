@@ -8,7 +8,7 @@
 #include <cuda_runtime_api.h>
 
 #include "partrain/backend/cuda/error.cuh"
-#include "partrain/core/context.hpp"
+#include "partrain/backend/context.hpp"
 
 namespace partrain::backend::cuda {
 

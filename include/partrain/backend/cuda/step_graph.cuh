@@ -1,64 +1,50 @@
-// A training step recorded once as a CUDA graph and replayed: one launch per iteration
-// instead of dozens. A no-op stand-in on the CPU.
+// The CUDA part of backend::step_graph: a step recorded once as a CUDA graph and replayed.
+// Moved from train/step_graph.hpp without a change of logic.
 #pragma once
 
 #include <cstdint>
-#include <utility>
 
-#include "partrain/core/context.hpp"
+#include <cuda_runtime_api.h>
+
+#include "partrain/backend/context.hpp"
+#include "partrain/backend/cuda/error.cuh"
 #include "partrain/core/error.hpp"
 
-namespace partrain {
-// Its layout differs between nvcc and g++ builds, as the context's does.
-inline namespace PARTRAIN_ABI_NAMESPACE {
+namespace partrain::backend::cuda {
 
-/// run(ctx, enqueue) replays the graph recorded from enqueue(), recording it anew (and
-/// updating the executable graph in place) when the context's scratch memory moved since.
-/// enqueue() must queue work on the context's stream only, allocate nothing, not wait, and
-/// bake in no value that changes between calls.
+/// run(ctx, enqueue) replays the graph recorded from enqueue() on the context's stream,
+/// recording it anew (and updating the executable graph in place) when the context's
+/// scratch memory moved since.
 class step_graph {
  public:
-
   step_graph() = default;
   step_graph(const step_graph&) = delete;
   step_graph& operator=(const step_graph&) = delete;
   ~step_graph() {
-#if defined(PARTRAIN_HAS_CUDA)
     if (exec_) (void)cudaGraphExecDestroy(exec_);
-#endif
   }
 
   template <class F>
-  void run(context& ctx, F&& enqueue) {
-#if defined(PARTRAIN_HAS_CUDA)
-    if (!ctx.memory().host) {
-      auto& r = ctx.cuda();
-      const std::uint64_t generation = ctx.scratch_generation();
-      if (!exec_ || generation != generation_) {
-        if (!record(r.stream(), enqueue)) {
-          // Another thread synchronized the device (cudaFree, cudaFreeHost, destroying a
-          // context) during the recording, which invalidates it: run this step plainly and
-          // record on the next one.
-          ++invalidated_;
-          enqueue();
-          return;
-        }
-        generation_ = generation, ++recordings_;
+  void run(context& ctx, F& enqueue) {
+    auto& r = ctx.cuda();
+    const std::uint64_t generation = ctx.scratch_generation();
+    if (!exec_ || generation != generation_) {
+      if (!record(r.stream(), enqueue)) {
+        // Another thread synchronized the device (cudaFree, cudaFreeHost, destroying a
+        // context) during the recording, which invalidates it: run this step plainly and
+        // record on the next one.
+        ++invalidated_;
+        enqueue();
+        return;
       }
-      PARTRAIN_CUDA_CHECK(cudaGraphLaunch(exec_, r.stream()));
-      return;
+      generation_ = generation, ++recordings_;
     }
-#endif
-    (void)ctx;
-    enqueue();
+    PARTRAIN_CUDA_CHECK(cudaGraphLaunch(exec_, r.stream()));
   }
-  /// How many times the step was recorded (1 when the scratch memory never moved), and how
-  /// many recordings another thread invalidated.
   int recordings() const { return recordings_; }
   int invalidated() const { return invalidated_; }
 
  private:
-#if defined(PARTRAIN_HAS_CUDA)
   // Records enqueue() into exec_; false when the recording was invalidated from outside.
   template <class F>
   bool record(cudaStream_t stream, F& enqueue) {
@@ -102,10 +88,8 @@ class step_graph {
     return cudaStreamIsCapturing(stream, &status) == cudaSuccess && status == cudaStreamCaptureStatusInvalidated;
   }
   cudaGraphExec_t exec_ = nullptr;
-#endif
   std::uint64_t generation_ = 0;
   int recordings_ = 0, invalidated_ = 0;
 };
 
-}  // namespace PARTRAIN_ABI_NAMESPACE
-}  // namespace partrain
+}  // namespace partrain::backend::cuda

@@ -7,6 +7,7 @@
 #include <stop_token>
 #include <utility>
 
+#include "partrain/backend/gpu_count.hpp"
 #include "partrain/core/device.hpp"
 #include "partrain/core/memory.hpp"
 #include "partrain/core/tensor.hpp"

@@ -5,11 +5,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
+#include "partrain/backend/context.hpp"
 #include "partrain/core/buffer.hpp"
-#include "partrain/core/context.hpp"
+#if defined(PARTRAIN_HAS_CUDA)
+#include "partrain/backend/cuda/metrics_queue.cuh"
+#endif
 
-namespace partrain {
+namespace partrain::backend {
 // Its layout differs between nvcc and g++ builds, as the context's does.
 inline namespace PARTRAIN_ABI_NAMESPACE {
 
@@ -22,21 +26,11 @@ class metrics_queue {
 
   explicit metrics_queue(context& ctx) : ctx_(ctx), device_(2 * depth, ctx.memory()) {
 #if defined(PARTRAIN_HAS_CUDA)
-    if (!ctx.memory().host) {
-      static_assert(2 * depth * sizeof(double) <= backend::cuda::stream_resources::pinned_bytes);
-      pinned_ = static_cast<double*>(ctx.cuda().pinned_queue());
-      for (auto& e : events_) PARTRAIN_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
-    }
+    if (!ctx.memory().host) cuda_.emplace(ctx);
 #endif
   }
   metrics_queue(const metrics_queue&) = delete;
   metrics_queue& operator=(const metrics_queue&) = delete;
-  ~metrics_queue() {
-#if defined(PARTRAIN_HAS_CUDA)
-    for (auto& e : events_)
-      if (e) (void)cudaEventDestroy(e);
-#endif
-  }
 
   /// Where iteration i's {loss, correct} go (the context's memory).
   double* slot(std::int64_t i) { return device_.data() + 2 * (i % depth); }
@@ -44,49 +38,35 @@ class metrics_queue {
   /// Call after the metrics of iteration i were queued into slot(i).
   void queued(std::int64_t i) {
 #if defined(PARTRAIN_HAS_CUDA)
-    if (!ctx_.memory().host) {
-      auto& r = ctx_.cuda();
-      PARTRAIN_CUDA_CHECK(cudaMemcpyAsync(pinned(i), slot(i), 2 * sizeof(double), cudaMemcpyDeviceToHost, r.stream()));
-      PARTRAIN_CUDA_CHECK(cudaEventRecord(events_[std::size_t(i % depth)], r.stream()));
-    }
+    if (cuda_) cuda_->queued(ctx_, i, slot(i));
 #endif
     (void)i;
   }
   /// Whether iteration i's metrics can be read without waiting.
   bool ready(std::int64_t i) const {
 #if defined(PARTRAIN_HAS_CUDA)
-    if (!ctx_.memory().host) {
-      const cudaError_t e = cudaEventQuery(events_[std::size_t(i % depth)]);
-      if (e == cudaErrorNotReady) return false;
-      PARTRAIN_CUDA_CHECK(e);
-    }
+    if (cuda_) return cuda_->ready(i);
 #endif
     (void)i;
     return true;
   }
   /// Iteration i's {loss, correct}, waiting for them if needed. Valid until slot i + depth is reused.
   std::array<double, 2> read(std::int64_t i) {
-    std::array<double, 2> m{};
 #if defined(PARTRAIN_HAS_CUDA)
-    if (!ctx_.memory().host) {
-      PARTRAIN_CUDA_CHECK(cudaEventSynchronize(events_[std::size_t(i % depth)]));
-      std::memcpy(m.data(), pinned(i), sizeof m);
-      return m;
-    }
+    if (cuda_) return cuda_->read(i);
 #endif
+    std::array<double, 2> m{};
     std::memcpy(m.data(), slot(i), sizeof m);
     return m;
   }
 
  private:
 #if defined(PARTRAIN_HAS_CUDA)
-  double* pinned(std::int64_t i) { return pinned_ + 2 * (i % depth); }
-  std::array<cudaEvent_t, depth> events_{};
-  double* pinned_ = nullptr;  // the context's queue part, apart from what synchronous reads use
+  std::optional<cuda::metrics_readback<depth, 2>> cuda_;
 #endif
   context& ctx_;
   buffer<double> device_;
 };
 
 }  // namespace PARTRAIN_ABI_NAMESPACE
-}  // namespace partrain
+}  // namespace partrain::backend

@@ -1,6 +1,7 @@
 // Training images kept on a CUDA device: uploaded once per device, then every mini-batch is
 // gathered and augmented there, with the same per-image draws as the CPU path. Per epoch the
 // order and each image's 6-number source transform cross from the host; per batch nothing.
+// (Moved from backend/cuda/ without a change of logic: the backend includes nothing from data/.)
 #pragma once
 
 #include <array>
@@ -12,8 +13,8 @@
 #include <vector>
 
 #include "partrain/backend/cuda/launch.cuh"
+#include "partrain/backend/context.hpp"
 #include "partrain/core/buffer.hpp"
-#include "partrain/core/context.hpp"
 #include "partrain/core/fingerprint.hpp"
 #include "partrain/core/shared_cache.hpp"
 #include "partrain/core/tensor.hpp"
@@ -21,7 +22,7 @@
 #include "partrain/data/check_images.hpp"
 #include "partrain/data/data_source.hpp"
 
-namespace partrain::backend::cuda {
+namespace partrain::data::cuda {
 
 /// Where one decoded image sits in the resident pixel buffer.
 struct resident_image {
@@ -79,7 +80,7 @@ class device_images {
  public:
   template <residable_source D>
   explicit device_images(const D& data) {
-    const memory_space& device = device_memory;
+    const memory_space& device = backend::cuda::device_memory;
     std::vector<int> labels(data.size());
     if constexpr (std::same_as<D, data::image_set>) {
       float_pixels_.ensure(device, data.pixels.size());
@@ -156,7 +157,7 @@ class resident_images {
  public:
   template <residable_source D>
   resident_images(context& ctx, const D& data, int classes) {
-    constexpr const char* where = "partrain::backend::cuda::resident_images";
+    constexpr const char* where = "partrain::data::cuda::resident_images";
     const std::size_t n = data.size();
     PARTRAIN_CHECK(n < (std::size_t(1) << 32), data_error, "[", where, "] ", n, " images; expected fewer than 2^32");
     auto same = [](std::size_t i) { return i; };
@@ -168,7 +169,7 @@ class resident_images {
     }
     const detail::device_images_key key{ctx.device().index, !std::same_as<D, data::image_set>, n,
                                         detail::content_fingerprint(data)};
-    resources(ctx);  // device_images allocate on this thread's current device: the context's
+    backend::cuda::resources(ctx);  // device_images allocate on this thread's current device: the context's
     images_ = detail::shared_device_images().get(key, [&] { return std::make_shared<const device_images>(data); });
   }
 
@@ -179,17 +180,17 @@ class resident_images {
   void start_epoch(context& ctx, const D& data, std::span<const std::size_t> order, std::uint64_t epoch) {
     host_order_.resize(order.size());
     for (std::size_t k = 0; k < order.size(); ++k) {
-      PARTRAIN_CHECK(order[k] < data.size(), data_error, "[partrain::backend::cuda::resident_images] index ",
+      PARTRAIN_CHECK(order[k] < data.size(), data_error, "[partrain::data::cuda::resident_images] index ",
                      order[k], " out of range for ", data.size(), " images");
       host_order_[k] = std::uint32_t(order[k]);
     }
     order_.ensure(ctx.memory(), order.size());
-    upload(resources(ctx).stream(), host_order_.data(), order.size(), order_.data());
+    backend::cuda::upload(backend::cuda::resources(ctx).stream(), host_order_.data(), order.size(), order_.data());
     if constexpr (std::same_as<D, data::augmented_image_datastore>) {
       host_transforms_.resize(data.size());
       for (std::size_t i = 0; i < data.size(); ++i) host_transforms_[i] = data.source_transform(i, epoch);
       transforms_.ensure(ctx.memory(), data.size());
-      upload(resources(ctx).stream(), host_transforms_.data(), data.size(), transforms_.data());
+      backend::cuda::upload(backend::cuda::resources(ctx).stream(), host_transforms_.data(), data.size(), transforms_.data());
     }
   }
 
@@ -197,7 +198,7 @@ class resident_images {
   /// started last into images() and labels().
   template <residable_source D>
   void read(context& ctx, const D& data, std::size_t first, std::size_t count) {
-    PARTRAIN_CHECK(first + count <= host_order_.size(), error, "[partrain::backend::cuda::resident_images] batch [",
+    PARTRAIN_CHECK(first + count <= host_order_.size(), error, "[partrain::data::cuda::resident_images] batch [",
                    first, ", ", first + count, ") is outside the epoch's ", host_order_.size(), " images");
     const dims d = data.image_dims();
     const std::size_t image_size = d.image_size();
@@ -205,14 +206,14 @@ class resident_images {
     batch_.resize({int(count), d.c, d.h, d.w}, ctx.memory());
     batch_labels_.ensure(ctx.memory(), count);
     if constexpr (std::same_as<D, data::image_set>) {
-      for_each_index(ctx, count * image_size,
+      backend::cuda::for_each_index(ctx, count * image_size,
                      detail::gather_fn{images_->float_pixels(), indices, batch_.data(), unsigned(image_size)});
     } else {
-      for_each_index(ctx, count * image_size,
+      backend::cuda::for_each_index(ctx, count * image_size,
                      detail::warp_batch_fn{images_->pixels(), images_->table(), indices, transforms_.data(),
                                            batch_.data(), d.h, d.w, d.c, data.augmenter().fill_value});
     }
-    for_each_index(ctx, count, detail::gather_labels_fn{images_->labels(), indices, batch_labels_.data()});
+    backend::cuda::for_each_index(ctx, count, detail::gather_labels_fn{images_->labels(), indices, batch_labels_.data()});
   }
 
   const tensor<float>& images() const { return batch_; }
@@ -230,4 +231,4 @@ class resident_images {
   std::vector<data::affine2d> host_transforms_;
 };
 
-}  // namespace partrain::backend::cuda
+}  // namespace partrain::data::cuda

@@ -1,0 +1,25 @@
+// Build configuration, shared by every header: which backend this translation unit gets,
+// the ABI namespace that keeps g++ and nvcc translation units apart, and the host/device
+// annotation of functions both backends run. Nothing here calls CUDA.
+#pragma once
+
+// PARTRAIN_HAS_CUDA: this translation unit is compiled by nvcc and gets the CUDA backend.
+// A g++ translation unit never includes a CUDA header.
+#if defined(__CUDACC__) && !defined(PARTRAIN_HAS_CUDA)
+#define PARTRAIN_HAS_CUDA 1
+#endif
+
+// Code whose body depends on PARTRAIN_HAS_CUDA lives in this inline namespace, so linking an
+// nvcc TU with a g++ TU that disagree fails at link time instead of misbehaving.
+#if defined(PARTRAIN_HAS_CUDA)
+#define PARTRAIN_ABI_NAMESPACE abi_cuda
+#else
+#define PARTRAIN_ABI_NAMESPACE abi_cpu
+#endif
+
+// Functions the CPU and the CUDA kernels both call (functors, random draws, warps).
+#if defined(__CUDACC__)
+#define PARTRAIN_HOST_DEVICE __host__ __device__
+#else
+#define PARTRAIN_HOST_DEVICE
+#endif

@@ -1,0 +1,355 @@
+// training_run<Net>: one training run in phases — prepare (constructor), start, steps,
+// end of iteration, end of epoch, finish — with typed hooks (run_hooks) that watch it and
+// may stop it. train_network is this run with the standard hooks; docs/architecture.md
+// draws the phases.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <deque>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "partrain/backend/context.hpp"
+#include "partrain/backend/metrics_queue.hpp"
+#include "partrain/backend/ops.hpp"
+#include "partrain/backend/step_graph.hpp"
+#include "partrain/contracts.hpp"
+#include "partrain/core/buffer.hpp"
+#include "partrain/core/error.hpp"
+#include "partrain/core/random.hpp"
+#include "partrain/data/data_source.hpp"
+#include "partrain/layers/image_input.hpp"
+#include "partrain/network.hpp"
+#include "partrain/optim.hpp"
+#include "partrain/train/batch_reader.hpp"
+#include "partrain/train/batch_source.hpp"
+#include "partrain/train/best_network.hpp"
+#include "partrain/train/evaluate.hpp"
+#include "partrain/train/reporting_hooks.hpp"
+#include "partrain/train/run_preparation.hpp"
+#include "partrain/train/run_hooks.hpp"
+#include "partrain/train/trained.hpp"
+#include "partrain/train/training_info.hpp"
+#include "partrain/train/training_options.hpp"
+
+namespace partrain {
+
+
+// Its layout differs between nvcc and g++ builds, as the context's does.
+inline namespace PARTRAIN_ABI_NAMESPACE {
+
+/// One run of training a new Net (initialized from options.seed) on `data` with the options'
+/// solver and schedule, on the context's device. The constructor validates every option and
+/// the data's shape (config_error / shape_error) and prepares: input statistics, the network
+/// and solver state on the device, the first shuffle. run() then starts, steps through the
+/// epochs and finishes. The run stops at max_epochs, when a hook asks (stop_request), when
+/// the context's stop token is set (cancelled), or when the loss is not finite (diverged:
+/// no update is made from that iteration's gradients; on a GPU, which reports losses a few
+/// iterations late, the device cancels the updates queued behind it, so the result and the
+/// history end as on the CPU). Batch-norm statistics are then recomputed over the training
+/// data (population, as MATLAB) unless options.batch_normalization_statistics is moving.
+template <class Net, data::source D, class Solver, class Schedule>
+class training_run {
+  static_assert(detail::check_solver<Solver, Net>());
+  using T = typename Net::value_type;
+  using clock = std::chrono::steady_clock;
+
+ public:
+  using options_type = training_options<Solver, Schedule>;
+
+  training_run(const D& data, const options_type& options, context& ctx)
+      : data_(data), options_(options), ctx_(ctx), n_(detail::check_training_inputs<Net>(data, options, ctx)),
+        batch_(std::size_t(options.mini_batch_size)), start_(clock::now()), out_{Net(options.seed), {}},
+        solver_state_(ctx.memory()), metrics_(ctx), batches_(ctx, data, Net::num_classes),
+        shuffle_rng_(options.seed, 0x5348u) {
+    prepare();
+  }
+  training_run(const training_run&) = delete;
+  training_run& operator=(const training_run&) = delete;
+
+  /// The hooks to add before run(): on start, iteration, validation, epoch end, finish.
+  run_hooks& hooks() { return hooks_; }
+
+  /// Runs every phase; returns the network (in host memory), its history and its options.
+  /// Throws training_error, with the run so far, when a hook threw.
+  trained<Net> run() {
+    start();
+    for (int epoch = 1; epoch <= options_.max_epochs && !stopping_; ++epoch)
+      if (!run_epoch(epoch)) break;
+    drain(true);
+    return finish();
+  }
+
+  /// The network being trained, in the context's memory until finish (hooks may read it;
+  /// what they change, the run continues from).
+  Net& network() { return out_.network; }
+  const training_info& info() const { return out_.info; }
+  int iteration() const { return iteration_; }
+  /// When the run began (after its options and data were checked).
+  clock::time_point started() const { return start_; }
+
+ private:
+  // Iterations queued on the device whose loss has not been read yet.
+  struct pending {
+    int epoch, iteration;
+    double learn_rate;
+    bool validate;
+  };
+
+  // Phase "prepare": input statistics, the network on the device, the first shuffle.
+  void prepare() {
+    Net& net = out_.network;
+    per_epoch_ = int(n_ / batch_), max_iterations_ = per_epoch_ * options_.max_epochs;
+    out_.info.iterations_per_epoch = per_epoch_;
+    order_.resize(n_);
+    std::iota(order_.begin(), order_.end(), std::size_t(0));
+    if constexpr (detail::needs_input_statistics<Net>) detail::input_statistics(net, data_, order_, batch_);
+    // On a GPU everything below runs on the worker's stream, and losses are read back a few
+    // iterations late (metrics_queue). A non-finite one sets the flag on the device, which
+    // cancels every update queued behind it: the network stays as it was before the
+    // diverged iteration, as on the CPU.
+    on_device_ = !ctx_.memory().host;
+    net.to(ctx_.memory());
+    if (on_device_) diverged_flag_.ensure(ctx_.memory(), 1);
+    replay_ = on_device_ && options_.cuda_graphs && !Net::uses_randomness &&
+              (!std::isfinite(options_.gradient_threshold) ||
+               options_.gradient_threshold_method == optim::gradient_threshold_method::absolute_value);
+    if (options_.shuffle != shuffle_mode::never) detail::shuffle_indices(order_, shuffle_rng_);
+    progress_ = training_progress{.network_name = Net::description(),
+                                  .iterations_per_epoch = per_epoch_,
+                                  .max_iterations = max_iterations_};
+  }
+
+  // Phase "start": the start hooks (the table's header, output_fn's first call).
+  void start() {
+    hooks_.start(start_event{progress_}, [&](hook_result& r) { apply(r); });
+  }
+
+  // One epoch of steps and its end; false when the run was cancelled.
+  bool run_epoch(int epoch) {
+    if (epoch > 1 && options_.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order_, shuffle_rng_);
+    batches_.start_epoch(order_, batch_, std::uint64_t(epoch - 1));
+    for (int b = 0; b < per_epoch_ && !stopping_; ++b) {
+      if (ctx_.stop_requested()) {
+        stop_ = stop_reason::cancelled;
+        break;
+      }
+      step(epoch, b);
+    }
+    drain(true);
+    hooks_.epoch_end(epoch_event{epoch, iteration_, stopping_, stop_}, [&](hook_result& r) { apply(r); });
+    return stop_ != stop_reason::cancelled;
+  }
+
+  // Phase "step": batch b of the epoch read, forward, backward, update; its metrics queued.
+  void step(int epoch, int b) {
+    Net& net = out_.network;
+    ++iteration_;
+    batches_.read(std::size_t(b) * batch_, batch_);
+    const double lr = options_.learn_rate_schedule(options_.initial_learn_rate,
+                                                   {epoch, iteration_, per_epoch_, options_.max_epochs});
+    const pending p{epoch, iteration_, lr,
+                    options_.validation_data && (iteration_ == 1 || iteration_ % options_.validation_frequency == 0 ||
+                                                 iteration_ == max_iterations_)};
+    double* m = metrics_.slot(iteration_);
+    if (!on_device_) {
+      // The loss is known before the update: a diverged step changes nothing.
+      net.forward(ctx_, batches_.images(), mode::training);
+      m[0] = net.loss(ctx_, batches_.labels());
+      m[1] = net.correct(ctx_, batches_.labels());
+      if (std::isfinite(m[0])) gradients(), update(lr);
+    } else {
+      auto forward_backward = [&] {
+        net.forward(ctx_, batches_.images(), mode::training);
+        gradients();
+      };
+      // The first iterations run plainly: they choose convolution algorithms and size the
+      // workspaces, which a recording must not do. The update stays outside the recording,
+      // so learn-rate schedules and Adam's step count need no new one.
+      if (replay_ && iteration_ > 2) graph_.run(ctx_, forward_backward);
+      else forward_backward();
+      // Backward leaves the forward's probabilities in place; the flag is set before the update.
+      backend::batch_metrics(ctx_, int(batch_), Net::num_classes, net.output().data(), batches_.labels().data(), m,
+                             diverged_flag_.data());
+      update(lr);
+    }
+    metrics_.queued(iteration_);
+    queued_.push_back(p);
+    drain(p.validate || !on_device_);
+  }
+  // Gradients of the current batch (forward already ran), regularized and clipped.
+  void gradients() {
+    Net& net = out_.network;
+    net.backward(ctx_, batches_.labels());
+    optim::add_l2_regularization(ctx_, net, options_.l2_regularization);
+    optim::clip_gradients(ctx_, net, options_.gradient_threshold, options_.gradient_threshold_method);
+  }
+  void update(double lr) {
+    Net& net = out_.network;
+    options_.solver.step(ctx_, solver_state_, net.parameters(), net.gradients(), lr, diverged_flag_.data());
+  }
+
+  // Finishes queued iterations: all of them, or those already done plus any beyond the
+  // queue's depth, so the device keeps a few steps of work ahead of the host.
+  void drain(bool all) {
+    while (!queued_.empty() && (all || int(queued_.size()) >= backend::metrics_queue::depth ||
+                                metrics_.ready(queued_.front().iteration))) {
+      end_of_iteration(queued_.front());
+      queued_.pop_front();
+    }
+  }
+
+  // Phase "end of iteration": history, the divergence rule, validation when due, hooks.
+  void end_of_iteration(const pending& p) {
+    if (diverged_at_ > 0) return;  // queued behind a divergence: changed nothing
+    const auto [loss, correct] = metrics_.read(p.iteration);
+    progress_ = training_progress{.network_name = std::move(progress_.network_name),
+                                  .epoch = p.epoch, .iteration = p.iteration,
+                                  .iterations_per_epoch = per_epoch_, .max_iterations = max_iterations_,
+                                  .training_loss = loss,
+                                  .training_accuracy = 100.0 * correct / double(batch_),
+                                  .base_learn_rate = p.learn_rate,
+                                  .elapsed_seconds = elapsed(),
+                                  .warning = std::move(pending_warning_)};
+    pending_warning_.clear();
+    training_info& info = out_.info;
+    info.training_loss.push_back(loss);
+    info.training_accuracy.push_back(progress_.training_accuracy);
+    info.base_learn_rate.push_back(p.learn_rate);
+    info.epoch.push_back(p.epoch);
+    info.validation_loss.push_back(training_info::nan);
+    info.validation_accuracy.push_back(training_info::nan);
+    const bool was_stopping = stopping_;
+    if (!std::isfinite(loss)) {  // the divergence rule
+      diverged_at_ = p.iteration;
+      if (!stopping_) stop_ = stop_reason::diverged, stopping_ = true;
+    }
+    const bool validated = p.validate && !stopping_;
+    if (validated) validate(p.iteration);
+    hooks_.iteration(iteration_event{progress_, validated, stopping_, was_stopping}, [&](hook_result& r) { apply(r); });
+    progress_.warning.clear();
+  }
+
+  // Phase "validation": figures into the history, the best network kept when asked, hooks.
+  void validate(int iteration) {
+    Net& net = out_.network;
+    training_info& info = out_.info;
+    const evaluation v = evaluate(net, ctx_, options_.validation_data, options_.mini_batch_size);
+    info.validation_loss.back() = progress_.validation_loss = v.loss;
+    info.validation_accuracy.back() = progress_.validation_accuracy = v.accuracy;
+    const bool new_best = best_.offer(ctx_, net, v.loss, iteration);
+    hooks_.validation(validation_event{progress_, new_best}, [&](hook_result& r) { apply(r); });
+  }
+
+  // A hook's answer: its warning kept for the next progress message and the history; its
+  // stop request taken unless the run is already stopping (a failure always is).
+  void apply(hook_result& r) {
+    if (!r.warning.empty()) {
+      out_.info.warnings.push_back(r.warning);
+      pending_warning_ += (pending_warning_.empty() ? "" : "; ") + r.warning;
+    }
+    if (!r.stop) return;
+    if (r.stop->reason == stop_reason::failed) {
+      if (!failure_) failure_ = std::move(*r.stop);
+      stop_ = stop_reason::failed, stopping_ = true;
+    } else if (!stopping_) {
+      stop_ = r.stop->reason, stopping_ = true;
+      stop_words_ = std::move(r.stop->message);
+    }
+  }
+
+  // Phase "finish": the network to return, population statistics, the final validation,
+  // the finish hooks; training_error when a hook failed.
+  trained<Net> finish() {
+    Net& net = out_.network;
+    training_info& info = out_.info;
+    info.stop_reason = stop_;
+    info.diverged_iteration = diverged_at_;
+    const int done = int(info.training_loss.size());  // iterations queued after a divergence are not counted
+    info.output_network_iteration = diverged_at_ > 0 ? diverged_at_ - 1 : done;
+    if (best_.restore(ctx_, net)) info.output_network_iteration = best_.iteration();
+    info.stop_message = stop_words(done);
+    progress_.warning = std::move(pending_warning_);
+    if (failure_) {  // no population statistics nor final validation: the run failed
+      net.to(host_memory);
+      info.wall_seconds = elapsed();
+      hooks_.finish(finish_event{progress_, stop_, info.stop_message, info});
+      throw training_error(detail::failure_text(Net::description(), failure_->message, failure_->cause),
+                           std::move(out_.info), std::any(std::move(out_.network)), failure_->cause);
+    }
+    if constexpr (Net::keeps_population_statistics) {
+      if (options_.batch_normalization_statistics == batch_norm_statistics::population && iteration_ > 0 &&
+          stop_ != stop_reason::cancelled)
+        population_statistics();
+    }
+    if (options_.validation_data && iteration_ > 0) {
+      const evaluation v = evaluate(net, ctx_, options_.validation_data, options_.mini_batch_size);
+      info.final_validation_loss = v.loss;
+      info.final_validation_accuracy = v.accuracy;
+    }
+    net.to(host_memory);
+    info.wall_seconds = elapsed();
+    progress_.iteration = done;
+    progress_.validation_loss = info.final_validation_loss;  // the final figures, not the last in-training ones
+    progress_.validation_accuracy = info.final_validation_accuracy;
+    hooks_.finish(finish_event{progress_, stop_, info.stop_message, info});
+    out_.options = record_options(options_);
+    return std::move(out_);
+  }
+  // Batch-norm statistics of the whole training set (MATLAB's 'population').
+  void population_statistics() {
+    Net& net = out_.network;
+    net.begin_population_statistics();
+    batches_.start_epoch(order_, batch_, std::uint64_t(options_.max_epochs));
+    for (std::size_t at = 0; at + batch_ <= n_; at += batch_) {
+      batches_.read(at, batch_);
+      net.forward(ctx_, batches_.images(), mode::population_statistics);
+    }
+    net.finish_population_statistics();
+  }
+  std::string stop_words(int done) const {
+    if (stop_ == stop_reason::failed && failure_) return failure_->message;
+    if (stop_ == stop_reason::hook && !stop_words_.empty()) return stop_words_;
+    detail::stop_context quoted;  // a named variable, not a braced argument: nvcc 13 misparses that here
+    quoted.max_epochs = options_.max_epochs;
+    quoted.validation_patience = options_.validation_patience;
+    quoted.initial_learn_rate = options_.initial_learn_rate;
+    return detail::stop_message(stop_, out_.info, quoted, done);
+  }
+  double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
+
+  const D& data_;
+  const options_type& options_;
+  context& ctx_;
+  std::size_t n_, batch_;
+  clock::time_point start_;
+  trained<Net> out_;
+  typename Solver::template state<Net> solver_state_;
+  backend::metrics_queue metrics_;
+  backend::step_graph graph_;
+  batch_source<T, D> batches_;
+  buffer<int> diverged_flag_;
+  random_engine shuffle_rng_;
+  std::vector<std::size_t> order_;
+  int per_epoch_ = 0, max_iterations_ = 0;
+  bool on_device_ = false, replay_ = false;
+  run_hooks hooks_;
+  training_progress progress_;
+  stop_reason stop_ = stop_reason::max_epochs;
+  bool stopping_ = false;
+  std::optional<stop_request> failure_;
+  std::string stop_words_, pending_warning_;
+  std::deque<pending> queued_;
+  detail::best_network<Net> best_{options_.output_network == output_network_mode::best_validation_loss};
+  int iteration_ = 0, diverged_at_ = 0;
+};
+
+}  // namespace PARTRAIN_ABI_NAMESPACE
+}  // namespace partrain

@@ -1,0 +1,41 @@
+// train_network<Net>(data, options[, context]): MATLAB's trainNetwork for a typed network —
+// a training_run with the standard hooks: the verbose table and output_fn, validation
+// patience, and checkpoints (io's hook, which is why this header sits above train/ and io/).
+#pragma once
+
+#include "partrain/backend/context.hpp"
+#include "partrain/data/data_source.hpp"
+#include "partrain/io/checkpoints.hpp"
+#include "partrain/train/reporting_hooks.hpp"
+#include "partrain/train/trained.hpp"
+#include "partrain/train/training_options.hpp"
+#include "partrain/train/training_run.hpp"
+
+namespace partrain {
+
+/// Trains a new Net (initialized from options.seed) on `data` with the options' solver and
+/// schedule, on the context's device; see training_run for the phases and when a run stops.
+/// Validates every option, the data's shape and checkpoint_path before the first iteration
+/// (config_error / shape_error). Throws training_error, with the run so far, when output_fn
+/// (or another hook) throws.
+template <class Net, data::source D, class Solver, class Schedule>
+trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
+  if (!options.checkpoint_path.empty()) io::check_checkpoint_folder(options.checkpoint_path);
+  training_run<Net, D, Solver, Schedule> run(data, options, ctx);
+  run_hooks& hooks = run.hooks();
+  detail::add_reporting_hooks(hooks, options.output_fn, options.verbose ? options.verbose_stream : nullptr,
+                              options.verbose_frequency, options.mini_batch_size, run.started());
+  detail::add_patience_hook(hooks, options.validation_patience);
+  if (!options.checkpoint_path.empty())
+    io::add_checkpoint_hook(hooks, run.network(), options.checkpoint_path, options.checkpoints_to_keep);
+  return run.run();
+}
+
+/// The same on a CPU context of its own (seeded from options.seed).
+template <class Net, data::source D, class Solver, class Schedule>
+trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options) {
+  context ctx(device::cpu(), options.seed);
+  return train_network<Net>(data, options, ctx);
+}
+
+}  // namespace partrain

@@ -1,0 +1,152 @@
+// training_run's phases and hooks, checkpoints' pruning, and the options a run records.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../io/temp_dir.hpp"
+#include "partrain/io.hpp"
+#include "partrain/partrain.hpp"
+#include "toy_data.hpp"
+
+namespace pt = partrain;
+namespace fs = std::filesystem;
+
+namespace {
+pt::training_options<> quiet(int epochs) { return {.max_epochs = epochs, .mini_batch_size = 16, .verbose = false, .seed = 3}; }
+}  // namespace
+
+TEST_CASE("training_run: hooks see every phase, in order, and one may stop the run with its reason") {
+  const auto train = ::test::blobs(64, 1), validation = ::test::blobs(32, 2);
+  auto options = quiet(3);
+  options.validation_data = validation;
+  options.validation_frequency = 2;
+  pt::context ctx;
+  pt::training_run<::test::small_cnn, pt::data::image_set, pt::optim::sgdm, pt::schedule::none> run(train, options, ctx);
+  std::vector<std::string> seen;
+  run.hooks().on_start("log", [&](const pt::start_event&) { return seen.push_back("start"), pt::hook_result{}; });
+  run.hooks().on_iteration("log", [&](const pt::iteration_event& e) {
+    seen.push_back("it" + std::to_string(e.progress.iteration) + (e.validated ? "v" : ""));
+    return pt::hook_result{};
+  });
+  run.hooks().on_validation("log", [&](const pt::validation_event& e) {
+    CHECK(std::isfinite(e.progress.validation_loss));
+    return seen.push_back("val" + std::to_string(e.progress.iteration)), pt::hook_result{};
+  });
+  run.hooks().on_epoch_end("stop after epoch 2", [&](const pt::epoch_event& e) {
+    seen.push_back("epoch" + std::to_string(e.epoch));
+    return e.epoch == 2 ? pt::hook_result::stop_run(pt::stop_reason::hook, "enough of this trial") : pt::hook_result{};
+  });
+  run.hooks().on_finish("log", [&](const pt::finish_event& e) { seen.push_back("finish:" + e.message); });
+  const auto result = run.run();
+  const std::vector<std::string> expected{"start", "val1", "it1v", "val2", "it2v", "it3", "val4", "it4v", "epoch1",
+                                          "it5", "val6", "it6v", "it7", "val8", "it8v", "epoch2",
+                                          "finish:enough of this trial"};
+  CHECK(seen == expected);
+  CHECK(result.info.stop_reason == pt::stop_reason::hook);
+  CHECK(result.info.stop_message == "enough of this trial");
+  CHECK(result.info.iterations() == 8);
+  CHECK(std::isfinite(result.info.final_validation_loss));  // a stopped run still finishes
+}
+
+TEST_CASE("train_network is training_run with the standard hooks: the same network, bit for bit") {
+  const auto train = ::test::blobs(64, 1);
+  const auto options = quiet(2);
+  const auto direct = pt::train_network<::test::small_cnn>(train, options);
+  pt::context ctx(pt::device::cpu(), options.seed);
+  pt::training_run<::test::small_cnn, pt::data::image_set, pt::optim::sgdm, pt::schedule::none> run(train, options, ctx);
+  auto by_run = run.run();
+  CHECK(by_run.info.training_loss == direct.info.training_loss);
+  const std::span<const float> a = direct.network.parameters(), b = by_run.network.parameters();
+  CHECK(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+}
+
+TEST_CASE("a hook that throws: training_error names the hook, the iteration and what it threw") {
+  const auto train = ::test::blobs(64, 1);
+  pt::context ctx;
+  const auto options = quiet(2);
+  pt::training_run<::test::small_cnn, pt::data::image_set, pt::optim::sgdm, pt::schedule::none> run(train, options, ctx);
+  run.hooks().on_iteration("flaky logger", [](const pt::iteration_event& e) {
+    if (e.progress.iteration == 3) throw std::runtime_error("socket closed");
+    return pt::hook_result{};
+  });
+  try {
+    run.run();
+    FAIL("no training_error");
+  } catch (const pt::training_error& e) {
+    CHECK(std::string(e.what()).find("flaky logger threw at iteration 3 (epoch 1): socket closed") != std::string::npos);
+    CHECK(e.info.stop_reason == pt::stop_reason::failed);
+    CHECK(e.info.iterations() == 3);
+  }
+}
+
+TEST_CASE("checkpoints_to_keep: the run keeps its last K checkpoints and leaves other files alone") {
+  pt::test::temp_dir dir("keep-checkpoints");
+  fs::create_directories(dir.path);
+  { std::ofstream(dir.path / "notes.txt") << "mine"; }
+  auto options = quiet(5);
+  options.checkpoint_path = dir.path;
+  options.checkpoints_to_keep = 2;
+  const auto r = pt::train_network<::test::small_cnn>(::test::blobs(32, 1), options);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"checkpoint-epoch004-iteration000008.safetensors",
+                                          "checkpoint-epoch005-iteration000010.safetensors", "notes.txt"});
+  CHECK(r.info.warnings.empty());
+  const auto last = pt::io::load_network<::test::small_cnn>(dir.path / names[1]);
+  const std::span<const float> a = last.parameters(), b = r.network.parameters();
+  CHECK(std::equal(a.begin(), a.end(), b.begin(), b.end()));  // no batch-norm population pass changes parameters
+}
+
+TEST_CASE("trained<Net>::options records every option and hyper-parameter; experiment folders save them") {
+  pt::training_options<pt::optim::adam, pt::schedule::warmup_cosine> options{
+      .solver = {.epsilon = 1e-7}, .learn_rate_schedule = {.warmup_iterations = 3, .final_fraction = 0.25},
+      .max_epochs = 1, .mini_batch_size = 16, .verbose = false};
+  const auto r = pt::train_network<::test::small_cnn>(::test::blobs(32, 1), options);
+  const auto json = pt::io::options_json(r.options);
+  CHECK(json["solver"] == "adam");
+  CHECK(json["epsilon"] == 1e-7);
+  CHECK(json["gradient_decay_factor"] == 0.9);
+  CHECK(json["learn_rate_schedule"] == "warmup_cosine");
+  CHECK(json["warmup_iterations"] == 3);  // a schedule's own fields: not picked by name one by one
+  CHECK(json["final_fraction"] == 0.25);
+  CHECK(json["validation_patience"].is_null());  // infinity
+  CHECK(json["validation_images"].is_null());
+  CHECK(json["checkpoints_to_keep"] == 0);
+  CHECK(json == pt::io::options_json(options));
+  const auto record = pt::io::make_trial_record("adam", const_cast<pt::trained<::test::small_cnn>&>(r));
+  CHECK(record.solver == "adam");
+  CHECK(record.options == json);
+}
+
+TEST_CASE("describes_every_field: a field left out of hyperparameters() is caught") {
+  struct complete {
+    double a = 1;
+    int b = 2;
+    static constexpr auto hyperparameters() {
+      return std::tuple{pt::hyperparameter{"a", &complete::a}, pt::hyperparameter{"b", &complete::b}};
+    }
+  };
+  struct forgot_one {
+    double a = 1;
+    double b = 2;
+    static constexpr auto hyperparameters() { return std::tuple{pt::hyperparameter{"a", &forgot_one::a}}; }
+  };
+  static_assert(pt::describes_every_field<complete>());
+  static_assert(!pt::describes_every_field<forgot_one>());
+  forgot_one f;
+  int seen = 0;
+  pt::for_each_hyperparameter(f, [&](std::string_view name, double& v) {
+    CHECK(name == "a");
+    v = 5, ++seen;
+  });
+  CHECK(seen == 1);
+  CHECK(f.a == 5);
+}
