@@ -46,10 +46,11 @@ void time_layer(context& ctx, const std::string& label, double flops_fwd, double
   for (auto& v : x) v = float(rng.uniform(-1, 1));
   for (auto& v : dy) v = float(rng.uniform(-1, 1));
   for (auto& v : params) v = float(rng.uniform(-0.5, 0.5));
-  const double f = best_ms([&] { impl.forward(ctx, batch, x.data(), y.data(), params.data(), state.data(), mode::training); });
-  const double b = best_ms([&] {
-    impl.backward(ctx, batch, x.data(), y.data(), dy.data(), need_dx ? dx.data() : nullptr, params.data(), grads.data(), state.data());
-  });
+  const layer_buffers<float> buffers{.n = int(batch), .x = x.data(), .y = y.data(), .dy = dy.data(),
+                                     .dx = need_dx ? dx.data() : nullptr, .params = params.data(),
+                                     .dparams = grads.data(), .state = state.data()};
+  const double f = best_ms([&] { impl.forward(ctx, buffers, mode::training); });
+  const double b = best_ms([&] { impl.backward(ctx, buffers); });
   total[0] += f, total[1] += b;
   std::printf("{\"layer\":\"%s\",\"forward_ms\":%.3f,\"backward_ms\":%.3f", label.c_str(), f, b);
   if (flops_fwd > 0)
