@@ -150,9 +150,10 @@ constexpr bool check_schedule() {
 // ---------------------------------------------------------------------------------- solver
 /// A solver for networks of type Net: a name and default learn rate, per-run state<Net>
 /// (made from a memory space), step(ctx, state, w, g, lr, cancel) — which must leave w and
-/// the state as they are when *cancel (an int in the network's memory, when not null) is
-/// nonzero at the time the update runs: that is how a GPU undoes the updates queued behind
-/// a diverged iteration — validate(), and its hyper-parameters.
+/// the per-parameter state (velocities, moments) as they are when *cancel (an int in the
+/// network's memory, when not null) is nonzero at the time the update runs: that is how a
+/// GPU undoes the updates queued behind a diverged iteration; a host-side step counter may
+/// still advance — validate(), and its hyper-parameters.
 template <class S, class Net>
 concept solver_for = requires(const S& s, context& ctx, typename S::template state<Net>& st,
                               std::span<typename Net::value_type> w, std::span<const typename Net::value_type> g,
@@ -172,11 +173,15 @@ constexpr bool check_solver() {
   static_assert(requires { S::name; }, "not a solver: it has no `static constexpr std::string_view name`");
   static_assert(requires { double(S::default_learn_rate); },
                 "not a solver: it has no `static constexpr double default_learn_rate`");
-  static_assert(std::constructible_from<typename S::template state<Net>, const memory_space&>,
-                "not a solver: it has no `template <class Net> struct state` made from a memory_space");
+  static_assert(requires { typename S::template state<Net>; },
+                "not a solver: it has no `template <class Net> struct state` (its per-run state)");
   if constexpr (requires { typename S::template state<Net>; }) {
+    static_assert(std::constructible_from<typename S::template state<Net>, const memory_space&>,
+                  "not a solver: its state<Net> cannot be made from a memory_space");
     static_assert(requires(const S& s, context& c, typename S::template state<Net>& st, std::span<T> w,
-                           std::span<const T> g) { s.step(c, st, w, g, 0.0); },
+                           std::span<const T> g, const int* cancel) {
+                    requires requires { s.step(c, st, w, g, 0.0); } || requires { s.step(c, st, w, g, 0.0, cancel); };
+                  },
                   "not a solver: it has no step(context&, state<Net>&, std::span<T> w, std::span<const T> g, "
                   "double lr, const int* cancel) const");
     static_assert(requires(const S& s, context& c, typename S::template state<Net>& st, std::span<T> w,

@@ -13,21 +13,31 @@
 
 namespace partrain {
 
-/// Trains a new Net (initialized from options.seed) on `data` with the options' solver and
-/// schedule, on the context's device; see training_run for the phases and when a run stops.
-/// Validates every option, the data's shape and checkpoint_path before the first iteration
-/// (config_error / shape_error). Throws training_error, with the run so far, when output_fn
-/// (or another hook) throws.
-template <class Net, data::source D, class Solver, class Schedule>
-trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
+/// Adds train_network's hooks to a run: the verbose table and output_fn, validation
+/// patience, and checkpoints (after checking checkpoint_path: config_error) — each as the
+/// run's options ask. Add your own hooks before or after: they are called in that order.
+template <class Net, class D, class Solver, class Schedule>
+void add_standard_hooks(training_run<Net, D, Solver, Schedule>& run) {
+  const auto& options = run.options();
   if (!options.checkpoint_path.empty()) io::check_checkpoint_folder(options.checkpoint_path);
-  training_run<Net, D, Solver, Schedule> run(data, options, ctx);
   run_hooks& hooks = run.hooks();
   detail::add_reporting_hooks(hooks, options.output_fn, options.verbose ? options.verbose_stream : nullptr,
                               options.verbose_frequency, options.mini_batch_size, run.started());
   detail::add_patience_hook(hooks, options.validation_patience);
   if (!options.checkpoint_path.empty())
     io::add_checkpoint_hook(hooks, run.network(), options.checkpoint_path, options.checkpoints_to_keep);
+}
+
+/// Trains a new Net (initialized from options.seed) on `data` with the options' solver and
+/// schedule, on the context's device: a training_run with add_standard_hooks (see
+/// training_run for the phases and when a run stops). Validates every option, the data's
+/// shape and checkpoint_path before the first iteration (config_error / shape_error).
+/// Throws training_error, with the run so far, when output_fn (or another hook) throws.
+template <class Net, data::source D, class Solver, class Schedule>
+trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
+  if (!options.checkpoint_path.empty()) io::check_checkpoint_folder(options.checkpoint_path);  // before any work
+  training_run<Net, D, Solver, Schedule> run(data, options, ctx);
+  add_standard_hooks(run);
   return run.run();
 }
 

@@ -29,6 +29,14 @@ TEST_CASE("save_experiment then io::load<Net> gives bit-identical weights and pr
   CHECK(std::memcmp(loaded.network.state().data(), result.network.state().data(),
                     ::test::small_cnn::state_count * sizeof(float)) == 0);
   CHECK(loaded.info.training_loss == result.info.training_loss);
+  // The options come back as data, as trained<Net>::options recorded them.
+  const auto* solver = loaded.options.find("solver");
+  REQUIRE(solver != nullptr);
+  CHECK(std::get<std::string>(solver->value) == "adam");
+  CHECK(std::get<std::int64_t>(loaded.options.find("max_epochs")->value) == options.max_epochs);
+  CHECK(std::get<double>(loaded.options.find("learn_rate_drop_factor")->value) ==
+        options.learn_rate_schedule.drop_factor);
+  CHECK(std::holds_alternative<std::monostate>(loaded.options.find("validation_patience")->value));
   const auto after = classify(loaded.network, val);
   CHECK(after.predicted == before.predicted);
   CHECK(after.scores == before.scores);

@@ -150,3 +150,40 @@ TEST_CASE("describes_every_field: a field left out of hyperparameters() is caugh
   CHECK(seen == 1);
   CHECK(f.a == 5);
 }
+
+TEST_CASE("add_standard_hooks gives a hand-made run train_network's table and output_fn; a run trains once") {
+  const auto train = ::test::blobs(64, 1);
+  std::ostringstream table;
+  int calls = 0;
+  auto options = quiet(1);
+  options.verbose = true;
+  options.verbose_stream = &table;
+  options.output_fn = [&](const pt::training_progress&) { return ++calls, false; };
+  pt::context ctx;
+  pt::training_run<::test::small_cnn, pt::data::image_set, pt::optim::sgdm, pt::schedule::none> run(train, options, ctx);
+  pt::add_standard_hooks(run);
+  int mine = 0;
+  run.hooks().on_iteration("mine", [&](const pt::iteration_event&) { return ++mine, pt::hook_result{}; });
+  const auto r = run.run();
+  CHECK(mine == 4);
+  CHECK(calls == 1 + 4 + 1);  // start, 4 iterations, done
+  CHECK(table.str().find("Training finished: max_epochs.") != std::string::npos);
+  CHECK_THROWS_WITH_AS(run.run(), doctest::Contains("run() was called before"), pt::error);
+  (void)r;
+}
+
+TEST_CASE("a hook cannot claim the run's own stop reasons: they are recorded as hook, with its words") {
+  const auto train = ::test::blobs(64, 1);
+  pt::context ctx;
+  const auto options = quiet(2);
+  pt::training_run<::test::small_cnn, pt::data::image_set, pt::optim::sgdm, pt::schedule::none> run(train, options, ctx);
+  run.hooks().on_iteration("liar", [](const pt::iteration_event& e) {
+    return e.progress.iteration == 2 ? pt::hook_result::stop_run(pt::stop_reason::diverged, "pretending")
+                                     : pt::hook_result{};
+  });
+  const auto r = run.run();
+  CHECK(r.info.stop_reason == pt::stop_reason::hook);
+  CHECK(r.info.stop_message == "pretending");
+  CHECK(r.info.diverged_iteration == 0);
+  CHECK(r.info.iterations() == 2);
+}

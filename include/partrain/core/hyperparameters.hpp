@@ -1,6 +1,7 @@
 // Types that describe their own hyper-parameters — solvers and learn-rate schedules: each
-// lists its fields by name once, next to them, and JSON, checkpoints and searches read and
-// write them through that list instead of picking fields by name one by one.
+// lists its fields by name once, next to them, and whatever records or sets them (the
+// options record that experiment folders save; searches to come) goes through that list
+// instead of picking fields by name one by one.
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,9 @@ template <class Owner, class V>
 hyperparameter(std::string_view, V Owner::*) -> hyperparameter<Owner, V>;
 
 /// S lists its hyper-parameters: `static constexpr auto hyperparameters()` returns a tuple
-/// of hyperparameter{"name", &S::field}, in the order the fields are declared.
+/// of hyperparameter{"name", &S::field}, in the order the fields are declared. Fields are
+/// double, int, std::int64_t, std::uint64_t or bool (what an options_record holds); names
+/// must differ from the training options' and from the other type's (solver vs schedule).
 template <class S>
 concept describes_hyperparameters = requires { std::tuple_size<decltype(S::hyperparameters())>::value; };
 

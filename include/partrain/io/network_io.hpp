@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <type_traits>
@@ -19,7 +20,7 @@
 
 namespace partrain::io {
 
-/// The options a network was trained with as a JSON object, in their order: numbers
+/// The options a network was trained with as a JSON object (keys sorted by name): numbers
 /// (non-finite ones, such as an infinite validation_patience, as null), integers, switches
 /// and words; null for an absent one.
 inline nlohmann::json options_json(const options_record& record) {
@@ -34,6 +35,23 @@ inline nlohmann::json options_json(const options_record& record) {
         },
         o.value);
   return j;
+}
+
+/// The inverse of options_json, for a trial read back (null stays null: an absent option,
+/// or a number that was not finite, such as an infinite validation_patience).
+inline options_record options_from_json(const nlohmann::json& j) {
+  options_record r;
+  if (!j.is_object()) return r;
+  for (const auto& [name, v] : j.items()) {
+    if (v.is_boolean()) r.add(name, v.get<bool>());
+    else if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
+      r.add(name, v.get<std::uint64_t>());  // a seed beyond int64's range
+    else if (v.is_number_integer()) r.add(name, v.get<std::int64_t>());
+    else if (v.is_number()) r.add(name, v.get<double>());
+    else if (v.is_string()) r.add(name, std::string_view(v.get_ref<const std::string&>()));
+    else r.add(name, std::monostate{});
+  }
+  return r;
 }
 
 /// The same from the options themselves (record_options: every option and hyper-parameter).
@@ -85,7 +103,7 @@ trained<Net> load(const std::filesystem::path& folder, trial_index index) {
   PARTRAIN_CHECK(record.architecture == Net::description(), io_error, "[partrain::io::load] '", source,
                  "' holds the architecture '", record.architecture,
                  "'; cannot load it into '", Net::description(), "'");
-  trained<Net> out{Net(0), std::move(record.info)};
+  trained<Net> out{Net(0), std::move(record.info), options_from_json(record.options)};
   assign_network_tensors(out.network, record.tensors, source);
   return out;
 }

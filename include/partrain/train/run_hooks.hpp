@@ -4,12 +4,12 @@
 // the network, and may be written by a user (see docs/guide.md, "Hooks").
 #pragma once
 
+#include <deque>
 #include <exception>
 #include <functional>
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "partrain/core/error.hpp"
 #include "partrain/train/training_info.hpp"
@@ -17,8 +17,10 @@
 
 namespace partrain {
 
-/// A hook's request to end the run: why (stop_reason) and, for stop_reason::hook and
-/// failed, in words. Iterations already queued on a GPU still finish and are recorded.
+/// A hook's request to end the run: why and, in words, what training_info::stop_message
+/// says. A hook stops with stop_reason::hook, output_fn or validation_patience (other
+/// reasons are the run's own: it records them as hook). Iterations already queued on a GPU
+/// still finish and are recorded.
 struct stop_request {
   stop_reason reason = stop_reason::hook;
   std::string message;
@@ -71,7 +73,8 @@ struct finish_event {
 };
 
 /// The hooks of one run, called in the order they were added. A hook that throws stops the
-/// run as failed (training_error names it), and is not called again.
+/// run as failed (training_error names it), and is not called again; what a finish hook
+/// throws is ignored. A hook may add hooks (they are called from the next event on).
 class run_hooks {
  public:
   template <class Event>
@@ -83,7 +86,7 @@ class run_hooks {
   void on_epoch_end(std::string name, hook<epoch_event> f) { add(epoch_end_, std::move(name), std::move(f)); }
   /// Finish hooks cannot stop anything; what they throw is ignored.
   void on_finish(std::string name, std::function<void(const finish_event&)> f) {
-    finish_.push_back({std::move(name), std::move(f), true});
+    if (f) finish_.push_back({std::move(name), std::move(f)});
   }
 
   /// Calls every hook of the event's kind with it; `where` ("iteration 6 (epoch 2)") goes
@@ -99,8 +102,8 @@ class run_hooks {
     call(epoch_end_, e, detail::concat("the end of epoch ", e.epoch, " (iteration ", e.iteration, ")"), answer);
   }
   void finish(const finish_event& e) {
-    for (auto& h : finish_) try {
-        h.f(e);
+    for (std::size_t i = 0, n = finish_.size(); i < n; ++i) try {
+        finish_[i].f(e);
       } catch (...) {
       }
   }
@@ -113,15 +116,18 @@ class run_hooks {
     bool enabled = true;
   };
   template <class Event>
-  static void add(std::vector<entry<Event>>& to, std::string name, hook<Event> f) {
+  static void add(std::deque<entry<Event>>& to, std::string name, hook<Event> f) {
     if (f) to.push_back({std::move(name), std::move(f), true});
   }
   static std::string where(const training_progress& p) {
     return detail::concat("iteration ", p.iteration, " (epoch ", p.epoch, ")");
   }
   template <class Event, class F>
-  static void call(std::vector<entry<Event>>& hooks, const Event& e, const std::string& at, F& answer) {
-    for (auto& h : hooks) {
+  static void call(std::deque<entry<Event>>& hooks, const Event& e, const std::string& at, F& answer) {
+    // By index, over the hooks there when the event began: a deque keeps them in place
+    // when a hook adds another.
+    for (std::size_t i = 0, n = hooks.size(); i < n; ++i) {
+      entry<Event>& h = hooks[i];
       if (!h.enabled) continue;
       hook_result r;
       try {
@@ -134,16 +140,15 @@ class run_hooks {
     }
   }
 
-  std::vector<entry<start_event>> start_;
-  std::vector<entry<iteration_event>> iteration_;
-  std::vector<entry<validation_event>> validation_;
-  std::vector<entry<epoch_event>> epoch_end_;
+  std::deque<entry<start_event>> start_;
+  std::deque<entry<iteration_event>> iteration_;
+  std::deque<entry<validation_event>> validation_;
+  std::deque<entry<epoch_event>> epoch_end_;
   struct finish_entry {
     std::string name;
     std::function<void(const finish_event&)> f;
-    bool enabled;
   };
-  std::vector<finish_entry> finish_;
+  std::deque<finish_entry> finish_;
 };
 
 }  // namespace partrain

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -71,15 +72,22 @@ class training_run {
         shuffle_rng_(options.seed, 0x5348u) {
     prepare();
   }
+  // The run keeps references to the data and the options: they must outlive it.
+  training_run(const D&&, const options_type&, context&) = delete;
+  training_run(const D&, const options_type&&, context&) = delete;
   training_run(const training_run&) = delete;
   training_run& operator=(const training_run&) = delete;
 
   /// The hooks to add before run(): on start, iteration, validation, epoch end, finish.
+  /// A run made this way has none of train_network's; add_standard_hooks(run) adds them.
   run_hooks& hooks() { return hooks_; }
+  const options_type& options() const { return options_; }
 
   /// Runs every phase; returns the network (in host memory), its history and its options.
-  /// Throws training_error, with the run so far, when a hook threw.
+  /// Throws training_error, with the run so far, when a hook threw. Once per run.
   trained<Net> run() {
+    PARTRAIN_CHECK(!ran_, error, "[partrain::training_run] run() was called before; a run trains once");
+    ran_ = true;
     start();
     for (int epoch = 1; epoch <= options_.max_epochs && !stopping_; ++epoch)
       if (!run_epoch(epoch)) break;
@@ -144,8 +152,9 @@ class training_run {
       step(epoch, b);
     }
     drain(true);
+    if (stop_ == stop_reason::cancelled) return false;  // no epoch end (nor checkpoint) for a cancelled epoch
     hooks_.epoch_end(epoch_event{epoch, iteration_, stopping_, stop_}, [&](hook_result& r) { apply(r); });
-    return stop_ != stop_reason::cancelled;
+    return true;
   }
 
   // Phase "step": batch b of the epoch read, forward, backward, update; its metrics queued.
@@ -249,19 +258,23 @@ class training_run {
   }
 
   // A hook's answer: its warning kept for the next progress message and the history; its
-  // stop request taken unless the run is already stopping (a failure always is).
+  // stop request taken unless the run is already stopping or cancelled (a failure always
+  // is taken). Reasons that are the run's own (diverged, cancelled, max_epochs) become hook.
   void apply(hook_result& r) {
     if (!r.warning.empty()) {
       out_.info.warnings.push_back(r.warning);
       pending_warning_ += (pending_warning_.empty() ? "" : "; ") + r.warning;
     }
     if (!r.stop) return;
-    if (r.stop->reason == stop_reason::failed) {
-      if (!failure_) failure_ = std::move(*r.stop);
+    stop_request& s = *r.stop;
+    if (s.reason == stop_reason::failed) {
+      if (!s.cause) s.cause = std::make_exception_ptr(error(s.message.empty() ? "a hook failed" : s.message));
+      if (!failure_) failure_ = std::move(s);
       stop_ = stop_reason::failed, stopping_ = true;
-    } else if (!stopping_) {
-      stop_ = r.stop->reason, stopping_ = true;
-      stop_words_ = std::move(r.stop->message);
+    } else if (!stopping_ && stop_ != stop_reason::cancelled) {
+      const bool hooks_own = s.reason == stop_reason::output_fn || s.reason == stop_reason::validation_patience;
+      stop_ = hooks_own ? s.reason : stop_reason::hook, stopping_ = true;
+      stop_words_ = std::move(s.message);
     }
   }
 
@@ -316,7 +329,7 @@ class training_run {
   }
   std::string stop_words(int done) const {
     if (stop_ == stop_reason::failed && failure_) return failure_->message;
-    if (stop_ == stop_reason::hook && !stop_words_.empty()) return stop_words_;
+    if (stop_ != stop_reason::diverged && !stop_words_.empty()) return stop_words_;
     detail::stop_context quoted;  // a named variable, not a braced argument: nvcc 13 misparses that here
     quoted.max_epochs = options_.max_epochs;
     quoted.validation_patience = options_.validation_patience;
@@ -343,7 +356,7 @@ class training_run {
   run_hooks hooks_;
   training_progress progress_;
   stop_reason stop_ = stop_reason::max_epochs;
-  bool stopping_ = false;
+  bool stopping_ = false, ran_ = false;
   std::optional<stop_request> failure_;
   std::string stop_words_, pending_warning_;
   std::deque<pending> queued_;
