@@ -159,6 +159,10 @@ TEST_CASE("im2col and col2im in float equal the definition exactly, every lane t
       {3, 9, 17, 5, 17, 3, 3, 2, 1, 1, 1},    // stride 2 down, 1 across
       {2, 5, 18, 5, 18, 2, 4, 1, 1, 0, 2},    // even kernel, padding left only
       {2, 7, 6, 4, 3, 3, 3, 2, 2, 1, 1},      // stride 2 both ways: portable loops
+      {2, 6, 70, 6, 70, 3, 3, 1, 1, 1, 1},    // 5 blocks per row: beyond the tap plan, plain AVX-512 loops
+      {2, 8, 49, 8, 49, 5, 5, 1, 1, 2, 2},    // 5x5 'same', 4 blocks (the plan's widest)
+      {3, 7, 7, 7, 7, 1, 1, 1, 1, 0, 0},      // 1x1
+      {1, 9, 9, 9, 9, 9, 9, 1, 1, 4, 4},      // 9x9: more taps than the plan holds (81 > 49)
   };
   for (const auto& g : cases) {
     CAPTURE(g.in_h); CAPTURE(g.in_w); CAPTURE(g.out_w); CAPTURE(g.stride_h); CAPTURE(g.pad_left);

@@ -105,9 +105,10 @@ void im2col(const window_geometry& g, int nb, const T* x, T* col) {
 #if PARTRAIN_HAS_AVX2_KERNELS
   if constexpr (std::is_same_v<T, float>)
     if (detail::avx512_taps<T>(g)) {
+      const auto plan = avx512::plan_unfold(g);
       for (int i = 0; i < nb; ++i)
         for (int c = 0; c < g.channels; ++c)
-          avx512::unfold_plane(g, x + (std::size_t(i) * g.channels + c) * ihw,
+          avx512::unfold_plane(g, plan, x + (std::size_t(i) * g.channels + c) * ihw,
                                col + c * taps * cols + i * ohw, cols);
       return;
     }
@@ -134,9 +135,10 @@ void col2im(const window_geometry& g, int nb, T* col, T* dx) {
 #if PARTRAIN_HAS_AVX2_KERNELS
   if constexpr (std::is_same_v<T, float>)
     if (g.stride_h == 1 && detail::avx512_taps<T>(g)) {  // gather: each plane written once
+      const auto plan = avx512::plan_fold(g);
       for (int i = 0; i < nb; ++i)
         for (int c = 0; c < g.channels; ++c)
-          avx512::fold_plane(g, col + c * taps * cols + i * ohw, cols,
+          avx512::fold_plane(g, plan, col + c * taps * cols + i * ohw, cols,
                              dx + (std::size_t(i) * g.channels + c) * ihw);
       return;
     }

@@ -36,10 +36,88 @@ __attribute__((target("avx512f"), always_inline)) inline __mmask16 span_mask(int
   return __mmask16(((1u << b) - 1u) & ~((1u << a) - 1u));
 }
 
+/// The lane masks of one convolution's taps, worked out once per im2col or col2im call
+/// instead of once per plane and row: a row of up to max_blocks 16-lane blocks (64 columns)
+/// then costs one masked load and store per block. Wider rows, or more than max_taps taps,
+/// use the plain loops below.
+struct tap_plan {
+  static constexpr int max_blocks = 4, max_taps = 49, max_kernel_w = 7;
+  int blocks = 0;  ///< 16-lane blocks per row: of the output (unfold) or the input (fold)
+  bool fits = false;
+  __mmask16 row_lanes[max_blocks]{};  ///< lanes of each block inside the row
+  struct tap {
+    int sy, sx, row_lo, row_hi;  // unfold: source offsets and the output rows that read the input
+    __mmask16 lanes[max_blocks];  // unfold: lanes of each block that read the input
+  } taps[max_taps];
+  __mmask16 fold_lanes[max_kernel_w][max_blocks]{};  ///< fold: lanes of block b that tap column kx reads
+};
+
+/// unfold_plane's plan for g.
+PARTRAIN_AVX512_FN tap_plan plan_unfold(const window_geometry& g) {
+  tap_plan p;
+  p.blocks = (g.out_w + 15) / 16;
+  p.fits = p.blocks <= tap_plan::max_blocks && g.kernel_h * g.kernel_w <= tap_plan::max_taps;
+  if (!p.fits) return p;
+  for (int b = 0; b < p.blocks; ++b) p.row_lanes[b] = span_mask(16 * b, 0, g.out_w);
+  for (int ky = 0, r = 0; ky < g.kernel_h; ++ky)
+    for (int kx = 0; kx < g.kernel_w; ++kx, ++r) {
+      auto& t = p.taps[r];
+      t.sy = ky - g.pad_top, t.sx = kx - g.pad_left;
+      const auto rows = detail::valid_span(g.out_h, g.in_h, g.stride_h, t.sy);
+      const auto cols = detail::valid_span(g.out_w, g.in_w, 1, t.sx);
+      t.row_lo = rows.lo, t.row_hi = rows.hi;
+      for (int b = 0; b < p.blocks; ++b) t.lanes[b] = span_mask(16 * b, cols.lo, cols.hi);
+    }
+  return p;
+}
+
+/// fold_plane's plan for g.
+PARTRAIN_AVX512_FN tap_plan plan_fold(const window_geometry& g) {
+  tap_plan p;
+  p.blocks = (g.in_w + 15) / 16;
+  p.fits = p.blocks <= tap_plan::max_blocks && g.kernel_w <= tap_plan::max_kernel_w;
+  if (!p.fits) return p;
+  for (int b = 0; b < p.blocks; ++b) {
+    p.row_lanes[b] = span_mask(16 * b, 0, g.in_w);
+    for (int kx = 0; kx < g.kernel_w; ++kx)
+      p.fold_lanes[kx][b] = span_mask(16 * b - kx + g.pad_left, 0, g.out_w) & p.row_lanes[b];
+  }
+  return p;
+}
+
+/// Unfolds one plane through all KH x KW taps with a plan of B blocks per row (stride_w 1).
+template <int B>
+PARTRAIN_AVX512_FN void unfold_rows(const window_geometry& g, const tap_plan& p, const float* plane, float* out,
+                                    std::size_t stride) {
+  const int w = g.out_w, taps = g.kernel_h * g.kernel_w;
+  const __m512 zero = _mm512_setzero_ps();
+  for (int r = 0; r < taps; ++r, out += stride) {
+    const auto& t = p.taps[r];
+    for (int oy = 0; oy < g.out_h; ++oy) {
+      float* row = out + std::ptrdiff_t(oy) * w;
+      if (oy < t.row_lo || oy >= t.row_hi) {  // the whole row reads padding
+        for (int b = 0; b < B; ++b) _mm512_mask_storeu_ps(row + 16 * b, p.row_lanes[b], zero);
+        continue;
+      }
+      // Lanes outside the input are masked off and never touched, wherever the address points.
+      const float* src = plane + (std::ptrdiff_t(oy) * g.stride_h + t.sy) * g.in_w + t.sx;
+      for (int b = 0; b < B; ++b)
+        _mm512_mask_storeu_ps(row + 16 * b, p.row_lanes[b], _mm512_maskz_loadu_ps(t.lanes[b], src + 16 * b));
+    }
+  }
+}
+
 /// Unfolds one plane through all KH x KW taps (stride_w must be 1): tap r = ky * KW + kx
-/// goes to the OH x OW block out + r * stride; padding reads as 0.
-PARTRAIN_AVX512_FN void unfold_plane(const window_geometry& g, const float* plane, float* out,
+/// goes to the OH x OW block out + r * stride; padding reads as 0. `p` is plan_unfold(g).
+PARTRAIN_AVX512_FN void unfold_plane(const window_geometry& g, const tap_plan& p, const float* plane, float* out,
                                      std::size_t stride) {
+  switch (p.fits ? p.blocks : 0) {
+    case 1: return unfold_rows<1>(g, p, plane, out, stride);
+    case 2: return unfold_rows<2>(g, p, plane, out, stride);
+    case 3: return unfold_rows<3>(g, p, plane, out, stride);
+    case 4: return unfold_rows<4>(g, p, plane, out, stride);
+    default: break;
+  }
   const int w = g.out_w;
   const __m512 zero = _mm512_setzero_ps();
   for (int ky = 0; ky < g.kernel_h; ++ky) {
@@ -50,12 +128,11 @@ PARTRAIN_AVX512_FN void unfold_plane(const window_geometry& g, const float* plan
       const auto cols = detail::valid_span(w, g.in_w, 1, sx);
       for (int oy = 0; oy < g.out_h; ++oy) {
         float* row = out + std::ptrdiff_t(oy) * w;
-        if (oy < rows.lo || oy >= rows.hi) {  // the whole row reads padding
+        if (oy < rows.lo || oy >= rows.hi) {
           for (int ox = 0; ox < w; ox += 16)
             _mm512_mask_storeu_ps(row + ox, span_mask(ox, 0, w), zero);
           continue;
         }
-        // Lanes outside `cols` are masked off and never touched, wherever the address points.
         const float* src = plane + (std::ptrdiff_t(oy) * g.stride_h + sy) * g.in_w + sx;
         for (int ox = 0; ox < w; ox += 16)
           _mm512_mask_storeu_ps(row + ox, span_mask(ox, 0, w),
@@ -65,12 +142,40 @@ PARTRAIN_AVX512_FN void unfold_plane(const window_geometry& g, const float* plan
   }
 }
 
+/// fold_plane with a plan of B blocks per input row.
+template <int B>
+PARTRAIN_AVX512_FN void fold_rows(const window_geometry& g, const tap_plan& p, const float* taps, std::size_t stride,
+                                  float* plane) {
+  const int w = g.in_w, ow = g.out_w;
+  for (int iy = 0; iy < g.in_h; ++iy) {
+    __m512 acc[B];
+    for (int b = 0; b < B; ++b) acc[b] = _mm512_setzero_ps();
+    for (int ky = 0; ky < g.kernel_h; ++ky) {
+      const int oy = iy - ky + g.pad_top;
+      if (oy < 0 || oy >= g.out_h) continue;
+      for (int kx = 0; kx < g.kernel_w; ++kx) {
+        const float* row = taps + (ky * g.kernel_w + kx) * stride + std::ptrdiff_t(oy) * ow + g.pad_left - kx;
+        for (int b = 0; b < B; ++b)  // lane l of block b reads column 16 b + l - kx + pad_left
+          acc[b] = _mm512_add_ps(acc[b], _mm512_maskz_loadu_ps(p.fold_lanes[kx][b], row + 16 * b));
+      }
+    }
+    for (int b = 0; b < B; ++b) _mm512_mask_storeu_ps(plane + std::ptrdiff_t(iy) * w + 16 * b, p.row_lanes[b], acc[b]);
+  }
+}
+
 /// plane (overwritten) = the adjoint of all KH x KW taps at stride 1 in both directions:
 /// each input pixel gathers its taps' column entries, tap by tap in (ky, kx) order, in a
 /// register, so the plane is written once. taps[r] (r = ky * KW + kx) is that tap's OH x OW
-/// block, blocks `stride` apart.
-PARTRAIN_AVX512_FN void fold_plane(const window_geometry& g, const float* taps, std::size_t stride,
+/// block, blocks `stride` apart. `p` is plan_fold(g).
+PARTRAIN_AVX512_FN void fold_plane(const window_geometry& g, const tap_plan& p, const float* taps, std::size_t stride,
                                    float* plane) {
+  switch (p.fits ? p.blocks : 0) {
+    case 1: return fold_rows<1>(g, p, taps, stride, plane);
+    case 2: return fold_rows<2>(g, p, taps, stride, plane);
+    case 3: return fold_rows<3>(g, p, taps, stride, plane);
+    case 4: return fold_rows<4>(g, p, taps, stride, plane);
+    default: break;
+  }
   const int w = g.in_w, ow = g.out_w;
   for (int iy = 0; iy < g.in_h; ++iy)
     for (int ix = 0; ix < w; ix += 16) {
