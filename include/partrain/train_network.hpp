@@ -35,7 +35,6 @@ void add_standard_hooks(training_run<Net, D, Solver, Schedule>& run) {
 /// Throws training_error, with the run so far, when output_fn (or another hook) throws.
 template <class Net, data::source D, class Solver, class Schedule>
 trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
-  if (!options.checkpoint_path.empty()) io::check_checkpoint_folder(options.checkpoint_path);  // before any work
   training_run<Net, D, Solver, Schedule> run(data, options, ctx);
   add_standard_hooks(run);
   return run.run();

@@ -65,6 +65,19 @@ inline std::string solver_name(const options_record& options) {
   const option_value* v = options.find("solver");
   return v && std::holds_alternative<std::string>(v->value) ? std::get<std::string>(v->value) : std::string();
 }
+
+template <class Net>
+trial_record trial_record_of(std::string name, trained<Net>& result, const options_record& options,
+                             double test_accuracy) {
+  return trial_record{.name = std::move(name),
+                      .architecture = Net::description(),
+                      .solver = solver_name(options),
+                      .options = options_json(options),
+                      .info = result.info,
+                      .test_accuracy = test_accuracy,
+                      .tensors = network_tensors(result.network),
+                      .metadata = {}};
+}
 }  // namespace detail
 
 /// Everything save_experiment stores about one trained network, with the options it was
@@ -73,14 +86,7 @@ inline std::string solver_name(const options_record& options) {
 template <class Net>
 trial_record make_trial_record(std::string name, trained<Net>& result,
                                double test_accuracy = std::numeric_limits<double>::quiet_NaN()) {
-  return trial_record{.name = std::move(name),
-                      .architecture = Net::description(),
-                      .solver = detail::solver_name(result.options),
-                      .options = options_json(result.options),
-                      .info = result.info,
-                      .test_accuracy = test_accuracy,
-                      .tensors = network_tensors(result.network),
-                      .metadata = {}};
+  return detail::trial_record_of(std::move(name), result, result.options, test_accuracy);
 }
 
 /// The same with `options` recorded instead of result.options.
@@ -88,9 +94,7 @@ template <class Net, class Solver, class Schedule>
 trial_record make_trial_record(std::string name, trained<Net>& result,
                                const training_options<Solver, Schedule>& options,
                                double test_accuracy = std::numeric_limits<double>::quiet_NaN()) {
-  trial_record record = make_trial_record(std::move(name), result, test_accuracy);
-  record.options = options_json(options);
-  return record;
+  return detail::trial_record_of(std::move(name), result, record_options(options), test_accuracy);
 }
 
 /// Rebuilds the trial at `index` (0-based: trial_index{0} is folder trial-01) of a saved

@@ -8,9 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <functional>
-#include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -22,18 +20,6 @@
 #include "partrain/train/verbose_table.hpp"
 
 namespace partrain::detail {
-
-/// Says once per process, on std::clog, that partrain runs unoptimised (no __OPTIMIZE__ in
-/// the translation unit that trains): about 14x slower than with -O2.
-inline void warn_if_unoptimized() {
-#ifndef __OPTIMIZE__
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::clog << "partrain: warning: this program was compiled without optimisation, so training runs about 14x "
-                 "slower; build with -O2 (CMake: -DCMAKE_BUILD_TYPE=Release)\n";
-  });
-#endif
-}
 
 /// The options stop_message quotes.
 struct stop_context {

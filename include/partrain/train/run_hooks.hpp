@@ -89,18 +89,16 @@ class run_hooks {
     if (f) finish_.push_back({std::move(name), std::move(f)});
   }
 
-  /// Calls every hook of the event's kind with it; `where` ("iteration 6 (epoch 2)") goes
-  /// into the failure message. `answer` gets each hook's result.
+  /// Calls every hook of the event's kind with it; `answer` gets each hook's result. A hook
+  /// that throws is named with where it was ("iteration 6 (epoch 2)") in the failure.
   template <class F>
-  void start(const start_event& e, F&& answer) { call(start_, e, "start", answer); }
+  void start(const start_event& e, F&& answer) { call(start_, e, answer); }
   template <class F>
-  void iteration(const iteration_event& e, F&& answer) { call(iteration_, e, where(e.progress), answer); }
+  void iteration(const iteration_event& e, F&& answer) { call(iteration_, e, answer); }
   template <class F>
-  void validation(const validation_event& e, F&& answer) { call(validation_, e, where(e.progress), answer); }
+  void validation(const validation_event& e, F&& answer) { call(validation_, e, answer); }
   template <class F>
-  void epoch_end(const epoch_event& e, F&& answer) {
-    call(epoch_end_, e, detail::concat("the end of epoch ", e.epoch, " (iteration ", e.iteration, ")"), answer);
-  }
+  void epoch_end(const epoch_event& e, F&& answer) { call(epoch_end_, e, answer); }
   void finish(const finish_event& e) {
     for (std::size_t i = 0, n = finish_.size(); i < n; ++i) try {
         finish_[i].f(e);
@@ -119,11 +117,18 @@ class run_hooks {
   static void add(std::deque<entry<Event>>& to, std::string name, hook<Event> f) {
     if (f) to.push_back({std::move(name), std::move(f), true});
   }
-  static std::string where(const training_progress& p) {
+  // Where an event happened, in words: only worked out when a hook throws.
+  static std::string where(const start_event&) { return "start"; }
+  static std::string where(const iteration_event& e) { return at(e.progress); }
+  static std::string where(const validation_event& e) { return at(e.progress); }
+  static std::string where(const epoch_event& e) {
+    return detail::concat("the end of epoch ", e.epoch, " (iteration ", e.iteration, ")");
+  }
+  static std::string at(const training_progress& p) {
     return detail::concat("iteration ", p.iteration, " (epoch ", p.epoch, ")");
   }
   template <class Event, class F>
-  static void call(std::deque<entry<Event>>& hooks, const Event& e, const std::string& at, F& answer) {
+  static void call(std::deque<entry<Event>>& hooks, const Event& e, F& answer) {
     // By index, over the hooks there when the event began: a deque keeps them in place
     // when a hook adds another.
     for (std::size_t i = 0, n = hooks.size(); i < n; ++i) {
@@ -134,7 +139,8 @@ class run_hooks {
         r = h.f(e);
       } catch (...) {
         h.enabled = false;
-        r.stop = stop_request{stop_reason::failed, detail::concat(h.name, " threw at ", at), std::current_exception()};
+        r.stop = stop_request{stop_reason::failed, detail::concat(h.name, " threw at ", where(e)),
+                              std::current_exception()};
       }
       answer(r);
     }

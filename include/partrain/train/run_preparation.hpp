@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <iostream>
+#include <mutex>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -12,12 +14,23 @@
 #include "partrain/core/random.hpp"
 #include "partrain/layers/image_input.hpp"
 #include "partrain/train/batch_reader.hpp"
-#include "partrain/train/reporting_hooks.hpp"
 #include "partrain/train/training_options.hpp"
 
 namespace partrain {
 
 namespace detail {
+/// Says once per process, on std::clog, that partrain runs unoptimised (no __OPTIMIZE__ in
+/// the translation unit that trains): about 14x slower than with -O2.
+inline void warn_if_unoptimized() {
+#ifndef __OPTIMIZE__
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::clog << "partrain: warning: this program was compiled without optimisation, so training runs about 14x "
+                 "slower; build with -O2 (CMake: -DCMAKE_BUILD_TYPE=Release)\n";
+  });
+#endif
+}
+
 /// Fisher-Yates with partrain's generator: the same permutation on every platform.
 inline void shuffle_indices(std::vector<std::size_t>& order, random_engine& rng) {
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);

@@ -143,8 +143,9 @@ options_record record_options(const training_options<Solver, Schedule>& o) {
   r.add("checkpoints_to_keep", o.checkpoints_to_keep);
   r.add("seed", o.seed);
   r.add("output_fn", bool(o.output_fn));
-  for_each_hyperparameter(o.solver, [&](std::string_view name, const auto& v) { r.add(std::string(name), v); });
-  for_each_hyperparameter(o.learn_rate_schedule, [&](std::string_view name, const auto& v) { r.add(std::string(name), v); });
+  const auto add = [&r](std::string_view name, const auto& v) { r.add(std::string(name), v); };
+  for_each_hyperparameter(o.solver, add);
+  for_each_hyperparameter(o.learn_rate_schedule, add);
   return r;
 }
 
