@@ -16,6 +16,7 @@
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/core/tensor.hpp"
+#include "partrain/layers/fusion.hpp"
 #include "partrain/layers/layer.hpp"
 #include "partrain/network_traits.hpp"
 #include "partrain/parameter_ref.hpp"
@@ -60,6 +61,8 @@ class basic_network {
   template <std::size_t I>
   using impl_at = std::tuple_element_t<I, impls>;
 
+  using fusion = layers::fusion_plan<Layers...>;
+
   template <class Member>
   static constexpr auto offsets(Member member) {
     std::array<std::size_t, depth + 1> o{};
@@ -70,6 +73,15 @@ class basic_network {
   }
   static constexpr auto param_offset = offsets([]<class L>() { return L::parameters; });
   static constexpr auto state_offset = offsets([]<class L>() { return L::states; });
+
+  // Layers a population-statistics pass runs: up to the last one that keeps statistics.
+  static constexpr std::size_t population_depth = [] {
+    std::size_t end = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((end = partrain::keeps_population_statistics<Layers> ? I + 1 : end), ...);
+    }(std::make_index_sequence<depth>{});
+    return end;
+  }();
 
   static constexpr std::size_t first_trainable = [] {
     std::size_t first = depth;
@@ -163,7 +175,8 @@ class basic_network {
   bool on_host() const { return params_.on_host(); }
 
   /// Runs the layers on x (n x C x H x W). Returns the output of the last layer (class
-  /// probabilities for a classifier). x must stay alive and unchanged until backward.
+  /// probabilities for a classifier; a population_statistics pass stops after the last
+  /// batch norm and leaves the output as it was). x must stay alive and unchanged until backward.
   /// Throws shape_error for a wrong or empty batch, data_error for non-finite input
   /// (checked on host memory; device batches are checked when uploaded), config_error
   /// when the network or x is not in the context's memory.
@@ -171,12 +184,11 @@ class basic_network {
     check_input(x);
     check_memory(ctx, x);
     const int n = x.n();
+    fused_ = fusion_ && fusion::any && ctx.device().is_cpu();
     prepare(n, ctx.memory());
     input_ = &x;
     for_each_layer([&]<std::size_t I>() {
-      const layer_buffers<T> b{.n = n, .x = layer_input<I>(), .y = act_[I + 1].data(),
-                               .params = params_.data() + param_offset[I], .state = state_.data() + state_offset[I]};
-      std::get<I>(impls_).forward(ctx, b, m);
+      if (m != mode::population_statistics || I < population_depth) forward_layer<I>(ctx, m);
     });
     return act_[depth];
   }
@@ -224,6 +236,12 @@ class basic_network {
 
   /// Gradient w.r.t. the input of the last backward called with input_gradient = true.
   const tensor<T>& input_gradient() const { return dact_[0]; }
+
+  /// Fused groups (batch_norm -> relu [-> max_pool2d], layers/fusion.hpp) run as one op on
+  /// the CPU, on by default; off runs every layer alone, with the same results bit for bit
+  /// (for comparisons). Takes effect at the next forward.
+  void set_layer_fusion(bool on) { fusion_ = on; }
+  bool layer_fusion() const { return fusion_; }
 
   /// Calls f(parameter_ref<T>) for every trainable tensor, in layer order.
   template <class F>
@@ -331,23 +349,63 @@ class basic_network {
       (backward_layer<Last - 1 - R>(ctx, input_gradient), ...);
     }(std::make_index_sequence<Last>{});
   }
+  // Layer I alone, or the fused group that starts at I (span layers), or nothing when I
+  // lies inside a group that runs fused.
+  template <std::size_t I>
+  void forward_layer(context& ctx, mode m) {
+    constexpr std::size_t span = fusion::span[I];
+    if (span != 1 && fused_) {
+      if constexpr (span > 1)
+        run_group<I>([&](auto& group, auto&... impls) { group.forward(ctx, layer_buffers_at<I, span>(batch_), m, impls...); });
+      return;
+    }
+    std::get<I>(impls_).forward(ctx, layer_buffers_at<I, 1>(batch_), m);
+  }
   template <std::size_t I>
   void backward_layer(context& ctx, bool input_gradient) {
     const bool need_dx = I > first_trainable || input_gradient;
     if (I < first_trainable && !input_gradient) return;
-    const layer_buffers<T> b{.n = batch_, .x = layer_input<I>(), .y = act_[I + 1].data(),
-                             .dy = dact_[I + 1].data(), .dx = need_dx ? dact_[I].data() : nullptr,
-                             .params = params_.data() + param_offset[I], .dparams = grads_.data() + param_offset[I],
-                             .state = state_.data() + state_offset[I]};
+    constexpr std::size_t span = fusion::span[I];
+    if (span != 1 && fused_) {
+      if constexpr (span > 1) {
+        auto b = layer_buffers_at<I, span>(batch_);
+        b.dx = need_dx ? dact_[I].data() : nullptr;
+        run_group<I>([&](auto& group, auto&... impls) { group.backward(ctx, b, impls...); });
+      }
+      return;
+    }
+    auto b = layer_buffers_at<I, 1>(batch_);
+    b.dx = need_dx ? dact_[I].data() : nullptr;
     std::get<I>(impls_).backward(ctx, b);
   }
+  // Layers I .. I + Span - 1 seen as one layer: their input, the last one's output and its
+  // gradient, layer I's parameters and state (dx is left for the caller).
+  template <std::size_t I, std::size_t Span>
+  layer_buffers<T> layer_buffers_at(int n) {
+    return {.n = n, .x = layer_input<I>(), .y = act_[I + Span].data(), .dy = dact_[I + Span].data(),
+            .params = params_.data() + param_offset[I], .dparams = grads_.data() + param_offset[I],
+            .state = state_.data() + state_offset[I]};
+  }
+  // f(fused_group<L_I, ...>{}, impl_I, impl_I+1, ...) for the group that starts at I.
+  template <std::size_t I, class F>
+  void run_group(F&& f) {
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      layers::fused_group<type_at<I + K, layer_types>...> group;
+      f(group, std::get<I + K>(impls_)...);
+    }(std::make_index_sequence<fusion::span[I]>{});
+  }
 
+  // Activations and their gradients for a batch of n; those inside fused groups are not kept.
   void prepare(int n, const memory_space& m) {
     batch_ = n;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m), dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m)),
-       ...);
-    }(std::make_index_sequence<depth>{});
+    for_each_layer([&]<std::size_t I>() {
+      if (fused_ && fusion::inner[I + 1]) {
+        act_[I + 1] = {}, dact_[I + 1] = {};
+        return;
+      }
+      act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
+      dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
+    });
   }
 
   void check_memory(const context& ctx, const tensor<T>& x) const {
@@ -387,6 +445,7 @@ class basic_network {
   std::array<tensor<T>, depth + 1> act_, dact_;  // act_[i]: input of layer i (i >= 1)
   const tensor<T>* input_ = nullptr;
   int batch_ = 0;
+  bool fusion_ = true, fused_ = false;  // fusion wanted; the last forward ran fused groups
 };
 
 namespace detail {

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "partrain/backend/cpu/batch_norm.hpp"
+#include "partrain/backend/cpu/batch_norm_epilogues.hpp"
 #include "partrain/backend/cpu/conv2d.hpp"
 #include "partrain/backend/cpu/dense.hpp"
 #include "partrain/backend/cpu/elementwise.hpp"
@@ -128,38 +130,63 @@ void avg_pool_backward(context& ctx, const window_geometry& g, int n, const T* d
   cpu::avg_pool_backward(g, n, dy, dx);
 }
 
-template <element_type T>
+// Batch norm, alone or with an epilogue (cpu::leaky_relu_epilogue and the like: a fused
+// group of layers, computed on the CPU only).
+template <element_type T, class E = cpu::no_epilogue>
 void batch_norm_forward_training(context& ctx, int n, int channels, int plane, const T* x,
                                  const T* scale, const T* offset, T epsilon, T momentum, T* y,
-                                 T* saved_mean, T* saved_inv_std, T* moving_mean, T* moving_var) {
-  PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_forward_training(ctx, n, channels, plane, x, scale, offset,
-                                                          epsilon, momentum, y, saved_mean,
-                                                          saved_inv_std, moving_mean, moving_var));
+                                 T* saved_mean, T* saved_inv_std, T* moving_mean, T* moving_var,
+                                 E epilogue = {}) {
+  if constexpr (std::is_same_v<E, cpu::no_epilogue>) {
+    PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_forward_training(ctx, n, channels, plane, x, scale, offset,
+                                                            epsilon, momentum, y, saved_mean,
+                                                            saved_inv_std, moving_mean, moving_var));
+  }
   detail::require_cpu(ctx, "batch_norm_forward_training");
   cpu::batch_norm_forward_training(n, channels, plane, x, scale, offset, epsilon, momentum, y,
-                                   saved_mean, saved_inv_std, moving_mean, moving_var);
+                                   saved_mean, saved_inv_std, moving_mean, moving_var, epilogue);
 }
 
-template <element_type T>
+template <element_type T, class E = cpu::no_epilogue>
 void batch_norm_forward_inference(context& ctx, int n, int channels, int plane, const T* x,
                                   const T* scale, const T* offset, T epsilon,
-                                  const T* moving_mean, const T* moving_var, T* y) {
-  PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_forward_inference(ctx, n, channels, plane, x, scale, offset,
-                                                           epsilon, moving_mean, moving_var, y));
+                                  const T* moving_mean, const T* moving_var, T* y, E epilogue = {}) {
+  if constexpr (std::is_same_v<E, cpu::no_epilogue>) {
+    PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_forward_inference(ctx, n, channels, plane, x, scale, offset,
+                                                             epsilon, moving_mean, moving_var, y));
+  }
   detail::require_cpu(ctx, "batch_norm_forward_inference");
   cpu::batch_norm_forward_inference(n, channels, plane, x, scale, offset, epsilon, moving_mean,
-                                    moving_var, y);
+                                    moving_var, y, epilogue);
 }
 
-template <element_type T>
+template <element_type T, class E = cpu::no_epilogue>
 void batch_norm_backward(context& ctx, int n, int channels, int plane, const T* x, const T* dy,
-                         const T* scale, const T* saved_mean, const T* saved_inv_std, T* dx,
-                         T* dscale, T* doffset) {
-  PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_backward(ctx, n, channels, plane, x, dy, scale, saved_mean,
-                                                  saved_inv_std, dx, dscale, doffset));
+                         const T* scale, const T* saved_mean, const T* saved_inv_std, T* dx, T* dscale,
+                         T* doffset, E epilogue = {}) {
+  if constexpr (std::is_same_v<E, cpu::no_epilogue>) {
+    PARTRAIN_ON_CUDA(ctx, cuda::batch_norm_backward(ctx, n, channels, plane, x, dy, scale, saved_mean,
+                                                    saved_inv_std, dx, dscale, doffset));
+  }
   detail::require_cpu(ctx, "batch_norm_backward");
-  cpu::batch_norm_backward(n, channels, plane, x, dy, scale, saved_mean, saved_inv_std, dx,
-                           dscale, doffset);
+  cpu::batch_norm_backward(n, channels, plane, x, dy, scale, saved_mean, saved_inv_std, dx, dscale,
+                           doffset, epilogue);
+}
+
+/// y = x where x > 0, leak * x elsewhere, over n elements.
+template <element_type T>
+void leaky_relu_forward(context& ctx, std::size_t n, const T* x, T* y, T leak) {
+  PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, leaky_relu_forward_fn<T>{x, y, leak}));
+  detail::require_cpu(ctx, "leaky_relu_forward");
+  cpu::leaky_relu_forward(n, x, y, leak);
+}
+
+/// dx = dy where x > 0, leak * dy elsewhere.
+template <element_type T>
+void leaky_relu_backward(context& ctx, std::size_t n, const T* x, const T* dy, T* dx, T leak) {
+  PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, leaky_relu_backward_fn<T>{x, dy, dx, leak}));
+  detail::require_cpu(ctx, "leaky_relu_backward");
+  cpu::leaky_relu_backward(n, x, dy, dx, leak);
 }
 
 template <element_type T>

@@ -27,11 +27,10 @@ struct leaky_relu {
   struct impl {
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
     void forward(context& ctx, const layer_buffers<T>& b, mode) {
-      backend::for_each_index(ctx, b.n * In::size, backend::leaky_relu_forward_fn<T>{b.x, b.y, T(scale)});
+      backend::leaky_relu_forward(ctx, std::size_t(b.n) * In::size, b.x, b.y, T(scale));
     }
     void backward(context& ctx, const layer_buffers<T>& b) {
-      if (b.dx)
-        backend::for_each_index(ctx, b.n * In::size, backend::leaky_relu_backward_fn<T>{b.x, b.dy, b.dx, T(scale)});
+      if (b.dx) backend::leaky_relu_backward(ctx, std::size_t(b.n) * In::size, b.x, b.dy, b.dx, T(scale));
     }
   };
 };

@@ -36,27 +36,32 @@ struct batch_norm {
         tensor_spec{"trained_mean", {C, 1, 1, 1}, 1, initializer::zeros},
         tensor_spec{"trained_variance", {C, 1, 1, 1}, 1, initializer::ones}};
 
-    void forward(context& ctx, const layer_buffers<T>& b, mode m) {
+    void forward(context& ctx, const layer_buffers<T>& b, mode m) { forward_then(ctx, b, m, backend::cpu::no_epilogue{}); }
+    void backward(context& ctx, const layer_buffers<T>& b) { backward_through(ctx, b, backend::cpu::no_epilogue{}); }
+
+    /// Forward with the layers that follow applied to each normalized plane (a fused group
+    /// on the CPU; layers/fusion.hpp): b.y is then the epilogue's output, the group's.
+    template <class Epilogue>
+    void forward_then(context& ctx, const layer_buffers<T>& b, mode m, Epilogue e) {
       const int n = b.n;
       const T *x = b.x, *params = b.params;
       T *y = b.y, *state = b.state;
       if (m != mode::inference) {
         saved_.ensure(ctx.memory(), 2 * C);
-        backend::batch_norm_forward_training(ctx, n, C, plane, x, params, params + C, T(epsilon),
-                                             T(decay), y, saved_.data(), saved_.data() + C, state,
-                                             state + C);
+        backend::batch_norm_forward_training(ctx, n, C, plane, x, params, params + C, T(epsilon), T(decay), y,
+                                             saved_.data(), saved_.data() + C, state, state + C, e);
         if (m == mode::population_statistics) accumulate(n);
       } else
-        backend::batch_norm_forward_inference(ctx, n, C, plane, x, params, params + C, T(epsilon),
-                                              state, state + C, y);
+        backend::batch_norm_forward_inference(ctx, n, C, plane, x, params, params + C, T(epsilon), state,
+                                              state + C, y, e);
     }
-    void backward(context& ctx, const layer_buffers<T>& b) {
-      const int n = b.n;
-      T* grads = b.dparams;
+    /// Backward through the epilogue of forward_then: b.dy is the group's output gradient.
+    template <class Epilogue>
+    void backward_through(context& ctx, const layer_buffers<T>& b, Epilogue e) {
       PARTRAIN_CHECK(saved_.size() == std::size_t(2 * C), error, "[partrain::layer batch_norm] backward needs the "
                      "statistics of a forward in training mode; the last forward ran in inference mode only");
-      backend::batch_norm_backward(ctx, n, C, plane, b.x, b.dy, b.params, saved_.data(), saved_.data() + C, b.dx,
-                                   grads, grads + C);
+      backend::batch_norm_backward(ctx, b.n, C, plane, b.x, b.dy, b.params, saved_.data(), saved_.data() + C, b.dx,
+                                   b.dparams, b.dparams + C, e);
     }
 
     /// Population statistics (MATLAB's BatchNormalizationStatistics 'population'): the

@@ -44,8 +44,7 @@ struct pool2d {
 
     void forward(context& ctx, const layer_buffers<T>& b, mode) {
       if constexpr (Kind == pool_kind::max) {
-        argmax_.ensure(ctx.memory(), std::size_t(b.n) * output_shape<In>::size);
-        backend::max_pool_forward(ctx, g, b.n, b.x, b.y, argmax_.data());
+        backend::max_pool_forward(ctx, g, b.n, b.x, b.y, argmax_for(ctx.memory(), b.n));
       } else {
         backend::avg_pool_forward(ctx, g, b.n, b.x, b.y);
       }
@@ -53,10 +52,19 @@ struct pool2d {
     void backward(context& ctx, const layer_buffers<T>& b) {
       if (!b.dx) return;
       if constexpr (Kind == pool_kind::max)
-        backend::max_pool_backward(ctx, g, b.n, argmax_.data(), b.dy, b.dx);
+        backend::max_pool_backward(ctx, g, b.n, argmax(), b.dy, b.dx);
       else
         backend::avg_pool_backward(ctx, g, b.n, b.dy, b.dx);
     }
+
+    /// The winners' buffer for a batch of n (max pooling; also written by a fused group).
+    std::int32_t* argmax_for(const memory_space& m, int n)
+      requires(Kind == pool_kind::max)
+    {
+      argmax_.ensure(m, std::size_t(n) * output_shape<In>::size);
+      return argmax_.data();
+    }
+    const std::int32_t* argmax() const { return argmax_.data(); }
 
    private:
     buffer<std::int32_t> argmax_;  // grows to the largest batch, then is reused

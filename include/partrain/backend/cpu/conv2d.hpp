@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
+#include "partrain/backend/cpu/conv2d_direct.hpp"
 #include "partrain/backend/cpu/gemm.hpp"
 #include "partrain/backend/cpu/im2col.hpp"
 #include "partrain/backend/cpu/reduce.hpp"
@@ -32,6 +34,9 @@ inline std::size_t padded(std::size_t count) { return (count + 15) / 16 * 16; }
 template <element_type T>
 void conv2d_forward(context& ctx, const window_geometry& g, int filters, int n, const T* x,
                     const T* w, const T* b, T* y) {
+  if constexpr (std::is_same_v<T, float>)
+    if (direct_convolution(g))
+      return conv2d_direct_forward(g, filters, n, x, w, b, y, ctx.workspace<float>(direct_convolution_scratch(g, filters)));
   const int k = g.channels * g.kernel_h * g.kernel_w, ohw = g.out_h * g.out_w;
   const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w;
   const int nb = detail::conv_chunk<T>(g, n);
@@ -64,6 +69,13 @@ void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n,
   T* col = ctx.workspace<T>(detail::padded(k * max_cols) + filters * max_cols);
   T* dyc = col + detail::padded(k * max_cols);  // dy of the chunk as F x columns
   std::fill_n(db, filters, T(0));
+  if constexpr (std::is_same_v<T, float>)
+    if (!dx && direct_convolution(g)) {  // the first layer: no input gradient
+      for (int i = 0; i < n; ++i)
+        for (int f = 0; f < filters; ++f) db[f] += sum_of(dy + (std::size_t(i) * filters + f) * ohw, ohw);
+      return conv2d_direct_filter_gradient(g, filters, n, x, dy, dw,
+                                           ctx.workspace<float>(direct_convolution_scratch(g, filters)));
+    }
   std::fill_n(dw, std::size_t(filters) * k, T(0));
   for (int i0 = 0; i0 < n; i0 += nb) {
     const int m = std::min(nb, n - i0), cols = m * ohw;

@@ -5,6 +5,8 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
 #include "partrain/backend/cpu/gemm_avx2.hpp"
 #include "partrain/backend/cpu/gemm_avx512.hpp"
 #include "partrain/core/tensor.hpp"
@@ -33,8 +35,9 @@ void gemm_ab(int m, int n, int k, const T* a, int ar, int ac, const T* b, int ld
     if (has_avx2_fma()) return avx2::gemm_ab(m, n, k, a, ar, ac, b, ldb, c, ldc);
   }
 #endif
-  if (ac == 1) gemm<T>(false, false, m, n, k, T(1), a, ar, b, ldb, T(0), c, ldc);
-  else gemm<T>(true, false, m, n, k, T(1), a, ac, b, ldb, T(0), c, ldc);
+  // A view with both strides 1 (one row or one column) must still pass BLAS a legal lda.
+  if (ac == 1 && (ar >= k || m == 1)) gemm<T>(false, false, m, n, k, T(1), a, std::max(ar, k), b, ldb, T(0), c, ldc);
+  else gemm<T>(true, false, m, n, k, T(1), a, std::max(ac, m), b, ldb, T(0), c, ldc);
 }
 
 /// C (m x n, ldc) += A B^T, with A m x l (lda) and B n x l (ldb) row-major: a product whose

@@ -4,39 +4,10 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdlib>
-#include <string_view>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define PARTRAIN_HAS_AVX2_KERNELS 1
-#include <immintrin.h>
-#else
-#define PARTRAIN_HAS_AVX2_KERNELS 0
-#endif
+#include "partrain/backend/cpu/kernel_tier.hpp"
 
 namespace partrain::backend::cpu {
-
-/// The highest kernel tier the environment allows: PARTRAIN_CPU_KERNELS=blas (OpenBLAS
-/// only), =avx2 (no AVX-512), anything else or unset: all (read once).
-inline int allowed_kernel_tier() {
-  static const int tier = [] {
-    const char* v = std::getenv("PARTRAIN_CPU_KERNELS");
-    const std::string_view s = v ? v : "";
-    return s == "blas" ? 0 : s == "avx2" ? 1 : 2;
-  }();
-  return tier;
-}
-
-/// Whether this CPU runs the AVX2+FMA kernels and the environment allows them (checked once).
-inline bool has_avx2_fma() {
-#if PARTRAIN_HAS_AVX2_KERNELS
-  static const bool yes = allowed_kernel_tier() >= 1 && __builtin_cpu_supports("avx2") &&
-                          __builtin_cpu_supports("fma");
-  return yes;
-#else
-  return false;
-#endif
-}
 
 #if PARTRAIN_HAS_AVX2_KERNELS
 namespace avx2 {
@@ -48,17 +19,24 @@ template <int R, int V>
 PARTRAIN_AVX2 void tile_ab(int k, const float* a, int ar, int ac, const float* b, int ldb, float* c,
                            int ldc) {
   __m256 acc[R][V];
+  PARTRAIN_UNROLL
   for (int r = 0; r < R; ++r)
+    PARTRAIN_UNROLL
     for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
   for (int p = 0; p < k; ++p) {
     __m256 bv[V];
+    PARTRAIN_UNROLL
     for (int v = 0; v < V; ++v) bv[v] = _mm256_loadu_ps(b + std::ptrdiff_t(p) * ldb + 8 * v);
+    PARTRAIN_UNROLL
     for (int r = 0; r < R; ++r) {
       const __m256 av = _mm256_broadcast_ss(a + std::ptrdiff_t(r) * ar + std::ptrdiff_t(p) * ac);
+      PARTRAIN_UNROLL
       for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
     }
   }
+  PARTRAIN_UNROLL
   for (int r = 0; r < R; ++r)
+    PARTRAIN_UNROLL
     for (int v = 0; v < V; ++v) _mm256_storeu_ps(c + std::ptrdiff_t(r) * ldc + 8 * v, acc[r][v]);
 }
 
@@ -70,6 +48,7 @@ PARTRAIN_AVX2 void rows_ab(int n, int k, const float* a, int ar, int ac, const f
   for (; j + 24 <= n; j += 24) tile_ab<R, 3>(k, a, ar, ac, b + j, ldb, c + j, ldc);
   for (; j + 8 <= n; j += 8) tile_ab<R, 1>(k, a, ar, ac, b + j, ldb, c + j, ldc);
   for (; j < n; ++j)
+    PARTRAIN_UNROLL
     for (int r = 0; r < R; ++r) {
       float s = 0;
       for (int p = 0; p < k; ++p) s += a[std::ptrdiff_t(r) * ar + std::ptrdiff_t(p) * ac] * b[std::ptrdiff_t(p) * ldb + j];
@@ -96,27 +75,37 @@ PARTRAIN_AVX2 float horizontal_sum(__m256 v) {
 template <int RA, int RB>
 PARTRAIN_AVX2 void tile_abt(int l, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   __m256 acc[RA][RB];
+  PARTRAIN_UNROLL
   for (int r = 0; r < RA; ++r)
+    PARTRAIN_UNROLL
     for (int s = 0; s < RB; ++s) acc[r][s] = _mm256_setzero_ps();
   int p = 0;
   for (; p + 8 <= l; p += 8) {
     __m256 bv[RB];
+    PARTRAIN_UNROLL
     for (int s = 0; s < RB; ++s) bv[s] = _mm256_loadu_ps(b + std::ptrdiff_t(s) * ldb + p);
+    PARTRAIN_UNROLL
     for (int r = 0; r < RA; ++r) {
       const __m256 av = _mm256_loadu_ps(a + std::ptrdiff_t(r) * lda + p);
+      PARTRAIN_UNROLL
       for (int s = 0; s < RB; ++s) acc[r][s] = _mm256_fmadd_ps(av, bv[s], acc[r][s]);
     }
   }
   if (p < l) {  // the last l - p < 8 entries through masked loads (masked lanes read as 0)
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(l - p), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     __m256 bv[RB];
+    PARTRAIN_UNROLL
     for (int s = 0; s < RB; ++s) bv[s] = _mm256_maskload_ps(b + std::ptrdiff_t(s) * ldb + p, mask);
+    PARTRAIN_UNROLL
     for (int r = 0; r < RA; ++r) {
       const __m256 av = _mm256_maskload_ps(a + std::ptrdiff_t(r) * lda + p, mask);
+      PARTRAIN_UNROLL
       for (int s = 0; s < RB; ++s) acc[r][s] = _mm256_fmadd_ps(av, bv[s], acc[r][s]);
     }
   }
+  PARTRAIN_UNROLL
   for (int r = 0; r < RA; ++r)
+    PARTRAIN_UNROLL
     for (int s = 0; s < RB; ++s) c[std::ptrdiff_t(r) * ldc + s] += horizontal_sum(acc[r][s]);
 }
 

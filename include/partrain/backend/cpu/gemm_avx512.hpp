@@ -10,17 +10,6 @@
 
 namespace partrain::backend::cpu {
 
-/// Whether this CPU runs the AVX-512F kernels and the environment allows them (checked once).
-inline bool has_avx512() {
-#if PARTRAIN_HAS_AVX2_KERNELS
-  static const bool yes = allowed_kernel_tier() >= 2 && __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("fma");
-  return yes;
-#else
-  return false;
-#endif
-}
-
 #if PARTRAIN_HAS_AVX2_KERNELS
 namespace avx512 {
 
@@ -36,20 +25,27 @@ PARTRAIN_AVX512 void tile_ab(int k, const float* a, std::ptrdiff_t ar, std::ptrd
                              const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc,
                              __mmask16 last) {
   __m512 acc[R][V];
+  PARTRAIN_UNROLL
   for (int r = 0; r < R; ++r)
+    PARTRAIN_UNROLL
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
   for (int p = 0; p < k; ++p) {
     const float* bp = b + p * ldb;
     __m512 bv[V];
+    PARTRAIN_UNROLL
     for (int v = 0; v + 1 < V; ++v) bv[v] = _mm512_loadu_ps(bp + 16 * v);
     bv[V - 1] = _mm512_maskz_loadu_ps(last, bp + 16 * (V - 1));
     const float* ap = a + p * ac;
+    PARTRAIN_UNROLL
     for (int r = 0; r < R; ++r) {
       const __m512 av = _mm512_set1_ps(ap[r * ar]);
+      PARTRAIN_UNROLL
       for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
     }
   }
+  PARTRAIN_UNROLL
   for (int r = 0; r < R; ++r) {
+    PARTRAIN_UNROLL
     for (int v = 0; v + 1 < V; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
     _mm512_mask_storeu_ps(c + r * ldc + 16 * (V - 1), last, acc[r][V - 1]);
   }
@@ -83,9 +79,12 @@ template <int RA, int RB>
 PARTRAIN_AVX512 void step_abt(__m512 (&acc)[RA][RB], int p, __mmask16 mask, const float* a,
                               std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb) {
   __m512 bv[RB];
+  PARTRAIN_UNROLL
   for (int s = 0; s < RB; ++s) bv[s] = _mm512_maskz_loadu_ps(mask, b + s * ldb + p);
+  PARTRAIN_UNROLL
   for (int r = 0; r < RA; ++r) {
     const __m512 av = _mm512_maskz_loadu_ps(mask, a + r * lda + p);
+    PARTRAIN_UNROLL
     for (int s = 0; s < RB; ++s) acc[r][s] = _mm512_fmadd_ps(av, bv[s], acc[r][s]);
   }
 }
@@ -96,12 +95,16 @@ template <int RA, int RB, int G>
 PARTRAIN_AVX512 void tile_abt(int len, const float* a, std::ptrdiff_t lda, const float* b,
                               std::ptrdiff_t ldb, __m512* acc_mem) {
   __m512 acc[RA][RB];
+  PARTRAIN_UNROLL
   for (int r = 0; r < RA; ++r)
+    PARTRAIN_UNROLL
     for (int s = 0; s < RB; ++s) acc[r][s] = acc_mem[r * G + s];
   int p = 0;
   for (; p + 16 <= len; p += 16) step_abt<RA, RB>(acc, p, 0xffff, a, lda, b, ldb);
   if (p < len) step_abt<RA, RB>(acc, p, tail_mask(len - p), a, lda, b, ldb);
+  PARTRAIN_UNROLL
   for (int r = 0; r < RA; ++r)
+    PARTRAIN_UNROLL
     for (int s = 0; s < RB; ++s) acc_mem[r * G + s] = acc[r][s];
 }
 

@@ -1,0 +1,175 @@
+// Direct 2-d convolution on the CPU for few input channels at stride 1 (a network's first
+// layer on grey or colour images): im2col would copy each input value K x K times for a GEMM
+// with a reduction of only C K K, so here each output row is computed in vectors of 16
+// columns from a zero-padded copy of the image, in cache, for a block of filters at once.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "partrain/backend/cpu/kernel_tier.hpp"
+#include "partrain/backend/cpu/simd.hpp"
+#include "partrain/backend/geometry.hpp"
+
+namespace partrain::backend::cpu {
+
+/// Whether the direct kernels run this convolution (float): stride 1, at most 4 input
+/// channels, output rows of at least one vector, filters 3, 5 or 7 wide.
+inline bool direct_convolution(const window_geometry& g) {
+  return g.channels <= 4 && g.stride_h == 1 && g.stride_w == 1 && g.out_w >= int(simd::width) &&
+         (g.kernel_w == 3 || g.kernel_w == 5 || g.kernel_w == 7);
+}
+
+namespace detail {
+/// The zero-padded image a direct convolution reads: C planes of (out_h + kernel_h - 1) rows
+/// of `width` columns, so that every tap of every output vector is an in-bounds load.
+struct padded_image {
+  int rows, width;
+  static padded_image of(const window_geometry& g) {
+    const int vectors = (g.out_w + int(simd::width) - 1) / int(simd::width);
+    return {g.out_h + g.kernel_h - 1, vectors * int(simd::width) + g.kernel_w - 1};
+  }
+  std::size_t plane() const { return std::size_t(rows) * width; }
+  std::size_t size(const window_geometry& g) const { return std::size_t(g.channels) * plane(); }
+};
+
+PARTRAIN_TIERED_INLINE void pad_image(const window_geometry& g, padded_image s, const float* x, float* xp) {
+  std::fill_n(xp, s.size(g), 0.f);
+  for (int c = 0; c < g.channels; ++c)
+    for (int r = 0; r < s.rows; ++r) {
+      const int iy = r - g.pad_top;
+      if (iy < 0 || iy >= g.in_h) continue;
+      const int from = std::max(0, g.pad_left), skip = std::max(0, -g.pad_left);
+      const int count = std::min(g.in_w - skip, s.width - from);
+      if (count > 0) std::copy_n(x + (std::size_t(c) * g.in_h + iy) * g.in_w + skip, count, xp + c * s.plane() + std::size_t(r) * s.width + from);
+    }
+}
+
+// Output row oy, columns [ox, ox + 16), of filters [f, f + FB): sum over channels and taps.
+template <int FB>
+PARTRAIN_TIERED_INLINE void direct_row_vector(const window_geometry& g, padded_image s, const float* xp, const float* w,
+                                              int f, int oy, int ox, float* y, const float* bias) {
+  const int taps = g.kernel_h * g.kernel_w, k = g.channels * taps;
+  simd::vec<float> acc[FB] = {}, v;
+  for (int c = 0; c < g.channels; ++c)
+    for (int ky = 0; ky < g.kernel_h; ++ky)
+      for (int kx = 0; kx < g.kernel_w; ++kx) {
+        simd::load(v, xp + c * s.plane() + std::size_t(oy + ky) * s.width + ox + kx);
+        const int t = c * taps + ky * g.kernel_w + kx;
+        PARTRAIN_UNROLL
+        for (int q = 0; q < FB; ++q) acc[q] += w[(f + q) * k + t] * v;
+      }
+  const std::size_t ohw = std::size_t(g.out_h) * g.out_w;
+  PARTRAIN_UNROLL
+  for (int q = 0; q < FB; ++q) simd::store(y + (f + q) * ohw + std::size_t(oy) * g.out_w + ox, simd::vec<float>(acc[q] + bias[f + q]));
+}
+
+template <int FB>
+PARTRAIN_TIERED_INLINE void direct_filters(const window_geometry& g, padded_image s, const float* xp, const float* w,
+                                           int f, const float* bias, float* y) {
+  for (int oy = 0; oy < g.out_h; ++oy)
+    for (int ox = 0; ox < g.out_w; ox += int(simd::width))  // the last vector overlaps the one before
+      direct_row_vector<FB>(g, s, xp, w, f, oy, std::min(ox, g.out_w - int(simd::width)), y, bias);
+}
+
+struct direct_forward_kernel {
+  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x, const float* w,
+                                         const float* b, float* y, float* xp) {
+    const padded_image s = padded_image::of(g);
+    const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w, out_size = std::size_t(filters) * g.out_h * g.out_w;
+    for (int i = 0; i < n; ++i) {
+      pad_image(g, s, x + i * in_size, xp);
+      float* yi = y + i * out_size;
+      int f = 0;
+      for (; f + 8 <= filters; f += 8) direct_filters<8>(g, s, xp, w, f, b, yi);
+      for (; f + 2 <= filters; f += 2) direct_filters<2>(g, s, xp, w, f, b, yi);
+      for (; f < filters; ++f) direct_filters<1>(g, s, xp, w, f, b, yi);
+    }
+  }
+};
+
+// dw of filters [f, f + FB) for channel c and kernel row ky: acc over the image's output
+// rows, dy padded with zero columns up to the vector width (dyp, `stride` per row).
+template <int FB, int KW>
+PARTRAIN_TIERED_INLINE void direct_filter_gradient(const window_geometry& g, padded_image s, const float* xp,
+                                                   const float* dyp, std::size_t dy_plane, int stride, int f, int c,
+                                                   int ky, float* dw) {
+  simd::vec<float> acc[FB][KW] = {}, v, d[FB];
+  for (int oy = 0; oy < g.out_h; ++oy)
+    for (int ox = 0; ox < stride; ox += int(simd::width)) {
+      PARTRAIN_UNROLL
+      for (int q = 0; q < FB; ++q) simd::load(d[q], dyp + (f + q) * dy_plane + std::size_t(oy) * stride + ox);
+      PARTRAIN_UNROLL
+      for (int kx = 0; kx < KW; ++kx) {
+        simd::load(v, xp + c * s.plane() + std::size_t(oy + ky) * s.width + ox + kx);
+        PARTRAIN_UNROLL
+        for (int q = 0; q < FB; ++q) acc[q][kx] += d[q] * v;
+      }
+    }
+  const int k = g.channels * g.kernel_h * KW;
+  for (int q = 0; q < FB; ++q)
+    for (int kx = 0; kx < KW; ++kx) {
+      float lanes[simd::width];
+      simd::store(lanes, acc[q][kx]);
+      float sum = 0;
+      for (float l : lanes) sum += l;
+      dw[(f + q) * k + (c * g.kernel_h + ky) * KW + kx] += sum;
+    }
+}
+
+template <int KW>
+PARTRAIN_TIERED_INLINE void direct_gradient_image(const window_geometry& g, int filters, padded_image s, const float* xp,
+                                                  const float* dyp, std::size_t dy_plane, int stride, float* dw) {
+  for (int c = 0; c < g.channels; ++c)
+    for (int ky = 0; ky < g.kernel_h; ++ky) {
+      int f = 0;
+      for (; f + 2 <= filters; f += 2) direct_filter_gradient<2, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, dw);
+      for (; f < filters; ++f) direct_filter_gradient<1, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, dw);
+    }
+}
+
+struct direct_backward_kernel {
+  // dw += the filter gradients of n images (dx is not computed); scratch holds the padded
+  // image and the padded dy.
+  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x, const float* dy,
+                                         float* dw, float* scratch) {
+    const padded_image s = padded_image::of(g);
+    const int stride = s.width - g.kernel_w + 1;  // whole vectors per padded dy row
+    const std::size_t dy_plane = std::size_t(g.out_h) * stride, ohw = std::size_t(g.out_h) * g.out_w;
+    const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w;
+    float *xp = scratch, *dyp = scratch + s.size(g);
+    std::fill_n(dyp, filters * dy_plane, 0.f);
+    for (int i = 0; i < n; ++i) {
+      pad_image(g, s, x + i * in_size, xp);
+      for (int f = 0; f < filters; ++f)
+        for (int oy = 0; oy < g.out_h; ++oy)
+          std::copy_n(dy + (std::size_t(i) * filters + f) * ohw + std::size_t(oy) * g.out_w, g.out_w,
+                      dyp + f * dy_plane + std::size_t(oy) * stride);
+      if (g.kernel_w == 3) direct_gradient_image<3>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+      else if (g.kernel_w == 5) direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+      else direct_gradient_image<7>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+    }
+  }
+};
+}  // namespace detail
+
+/// Scratch floats the direct kernels need (ctx.workspace).
+inline std::size_t direct_convolution_scratch(const window_geometry& g, int filters) {
+  const detail::padded_image s = detail::padded_image::of(g);
+  return s.size(g) + std::size_t(filters) * g.out_h * (s.width - g.kernel_w + 1);
+}
+
+/// y = conv(x, w) + b for n images, directly (direct_convolution(g) must hold).
+inline void conv2d_direct_forward(const window_geometry& g, int filters, int n, const float* x, const float* w,
+                                  const float* b, float* y, float* scratch) {
+  run_tiered<detail::direct_forward_kernel>(g, filters, n, x, w, b, y, scratch);
+}
+
+/// dw (overwritten) = the filter gradients of n images, directly.
+inline void conv2d_direct_filter_gradient(const window_geometry& g, int filters, int n, const float* x, const float* dy,
+                                          float* dw, float* scratch) {
+  std::fill_n(dw, std::size_t(filters) * g.channels * g.kernel_h * g.kernel_w, 0.f);
+  run_tiered<detail::direct_backward_kernel>(g, filters, n, x, dy, dw, scratch);
+}
+
+}  // namespace partrain::backend::cpu
