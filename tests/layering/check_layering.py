@@ -33,7 +33,7 @@ ALLOWED = {
 ALLOWED["train_network"] = ALLOWED["report"] | {"report"}
 ALLOWED["parallel"] = ALLOWED["train_network"] | {"train_network"}
 UMBRELLAS = {"partrain", "layers", "optim", "train", "data", "io", "report", "parallel"}
-TOP_LEVEL = {"config": "config", "contracts": "contracts", "network": "network", "network_traits": "network",
+TOP_LEVEL = {"config": "config", "contracts": "contracts", "network": "network", "network_traits": "network", "network_layout": "network",
              "parameter_ref": "network", "gradient_check": "network", "train_network": "train_network"}
 
 CUDA_CODE = re.compile(

@@ -123,7 +123,8 @@ const conv_case conv_cases[] = {
     {{5, 3, 3, 3, 3, 1, 1, 1, 1, 0, 0}, 7, 6},       // 1x1 filters
     {{1, 4, 3, 4, 3, 1, 1, 1, 1, 0, 0}, 3, 2},       // 1x1 on one channel: K = 1 (OpenBLAS lda)
     // Direct kernels (float, few channels, stride 1, rows of 16+): 8 + 2 + 1 filters, a last
-    // vector that overlaps, 5 and 7 wide filters, padding on one side, no padding.
+    // vector that overlaps, 5 wide filters, padding on one side, no padding; a 7 wide filter
+    // on few channels takes im2col.
     {{3, 20, 21, 20, 21, 5, 5, 1, 1, 2, 2}, 11, 3},
     {{2, 9, 23, 3, 17, 7, 7, 1, 1, 0, 0}, 3, 2},
     {{4, 6, 16, 6, 16, 3, 3, 1, 1, 1, 1}, 9, 2},

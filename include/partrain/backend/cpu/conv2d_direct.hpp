@@ -14,10 +14,11 @@
 namespace partrain::backend::cpu {
 
 /// Whether the direct kernels run this convolution (float): stride 1, at most 4 input
-/// channels, output rows of at least one vector, filters 3, 5 or 7 wide.
+/// channels, output rows of at least one vector, filters 3 or 5 wide (each width is a
+/// compiled copy of the gradient kernel per tier: compile time).
 inline bool direct_convolution(const window_geometry& g) {
   return g.channels <= 4 && g.stride_h == 1 && g.stride_w == 1 && g.out_w >= int(simd::width) &&
-         (g.kernel_w == 3 || g.kernel_w == 5 || g.kernel_w == 7);
+         (g.kernel_w == 3 || g.kernel_w == 5);
 }
 
 namespace detail {
@@ -146,8 +147,7 @@ struct direct_backward_kernel {
           std::copy_n(dy + (std::size_t(i) * filters + f) * ohw + std::size_t(oy) * g.out_w, g.out_w,
                       dyp + f * dy_plane + std::size_t(oy) * stride);
       if (g.kernel_w == 3) direct_gradient_image<3>(g, filters, s, xp, dyp, dy_plane, stride, dw);
-      else if (g.kernel_w == 5) direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, dw);
-      else direct_gradient_image<7>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+      else direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, dw);
     }
   }
 };

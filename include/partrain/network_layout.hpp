@@ -1,0 +1,113 @@
+// The compile-time layout of network<Layers...>: each layer's run-time part (impl), where
+// its parameters and state lie in the flat buffers, the parameter tensors, the first layer
+// that trains, how far a population-statistics pass runs, and the counts a user reads.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <utility>
+
+#include "partrain/contracts.hpp"
+#include "partrain/layers/layer.hpp"
+#include "partrain/network_traits.hpp"
+#include "partrain/parameter_ref.hpp"
+
+namespace partrain::detail {
+
+template <element_type T, class... Layers>
+struct network_layout {
+  using layer_types = type_list<Layers...>;
+  static constexpr std::size_t depth = sizeof...(Layers);
+  template <std::size_t I>
+  using shape_at = typename shape_chain<layer_types, I>::type;
+
+  template <class Seq>
+  struct impl_tuple;
+  template <std::size_t... I>
+  struct impl_tuple<std::index_sequence<I...>> {
+    using type = std::tuple<typename Layers::template impl<shape_at<I>, T>...>;
+    static_assert((check_layer_impl<typename Layers::template impl<shape_at<I>, T>, T>() && ...));
+    static_assert(
+        (check_population_statistics<Layers, typename Layers::template impl<shape_at<I>, T>, T>() && ...));
+  };
+  using impls = typename impl_tuple<std::make_index_sequence<depth>>::type;
+  template <std::size_t I>
+  using impl_at = std::tuple_element_t<I, impls>;
+
+  template <class Member>
+  static constexpr auto offsets(Member member) {
+    std::array<std::size_t, depth + 1> o{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((o[I + 1] = o[I] + total_size(member.template operator()<impl_at<I>>())), ...);
+    }(std::make_index_sequence<depth>{});
+    return o;
+  }
+  static constexpr auto param_offset = offsets([]<class L>() { return L::parameters; });
+  static constexpr auto state_offset = offsets([]<class L>() { return L::states; });
+
+  // Layers a population-statistics pass runs: up to the last one that keeps statistics.
+  static constexpr std::size_t population_depth = [] {
+    std::size_t end = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((end = partrain::keeps_population_statistics<Layers> ? I + 1 : end), ...);
+    }(std::make_index_sequence<depth>{});
+    return end;
+  }();
+
+  static constexpr std::size_t first_trainable = [] {
+    std::size_t first = depth;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((first = (first == depth && impl_at<I>::parameters.size() > 0) ? I : first), ...);
+    }(std::make_index_sequence<depth>{});
+    return first;
+  }();
+
+  /// Number of trainable values, number of state values, and activation values per image.
+  static constexpr std::size_t parameter_count = param_offset[depth];
+  static constexpr std::size_t state_count = state_offset[depth];
+  static constexpr std::size_t activation_count = [] {
+    std::size_t s = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) { ((s += shape_at<I + 1>::size), ...); }(
+        std::make_index_sequence<depth>{});
+    return s;
+  }();
+  /// The flat buffer's parameter tensors in layer order, for optimizers, L2 and clipping.
+  static constexpr auto parameter_slots = [] {
+    constexpr std::size_t count = [] {
+      std::size_t c = 0;
+      [&]<std::size_t... I>(std::index_sequence<I...>) { ((c += impl_at<I>::parameters.size()), ...); }(
+          std::make_index_sequence<depth>{});
+      return c;
+    }();
+    std::array<parameter_slot, count> slots{};
+    std::size_t k = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((
+           [&] {
+             std::size_t at = param_offset[I];
+             for (const auto& spec : impl_at<I>::parameters) {
+               slots[k++] = {at, spec.size(), spec.l2};
+               at += spec.size();
+             }
+           }()),
+       ...);
+    }(std::make_index_sequence<depth>{});
+    return slots;
+  }();
+  /// Forward-pass floating-point operations per image (2 per multiply-add; layers without
+  /// weights count one operation per output element). A training step costs about 3x.
+  static constexpr double flops_per_image = [] {
+    double f = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((f += double(shape_at<I + 1>::size) *
+             (impl_at<I>::parameters.size() > 0
+                  ? 2.0 * double(impl_at<I>::parameters[0].size()) / shape_at<I + 1>::channels
+                  : 1.0)),
+       ...);
+    }(std::make_index_sequence<depth>{});
+    return f;
+  }();
+};
+
+}  // namespace partrain::detail
