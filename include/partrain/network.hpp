@@ -288,7 +288,9 @@ class basic_network {
     constexpr std::size_t span = fusion::span[I];
     if (span != 1 && fused_) {
       if constexpr (span > 1)
-        run_group<I>([&](auto& group, auto&... impls) { group.forward(ctx, layer_buffers_at<I, span>(batch_), m, impls...); });
+        run_group<I>([&](auto& group, auto&... impls) {
+          group.forward(ctx, layer_buffers_at<I, span>(batch_), m, impls...);
+        });
       return;
     }
     std::get<I>(impls_).forward(ctx, layer_buffers_at<I, 1>(batch_), m);

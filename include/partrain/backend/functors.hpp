@@ -2,10 +2,31 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
+#include "partrain/backend/geometry.hpp"
 #include "partrain/core/random.hpp"
 
 namespace partrain::backend {
+
+/// The winner of max-pool window (oy, ox) over the plane xp: best and its index `at` in the
+/// plane, the first of equal maxima in scan order; at stays -1 (best as given) when the
+/// window covers no cell.
+template <class T>
+PARTRAIN_HOST_DEVICE void max_pool_window(const window_geometry& g, const T* xp, int oy, int ox, T& best,
+                                          std::int32_t& at) {
+  at = -1;
+  for (int ky = 0; ky < g.kernel_h; ++ky) {
+    const int iy = oy * g.stride_h - g.pad_top + ky;
+    if (iy < 0 || iy >= g.in_h) continue;
+    for (int kx = 0; kx < g.kernel_w; ++kx) {
+      const int ix = ox * g.stride_w - g.pad_left + kx;
+      if (ix < 0 || ix >= g.in_w) continue;
+      const T v = xp[iy * g.in_w + ix];
+      if (at < 0 || v > best) best = v, at = iy * g.in_w + ix;
+    }
+  }
+}
 
 /// y = max(x, 0) with slope `leak` below zero (leak 0 is ReLU); NaN stays NaN. Written so
 /// that for leak 0 it is a plain select the CPU loop vectorizes (a multiply under a branch

@@ -36,8 +36,12 @@ struct batch_norm {
         tensor_spec{"trained_mean", {C, 1, 1, 1}, 1, initializer::zeros},
         tensor_spec{"trained_variance", {C, 1, 1, 1}, 1, initializer::ones}};
 
-    void forward(context& ctx, const layer_buffers<T>& b, mode m) { forward_then(ctx, b, m, backend::cpu::no_epilogue{}); }
-    void backward(context& ctx, const layer_buffers<T>& b) { backward_through(ctx, b, backend::cpu::no_epilogue{}); }
+    void forward(context& ctx, const layer_buffers<T>& b, mode m) {
+      forward_then(ctx, b, m, backend::cpu::no_epilogue{});
+    }
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      backward_through(ctx, b, backend::cpu::no_epilogue{});
+    }
 
     /// Forward with the layers that follow applied to each normalized plane (a fused group
     /// on the CPU; layers/fusion.hpp): b.y is then the epilogue's output, the group's.
@@ -60,8 +64,8 @@ struct batch_norm {
     void backward_through(context& ctx, const layer_buffers<T>& b, Epilogue e) {
       PARTRAIN_CHECK(saved_.size() == std::size_t(2 * C), error, "[partrain::layer batch_norm] backward needs the "
                      "statistics of a forward in training mode; the last forward ran in inference mode only");
-      backend::batch_norm_backward(ctx, b.n, C, plane, b.x, b.dy, b.params, saved_.data(), saved_.data() + C, b.dx,
-                                   b.dparams, b.dparams + C, e);
+      backend::batch_norm_backward(ctx, b.n, C, plane, b.x, b.dy, b.params, saved_.data(), saved_.data() + C,
+                                   b.dx, b.dparams, b.dparams + C, e);
     }
 
     /// Population statistics (MATLAB's BatchNormalizationStatistics 'population'): the

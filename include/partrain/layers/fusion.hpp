@@ -38,8 +38,9 @@ struct fusion_plan {
   using padded = std::tuple<Layers..., void, void>;
   static constexpr std::array<std::size_t, depth> span = [] {
     constexpr std::array<std::size_t, depth> alone = []<std::size_t... I>(std::index_sequence<I...>) {
-      return std::array<std::size_t, depth>{fused_span<std::tuple_element_t<I, padded>, std::tuple_element_t<I + 1, padded>,
-                                                       std::tuple_element_t<I + 2, padded>>...};
+      return std::array<std::size_t, depth>{
+          fused_span<std::tuple_element_t<I, padded>, std::tuple_element_t<I + 1, padded>,
+                     std::tuple_element_t<I + 2, padded>>...};
     }(std::make_index_sequence<depth>{});
     std::array<std::size_t, depth> s{};
     for (std::size_t i = 0; i < depth; i += alone[i]) s[i] = alone[i];
@@ -85,8 +86,8 @@ struct fused_group<batch_norm, leaky_relu<N, D>> {
  private:
   template <class Bn, element_type T>
   static auto epilogue(context& ctx, const T* y) {
-    return backend::cpu::leaky_relu_epilogue<T>(fusion_detail::epilogue_scratch<T, Bn::plane>(ctx), y, Bn::plane,
-                                                T(leaky_relu<N, D>::scale));
+    return backend::cpu::leaky_relu_epilogue<T>(fusion_detail::epilogue_scratch<T, Bn::plane>(ctx), y,
+                                                Bn::plane, T(leaky_relu<N, D>::scale));
   }
 };
 
@@ -104,8 +105,9 @@ struct fused_group<batch_norm, leaky_relu<N, D>, max_pool2d<S, St, P>> {
  private:
   template <class Bn, element_type T, class Pool>
   static auto epilogue(context& ctx, const T* y, Pool& pool, int n) {
-    return backend::cpu::leaky_relu_max_pool_epilogue<T>(fusion_detail::epilogue_scratch<T, Bn::plane>(ctx), y, Pool::g,
-                                                         pool.argmax_for(ctx.memory(), n), T(leaky_relu<N, D>::scale));
+    return backend::cpu::leaky_relu_max_pool_epilogue<T>(fusion_detail::epilogue_scratch<T, Bn::plane>(ctx),
+                                                         y, Pool::g, pool.argmax_for(ctx.memory(), n),
+                                                         T(leaky_relu<N, D>::scale));
   }
 };
 

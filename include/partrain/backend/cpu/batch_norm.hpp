@@ -34,8 +34,9 @@ PARTRAIN_TIERED_INLINE void affine_span(const T* __restrict x, T a, T b, T* __re
 
 /// dx[0..n) = k (dy - mean_dy - (x - mean) slope): the input gradient of one plane.
 template <element_type T>
-PARTRAIN_TIERED_INLINE void input_gradient_span(const T* __restrict x, const T* __restrict dy, T* __restrict dx,
-                                                std::size_t n, T k, T mean_dy, T mean, T slope) {
+PARTRAIN_TIERED_INLINE void input_gradient_span(const T* __restrict x, const T* __restrict dy,
+                                                T* __restrict dx, std::size_t n, T k, T mean_dy, T mean,
+                                                T slope) {
   simd::vec<T> v, d;
   std::size_t j = 0;
   for (; j + simd::width <= n; j += simd::width) {
@@ -54,8 +55,10 @@ struct affine {
 
 /// Plane p of the normalized input x (base at x + p plane), through the epilogue or into y.
 template <element_type T, class E>
-PARTRAIN_TIERED_INLINE void normalize_plane(std::size_t p, std::size_t plane, const T* x, affine<T> f, T* y, E& e) {
-  if constexpr (std::is_same_v<E, no_epilogue>) affine_span(x + p * plane, f.a, f.b, y + p * plane, plane);
+PARTRAIN_TIERED_INLINE void normalize_plane(std::size_t p, std::size_t plane, const T* x, affine<T> f, T* y,
+                                            E& e) {
+  if constexpr (std::is_same_v<E, no_epilogue>)
+    affine_span(x + p * plane, f.a, f.b, y + p * plane, plane);
   else {
     affine_span(x + p * plane, f.a, f.b, e.z, plane);
     e.forward(p, y);
@@ -66,8 +69,10 @@ PARTRAIN_TIERED_INLINE void normalize_plane(std::size_t p, std::size_t plane, co
 /// the epilogue computes from dy (the group's output gradient).
 template <element_type T, class E>
 PARTRAIN_TIERED_INLINE const T* output_gradient_plane(std::size_t p, std::size_t plane, const T* dy, E& e) {
-  if constexpr (std::is_same_v<E, no_epilogue>) return dy + p * plane;
-  else return e.backward(p, dy);
+  if constexpr (std::is_same_v<E, no_epilogue>)
+    return dy + p * plane;
+  else
+    return e.backward(p, dy);
 }
 
 template <element_type T, class E>
@@ -82,7 +87,8 @@ struct batch_norm_training_kernel {
       const double mean = sum / double(m);
       const T shift = T(mean);
       double sq = 0;
-      for (int i = 0; i < n; ++i) sq += sum_of_squares(x + (std::size_t(i) * channels + c) * plane, plane, shift);
+      for (int i = 0; i < n; ++i)
+        sq += sum_of_squares(x + (std::size_t(i) * channels + c) * plane, plane, shift);
       // The squares are centred on T(mean); remove that shift's contribution exactly.
       sq = std::max(sq - double(m) * (mean - double(shift)) * (mean - double(shift)), 0.0);
       const double var = sq / double(m);
@@ -102,8 +108,8 @@ struct batch_norm_training_kernel {
 template <element_type T, class E>
 struct batch_norm_inference_kernel {
   PARTRAIN_TIERED_INLINE static void run(int n, int channels, int plane, const T* x, const T* scale,
-                                         const T* offset, T epsilon, const T* moving_mean, const T* moving_var,
-                                         T* y, E e) {
+                                         const T* offset, T epsilon, const T* moving_mean,
+                                         const T* moving_var, T* y, E e) {
     for (int c = 0; c < channels; ++c) {
       const T a = scale[c] / std::sqrt(moving_var[c] + epsilon);
       const affine<T> f{a, offset[c] - moving_mean[c] * a};
@@ -114,9 +120,9 @@ struct batch_norm_inference_kernel {
 
 template <element_type T, class E>
 struct batch_norm_backward_kernel {
-  PARTRAIN_TIERED_INLINE static void run(int n, int channels, int plane, const T* x, const T* dy, const T* scale,
-                                         const T* saved_mean, const T* saved_inv_std, T* dx, T* dscale, T* doffset,
-                                         E e) {
+  PARTRAIN_TIERED_INLINE static void run(int n, int channels, int plane, const T* x, const T* dy,
+                                         const T* scale, const T* saved_mean, const T* saved_inv_std, T* dx,
+                                         T* dscale, T* doffset, E e) {
     const double m = double(n) * plane;
     for (int c = 0; c < channels; ++c) {
       const T mean = saved_mean[c], inv_std = saved_inv_std[c];
@@ -153,8 +159,9 @@ template <element_type T, class E = no_epilogue>
 void batch_norm_forward_training(int n, int channels, int plane, const T* x, const T* scale, const T* offset,
                                  T epsilon, T momentum, T* y, T* saved_mean, T* saved_inv_std, T* moving_mean,
                                  T* moving_var, E e = {}) {
-  run_tiered<detail::batch_norm_training_kernel<T, E>>(n, channels, plane, x, scale, offset, epsilon, momentum, y,
-                                                       saved_mean, saved_inv_std, moving_mean, moving_var, e);
+  run_tiered<detail::batch_norm_training_kernel<T, E>>(n, channels, plane, x, scale, offset, epsilon,
+                                                       momentum, y, saved_mean, saved_inv_std, moving_mean,
+                                                       moving_var, e);
 }
 
 /// Inference mode: normalizes with the moving statistics.
@@ -169,9 +176,10 @@ void batch_norm_forward_inference(int n, int channels, int plane, const T* x, co
 /// epilogue, dy is the gradient of the epilogue's output.
 template <element_type T, class E = no_epilogue>
 void batch_norm_backward(int n, int channels, int plane, const T* x, const T* dy, const T* scale,
-                         const T* saved_mean, const T* saved_inv_std, T* dx, T* dscale, T* doffset, E e = {}) {
-  run_tiered<detail::batch_norm_backward_kernel<T, E>>(n, channels, plane, x, dy, scale, saved_mean, saved_inv_std,
-                                                       dx, dscale, doffset, e);
+                         const T* saved_mean, const T* saved_inv_std, T* dx, T* dscale, T* doffset,
+                         E e = {}) {
+  run_tiered<detail::batch_norm_backward_kernel<T, E>>(n, channels, plane, x, dy, scale, saved_mean,
+                                                       saved_inv_std, dx, dscale, doffset, e);
 }
 
 }  // namespace partrain::backend::cpu

@@ -34,7 +34,9 @@ struct leaky_relu_epilogue {
 
   leaky_relu_epilogue(epilogue_scratch<T> s, const T* output, std::size_t plane_size, T leak_scale)
       : z(s.z), dz(s.a), y(output), plane(plane_size), leak(leak_scale) {}
-  PARTRAIN_TIERED_INLINE void forward(std::size_t p, T* out) { leaky_relu_span(z, out + p * plane, plane, leak); }
+  PARTRAIN_TIERED_INLINE void forward(std::size_t p, T* out) {
+    leaky_relu_span(z, out + p * plane, plane, leak);
+  }
   PARTRAIN_TIERED_INLINE const T* backward(std::size_t p, const T* dy) {
     leaky_relu_backward_span(y + p * plane, dy + p * plane, dz, plane, leak);
     return dz;
@@ -58,8 +60,14 @@ struct leaky_relu_max_pool_epilogue {
 
   leaky_relu_max_pool_epilogue(epilogue_scratch<T> s, const T* output, const window_geometry& pool,
                                std::int32_t* winners, T leak_scale)
-      : z(s.z), a(s.a), y(output), g(pool), argmax(winners), leak(leak_scale),
-        plane(std::size_t(pool.in_h) * pool.in_w), out_plane(std::size_t(pool.out_h) * pool.out_w) {}
+      : z(s.z),
+        a(s.a),
+        y(output),
+        g(pool),
+        argmax(winners),
+        leak(leak_scale),
+        plane(std::size_t(pool.in_h) * pool.in_w),
+        out_plane(std::size_t(pool.out_h) * pool.out_w) {}
   PARTRAIN_TIERED_INLINE void forward(std::size_t p, T* out) {
     leaky_relu_span(z, a, plane, leak);
     max_pool_plane(g, a, out + p * out_plane, argmax + p * out_plane);

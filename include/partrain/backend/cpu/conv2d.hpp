@@ -36,7 +36,8 @@ void conv2d_forward(context& ctx, const window_geometry& g, int filters, int n, 
                     const T* w, const T* b, T* y) {
   if constexpr (std::is_same_v<T, float>)
     if (direct_convolution(g))
-      return conv2d_direct_forward(g, filters, n, x, w, b, y, ctx.workspace<float>(direct_convolution_scratch(g, filters)));
+      return conv2d_direct_forward(g, filters, n, x, w, b, y,
+                                   ctx.workspace<float>(direct_convolution_scratch(g, filters)));
   const int k = g.channels * g.kernel_h * g.kernel_w, ohw = g.out_h * g.out_w;
   const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w;
   const int nb = detail::conv_chunk<T>(g, n);

@@ -42,14 +42,17 @@ PARTRAIN_TIERED_INLINE void pad_image(const window_geometry& g, padded_image s, 
       if (iy < 0 || iy >= g.in_h) continue;
       const int from = std::max(0, g.pad_left), skip = std::max(0, -g.pad_left);
       const int count = std::min(g.in_w - skip, s.width - from);
-      if (count > 0) std::copy_n(x + (std::size_t(c) * g.in_h + iy) * g.in_w + skip, count, xp + c * s.plane() + std::size_t(r) * s.width + from);
+      if (count > 0)
+        std::copy_n(x + (std::size_t(c) * g.in_h + iy) * g.in_w + skip, count,
+                    xp + c * s.plane() + std::size_t(r) * s.width + from);
     }
 }
 
 // Output row oy, columns [ox, ox + 16), of filters [f, f + FB): sum over channels and taps.
 template <int FB>
-PARTRAIN_TIERED_INLINE void direct_row_vector(const window_geometry& g, padded_image s, const float* xp, const float* w,
-                                              int f, int oy, int ox, float* y, const float* bias) {
+PARTRAIN_TIERED_INLINE void direct_row_vector(const window_geometry& g, padded_image s, const float* xp,
+                                              const float* w, int f, int oy, int ox, float* y,
+                                              const float* bias) {
   const int taps = g.kernel_h * g.kernel_w, k = g.channels * taps;
   simd::vec<float> acc[FB] = {}, v;
   for (int c = 0; c < g.channels; ++c)
@@ -62,22 +65,24 @@ PARTRAIN_TIERED_INLINE void direct_row_vector(const window_geometry& g, padded_i
       }
   const std::size_t ohw = std::size_t(g.out_h) * g.out_w;
   PARTRAIN_UNROLL
-  for (int q = 0; q < FB; ++q) simd::store(y + (f + q) * ohw + std::size_t(oy) * g.out_w + ox, simd::vec<float>(acc[q] + bias[f + q]));
+  for (int q = 0; q < FB; ++q)
+    simd::store(y + (f + q) * ohw + std::size_t(oy) * g.out_w + ox, simd::vec<float>(acc[q] + bias[f + q]));
 }
 
 template <int FB>
-PARTRAIN_TIERED_INLINE void direct_filters(const window_geometry& g, padded_image s, const float* xp, const float* w,
-                                           int f, const float* bias, float* y) {
+PARTRAIN_TIERED_INLINE void direct_filters(const window_geometry& g, padded_image s, const float* xp,
+                                           const float* w, int f, const float* bias, float* y) {
   for (int oy = 0; oy < g.out_h; ++oy)
     for (int ox = 0; ox < g.out_w; ox += int(simd::width))  // the last vector overlaps the one before
       direct_row_vector<FB>(g, s, xp, w, f, oy, std::min(ox, g.out_w - int(simd::width)), y, bias);
 }
 
 struct direct_forward_kernel {
-  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x, const float* w,
-                                         const float* b, float* y, float* xp) {
+  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x,
+                                         const float* w, const float* b, float* y, float* xp) {
     const padded_image s = padded_image::of(g);
-    const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w, out_size = std::size_t(filters) * g.out_h * g.out_w;
+    const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w,
+                      out_size = std::size_t(filters) * g.out_h * g.out_w;
     for (int i = 0; i < n; ++i) {
       pad_image(g, s, x + i * in_size, xp);
       float* yi = y + i * out_size;
@@ -93,8 +98,8 @@ struct direct_forward_kernel {
 // rows, dy padded with zero columns up to the vector width (dyp, `stride` per row).
 template <int FB, int KW>
 PARTRAIN_TIERED_INLINE void direct_filter_gradient(const window_geometry& g, padded_image s, const float* xp,
-                                                   const float* dyp, std::size_t dy_plane, int stride, int f, int c,
-                                                   int ky, float* dw) {
+                                                   const float* dyp, std::size_t dy_plane, int stride, int f,
+                                                   int c, int ky, float* dw) {
   simd::vec<float> acc[FB][KW] = {}, v, d[FB];
   for (int oy = 0; oy < g.out_h; ++oy)
     for (int ox = 0; ox < stride; ox += int(simd::width)) {
@@ -119,12 +124,14 @@ PARTRAIN_TIERED_INLINE void direct_filter_gradient(const window_geometry& g, pad
 }
 
 template <int KW>
-PARTRAIN_TIERED_INLINE void direct_gradient_image(const window_geometry& g, int filters, padded_image s, const float* xp,
-                                                  const float* dyp, std::size_t dy_plane, int stride, float* dw) {
+PARTRAIN_TIERED_INLINE void direct_gradient_image(const window_geometry& g, int filters, padded_image s,
+                                                  const float* xp, const float* dyp, std::size_t dy_plane,
+                                                  int stride, float* dw) {
   for (int c = 0; c < g.channels; ++c)
     for (int ky = 0; ky < g.kernel_h; ++ky) {
       int f = 0;
-      for (; f + 2 <= filters; f += 2) direct_filter_gradient<2, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, dw);
+      for (; f + 2 <= filters; f += 2)
+        direct_filter_gradient<2, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, dw);
       for (; f < filters; ++f) direct_filter_gradient<1, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, dw);
     }
 }
@@ -132,8 +139,8 @@ PARTRAIN_TIERED_INLINE void direct_gradient_image(const window_geometry& g, int 
 struct direct_backward_kernel {
   // dw += the filter gradients of n images (dx is not computed); scratch holds the padded
   // image and the padded dy.
-  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x, const float* dy,
-                                         float* dw, float* scratch) {
+  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x,
+                                         const float* dy, float* dw, float* scratch) {
     const padded_image s = padded_image::of(g);
     const int stride = s.width - g.kernel_w + 1;  // whole vectors per padded dy row
     const std::size_t dy_plane = std::size_t(g.out_h) * stride, ohw = std::size_t(g.out_h) * g.out_w;
@@ -146,8 +153,10 @@ struct direct_backward_kernel {
         for (int oy = 0; oy < g.out_h; ++oy)
           std::copy_n(dy + (std::size_t(i) * filters + f) * ohw + std::size_t(oy) * g.out_w, g.out_w,
                       dyp + f * dy_plane + std::size_t(oy) * stride);
-      if (g.kernel_w == 3) direct_gradient_image<3>(g, filters, s, xp, dyp, dy_plane, stride, dw);
-      else direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+      if (g.kernel_w == 3)
+        direct_gradient_image<3>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+      else
+        direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, dw);
     }
   }
 };
@@ -160,14 +169,14 @@ inline std::size_t direct_convolution_scratch(const window_geometry& g, int filt
 }
 
 /// y = conv(x, w) + b for n images, directly (direct_convolution(g) must hold).
-inline void conv2d_direct_forward(const window_geometry& g, int filters, int n, const float* x, const float* w,
-                                  const float* b, float* y, float* scratch) {
+inline void conv2d_direct_forward(const window_geometry& g, int filters, int n, const float* x,
+                                  const float* w, const float* b, float* y, float* scratch) {
   run_tiered<detail::direct_forward_kernel>(g, filters, n, x, w, b, y, scratch);
 }
 
 /// dw (overwritten) = the filter gradients of n images, directly.
-inline void conv2d_direct_filter_gradient(const window_geometry& g, int filters, int n, const float* x, const float* dy,
-                                          float* dw, float* scratch) {
+inline void conv2d_direct_filter_gradient(const window_geometry& g, int filters, int n, const float* x,
+                                          const float* dy, float* dw, float* scratch) {
   std::fill_n(dw, std::size_t(filters) * g.channels * g.kernel_h * g.kernel_w, 0.f);
   run_tiered<detail::direct_backward_kernel>(g, filters, n, x, dy, dw, scratch);
 }

@@ -46,8 +46,8 @@ inline int allowed_kernel_tier() {
 /// Whether this CPU runs the AVX2+FMA kernels and the environment allows them (checked once).
 inline bool has_avx2_fma() {
 #if PARTRAIN_HAS_AVX2_KERNELS
-  static const bool yes = allowed_kernel_tier() >= 1 && __builtin_cpu_supports("avx2") &&
-                          __builtin_cpu_supports("fma");
+  static const bool yes =
+      allowed_kernel_tier() >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return yes;
 #else
   return false;
@@ -57,8 +57,8 @@ inline bool has_avx2_fma() {
 /// Whether this CPU runs the AVX-512F kernels and the environment allows them (checked once).
 inline bool has_avx512() {
 #if PARTRAIN_HAS_AVX2_KERNELS
-  static const bool yes = allowed_kernel_tier() >= 2 && __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("fma");
+  static const bool yes =
+      allowed_kernel_tier() >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
   return yes;
 #else
   return false;
@@ -66,7 +66,9 @@ inline bool has_avx512() {
 }
 
 /// "avx512", "avx2" or "baseline": the tier the kernels of this process run.
-inline const char* kernel_tier_name() { return has_avx512() ? "avx512" : has_avx2_fma() ? "avx2" : "baseline"; }
+inline const char* kernel_tier_name() {
+  return has_avx512() ? "avx512" : has_avx2_fma() ? "avx2" : "baseline";
+}
 
 namespace detail {
 #if PARTRAIN_HAS_AVX2_KERNELS

@@ -48,13 +48,16 @@ PARTRAIN_TIERED_INLINE void leaky_relu_backward_span(const T* __restrict x, cons
     negative = leak == T(0) ? simd::vec<T>{} : leak * d;
     simd::store(dx + j, simd::vec<T>(v <= T(0) ? negative : d));
   }
-  for (std::size_t l = 0; l < n - j && l < simd::width; ++l) dx[j + l] = detail::leaky_gradient(x[j + l], dy[j + l], leak);
+  for (std::size_t l = 0; l < n - j && l < simd::width; ++l)
+    dx[j + l] = detail::leaky_gradient(x[j + l], dy[j + l], leak);
 }
 
 namespace detail {
 template <element_type T>
 struct leaky_relu_kernel {
-  PARTRAIN_TIERED_INLINE static void run(const T* x, T* y, std::size_t n, T leak) { leaky_relu_span(x, y, n, leak); }
+  PARTRAIN_TIERED_INLINE static void run(const T* x, T* y, std::size_t n, T leak) {
+    leaky_relu_span(x, y, n, leak);
+  }
 };
 template <element_type T>
 struct leaky_relu_backward_kernel {

@@ -10,6 +10,7 @@
 
 #include "partrain/backend/cpu/kernel_tier.hpp"
 #include "partrain/backend/cpu/simd.hpp"
+#include "partrain/backend/functors.hpp"
 #include "partrain/backend/geometry.hpp"
 #include "partrain/core/tensor.hpp"
 
@@ -98,8 +99,9 @@ PARTRAIN_TIERED_INLINE void max_pool_2x2_row(int out_w, const T* __restrict r0, 
 /// Outputs [o, o + 8) of a 2x2 max-pool row's gradient: each window's four cells get dy
 /// where the winner was, 0 elsewhere.
 PARTRAIN_TIERED_INLINE void max_pool_2x2_gradient_eight(int o, const std::int32_t* __restrict at,
-                                                        const float* __restrict dy, std::int32_t at0, std::int32_t w,
-                                                        float* __restrict top, float* __restrict bottom) {
+                                                        const float* __restrict dy, std::int32_t at0,
+                                                        std::int32_t w, float* __restrict top,
+                                                        float* __restrict bottom) {
   using f8 = simd::lanes8<float>;
   using i8 = typename simd::vector_of<std::int32_t, 8>::type;
   i8 winner;
@@ -109,8 +111,11 @@ PARTRAIN_TIERED_INLINE void max_pool_2x2_gradient_eight(int o, const std::int32_
   const f8 zero{};
   const f8 a = winner == i ? d : zero, b = winner == i + 1 ? d : zero;
   const f8 c = winner == i + w ? d : zero, e = winner == i + w + 1 ? d : zero;
-  const simd::vec<float> upper = __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
-  const simd::vec<float> lower = __builtin_shufflevector(c, e, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  // Interleaved: the top row is a0 b0 a1 b1 ..., the bottom row c0 e0 c1 e1 ...
+  const simd::vec<float> upper =
+      __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  const simd::vec<float> lower =
+      __builtin_shufflevector(c, e, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
   simd::store(top + 2 * o, upper), simd::store(bottom + 2 * o, lower);
 }
 
@@ -121,7 +126,8 @@ PARTRAIN_TIERED_INLINE void max_pool_2x2_row_gradient(int out_w, const std::int3
                                                       T* __restrict top, T* __restrict bottom, bool room) {
   if constexpr (std::is_same_v<T, float>) {
     if (out_w >= 8) {
-      for (int o = 0; o < out_w; o += 8) max_pool_2x2_gradient_eight(std::min(o, out_w - 8), at, dy, at0, w, top, bottom);
+      for (int o = 0; o < out_w; o += 8)
+        max_pool_2x2_gradient_eight(std::min(o, out_w - 8), at, dy, at0, w, top, bottom);
     } else if (room) {  // a short row: the vectors read into the next output rows and
       max_pool_2x2_gradient_eight(0, at, dy, at0, w, top, bottom);  // write into rows done after
     } else {  // the plane's last rows, through copies
@@ -152,26 +158,16 @@ PARTRAIN_TIERED_INLINE void max_pool_plane(const window_geometry& g, const T* xp
     for (int oy = 0; oy < g.out_h; ++oy) {
       const T* r0 = xp + std::size_t(2 * oy) * g.in_w;
       const std::size_t o = std::size_t(oy) * g.out_w;
-      detail::max_pool_2x2_row(g.out_w, r0, r0 + g.in_w, 2 * oy * g.in_w, g.in_w, yp + o, at + o, detail::room_for_eight(g, oy));
+      detail::max_pool_2x2_row(g.out_w, r0, r0 + g.in_w, 2 * oy * g.in_w, g.in_w, yp + o, at + o,
+                               detail::room_for_eight(g, oy));
     }
     return;
   }
   for (int oy = 0; oy < g.out_h; ++oy)
     for (int ox = 0; ox < g.out_w; ++ox) {
       T best = -std::numeric_limits<T>::infinity();
-      std::int32_t winner = -1;
-      for (int ky = 0; ky < g.kernel_h; ++ky) {
-        const int iy = oy * g.stride_h - g.pad_top + ky;
-        if (iy < 0 || iy >= g.in_h) continue;
-        for (int kx = 0; kx < g.kernel_w; ++kx) {
-          const int ix = ox * g.stride_w - g.pad_left + kx;
-          if (ix < 0 || ix >= g.in_w) continue;
-          const T v = xp[iy * g.in_w + ix];
-          if (winner < 0 || v > best) best = v, winner = iy * g.in_w + ix;
-        }
-      }
+      max_pool_window(g, xp, oy, ox, best, at[oy * g.out_w + ox]);
       yp[oy * g.out_w + ox] = best;
-      at[oy * g.out_w + ox] = winner;
     }
 }
 
@@ -180,8 +176,8 @@ PARTRAIN_TIERED_INLINE void max_pool_plane(const window_geometry& g, const T* xp
 /// scattered adds, whose loads stall on the fill's wide stores); other windows scatter
 /// into the plane just zeroed, in L1.
 template <element_type T>
-PARTRAIN_TIERED_INLINE void max_pool_backward_plane(const window_geometry& g, const std::int32_t* at, const T* dyp,
-                                                    T* dxp) {
+PARTRAIN_TIERED_INLINE void max_pool_backward_plane(const window_geometry& g, const std::int32_t* at,
+                                                    const T* dyp, T* dxp) {
   const std::size_t in_plane = std::size_t(g.in_h) * g.in_w, out_plane = std::size_t(g.out_h) * g.out_w;
   if (!detail::pool_2x2(g)) {
     std::fill_n(dxp, in_plane, T(0));
@@ -192,7 +188,8 @@ PARTRAIN_TIERED_INLINE void max_pool_backward_plane(const window_geometry& g, co
   for (int oy = 0; oy < g.out_h; ++oy) {
     const std::size_t o = std::size_t(oy) * g.out_w;
     T* top = dxp + std::size_t(2 * oy) * w;
-    detail::max_pool_2x2_row_gradient(g.out_w, at + o, dyp + o, 2 * oy * w, w, top, top + w, detail::room_for_eight(g, oy));
+    detail::max_pool_2x2_row_gradient(g.out_w, at + o, dyp + o, 2 * oy * w, w, top, top + w,
+                                      detail::room_for_eight(g, oy));
     std::fill(top + 2 * g.out_w, top + w, T(0)), std::fill(top + w + 2 * g.out_w, top + 2 * w, T(0));
   }
   std::fill(dxp + std::size_t(2 * g.out_h) * w, dxp + in_plane, T(0));  // rows no window covers
@@ -209,7 +206,8 @@ struct max_pool_kernel {
 };
 template <element_type T>
 struct max_pool_backward_kernel {
-  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int n, const std::int32_t* argmax, const T* dy, T* dx) {
+  PARTRAIN_TIERED_INLINE static void run(window_geometry g, int n, const std::int32_t* argmax, const T* dy,
+                                         T* dx) {
     const std::size_t in_plane = std::size_t(g.in_h) * g.in_w, out_plane = std::size_t(g.out_h) * g.out_w;
     for (std::size_t p = 0; p < std::size_t(n) * g.channels; ++p)
       max_pool_backward_plane(g, argmax + p * out_plane, dy + p * out_plane, dx + p * in_plane);

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "partrain/backend/cuda/launch.cuh"
+#include "partrain/backend/functors.hpp"
 #include "partrain/backend/geometry.hpp"
 
 namespace partrain::backend::cuda {
@@ -32,16 +33,7 @@ struct max_pool_forward_fn {
     const T* xp = x + p * g.in_h * g.in_w;
     T best = 0;
     std::int32_t at = -1;
-    for (int ky = 0; ky < g.kernel_h; ++ky) {
-      const int iy = oy * g.stride_h - g.pad_top + ky;
-      if (iy < 0 || iy >= g.in_h) continue;
-      for (int kx = 0; kx < g.kernel_w; ++kx) {
-        const int ix = ox * g.stride_w - g.pad_left + kx;
-        if (ix < 0 || ix >= g.in_w) continue;
-        const T v = xp[iy * g.in_w + ix];
-        if (at < 0 || v > best) best = v, at = iy * g.in_w + ix;
-      }
-    }
+    max_pool_window(g, xp, oy, ox, best, at);
     y[o] = best;
     argmax[o] = at;
   }
