@@ -105,6 +105,8 @@ struct fused_group<batch_norm, leaky_relu<N, D>, max_pool2d<S, St, P>> {
  private:
   template <class Bn, element_type T, class Pool>
   static auto epilogue(context& ctx, const T* y, Pool& pool, int n) {
+    // The backward pass keeps a pooled plane's gradients in the scratch plane z.
+    static_assert(std::size_t(Pool::g.out_h) * Pool::g.out_w <= Bn::plane);
     return backend::cpu::leaky_relu_max_pool_epilogue<T>(fusion_detail::epilogue_scratch<T, Bn::plane>(ctx),
                                                          y, Pool::g, pool.argmax_for(ctx.memory(), n),
                                                          T(leaky_relu<N, D>::scale));

@@ -19,6 +19,10 @@ enum class pool_kind { max, average };
 template <pool_kind Kind, int Size, int Stride, padding Padding>
 struct pool2d {
   static_assert(Size > 0 && Stride > 0, "max_pool2d/avg_pool2d<Size, Stride>: size and stride must be positive");
+  // As MATLAB: a window must hold at least one input cell ('same' padding always does).
+  static_assert(Padding.top < Size && Padding.bottom < Size && Padding.left < Size && Padding.right < Size,
+                "max_pool2d/avg_pool2d<Size, Stride, Padding>: the padding must be smaller than the pool "
+                "size, or a window could cover only padding");
   static constexpr std::string_view name = Kind == pool_kind::max ? "max_pool2d" : "avg_pool2d";
   static std::string str() {
     return std::string(name) + "<" + std::to_string(Size) + "," + std::to_string(Stride) +
