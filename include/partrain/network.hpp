@@ -289,11 +289,11 @@ class basic_network {
     if (span != 1 && fused_) {
       if constexpr (span > 1)
         run_group<I>([&](auto& group, auto&... impls) {
-          group.forward(ctx, layer_buffers_at<I, span>(batch_), m, impls...);
+          group.forward(ctx, layer_buffers_at<I, span>(), m, impls...);
         });
       return;
     }
-    std::get<I>(impls_).forward(ctx, layer_buffers_at<I, 1>(batch_), m);
+    std::get<I>(impls_).forward(ctx, layer_buffers_at<I, 1>(), m);
   }
   template <std::size_t I>
   void backward_layer(context& ctx, bool input_gradient) {
@@ -302,21 +302,21 @@ class basic_network {
     constexpr std::size_t span = fusion::span[I];
     if (span != 1 && fused_) {
       if constexpr (span > 1) {
-        auto b = layer_buffers_at<I, span>(batch_);
+        auto b = layer_buffers_at<I, span>();
         b.dx = need_dx ? dact_[I].data() : nullptr;
         run_group<I>([&](auto& group, auto&... impls) { group.backward(ctx, b, impls...); });
       }
       return;
     }
-    auto b = layer_buffers_at<I, 1>(batch_);
+    auto b = layer_buffers_at<I, 1>();
     b.dx = need_dx ? dact_[I].data() : nullptr;
     std::get<I>(impls_).backward(ctx, b);
   }
   // Layers I .. I + Span - 1 seen as one layer: their input, the last one's output and its
   // gradient, layer I's parameters and state (dx is left for the caller).
   template <std::size_t I, std::size_t Span>
-  layer_buffers<T> layer_buffers_at(int n) {
-    return {.n = n, .x = layer_input<I>(), .y = act_[I + Span].data(), .dy = dact_[I + Span].data(),
+  layer_buffers<T> layer_buffers_at() {
+    return {.n = batch_, .x = layer_input<I>(), .y = act_[I + Span].data(), .dy = dact_[I + Span].data(),
             .params = params_.data() + param_offset[I], .dparams = grads_.data() + param_offset[I],
             .state = state_.data() + state_offset[I]};
   }

@@ -7,22 +7,10 @@
 
 #include "partrain/backend/cpu/kernel_tier.hpp"
 #include "partrain/backend/cpu/simd.hpp"
+#include "partrain/backend/functors.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
-
-namespace detail {
-template <element_type T>
-PARTRAIN_TIERED_INLINE T leaky(T v, T leak) {
-  const T negative = leak == T(0) ? T(0) : leak * v;
-  return v <= T(0) ? negative : v;
-}
-template <element_type T>
-PARTRAIN_TIERED_INLINE T leaky_gradient(T v, T d, T leak) {
-  const T negative = leak == T(0) ? T(0) : leak * d;
-  return v <= T(0) ? negative : d;
-}
-}  // namespace detail
 
 /// y[0..n) = leaky_relu(x); x and y do not overlap.
 template <element_type T>
@@ -34,7 +22,8 @@ PARTRAIN_TIERED_INLINE void leaky_relu_span(const T* __restrict x, T* __restrict
     negative = leak == T(0) ? simd::vec<T>{} : leak * v;
     simd::store(y + j, simd::vec<T>(v <= T(0) ? negative : v));
   }
-  for (std::size_t l = 0; l < n - j && l < simd::width; ++l) y[j + l] = detail::leaky(x[j + l], leak);
+  for (std::size_t l = 0; l < n - j && l < simd::width; ++l)  // the tail: the element functor
+    leaky_relu_forward_fn<T>{x, y, leak}(j + l);
 }
 
 /// dx[0..n) = dy where x > 0, leak * dy elsewhere; dx overlaps neither x nor dy.
@@ -49,7 +38,7 @@ PARTRAIN_TIERED_INLINE void leaky_relu_backward_span(const T* __restrict x, cons
     simd::store(dx + j, simd::vec<T>(v <= T(0) ? negative : d));
   }
   for (std::size_t l = 0; l < n - j && l < simd::width; ++l)
-    dx[j + l] = detail::leaky_gradient(x[j + l], dy[j + l], leak);
+    leaky_relu_backward_fn<T>{x, dy, dx, leak}(j + l);
 }
 
 namespace detail {
