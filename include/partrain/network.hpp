@@ -229,6 +229,16 @@ class basic_network {
   /// Some layer draws random numbers in training (dropout: a new mask each step from a host
   /// counter), so a recorded step cannot be replayed.
   static constexpr bool uses_randomness = (partrain::uses_randomness<Layers> || ...);
+  /// Where the layers that draw are in their sequence (dropout: steps so far, one per
+  /// backward); a checkpoint stores it and a resume sets it back. 0 when none draws.
+  std::uint32_t random_step() const {
+    std::uint32_t step = 0;
+    std::apply([&](const auto&... l) { ((step = random_step_of(l, step)), ...); }, impls_);
+    return step;
+  }
+  void set_random_step(std::uint32_t step) {
+    std::apply([&](auto&... l) { ((set_random_step_of(l, step)), ...); }, impls_);
+  }
   /// Some layer keeps population statistics (batch norm), recomputed after training.
   static constexpr bool keeps_population_statistics = (partrain::keeps_population_statistics<Layers> || ...);
 
@@ -263,6 +273,15 @@ class basic_network {
   void for_each_layer(F&& f) {
     [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }(
         std::make_index_sequence<depth>{});
+  }
+  template <class L>
+  static std::uint32_t random_step_of(const L& l, std::uint32_t otherwise) {
+    if constexpr (requires { l.random_step(); }) return l.random_step();
+    else return otherwise;
+  }
+  template <class L>
+  static void set_random_step_of(L& l, std::uint32_t step) {
+    if constexpr (requires { l.set_random_step(step); }) l.set_random_step(step);
   }
 
   template <std::size_t I>

@@ -24,18 +24,20 @@ void add_standard_hooks(training_run<Net, D, Solver, Schedule>& run) {
   detail::add_reporting_hooks(hooks, options.output_fn, options.verbose ? options.verbose_stream : nullptr,
                               options.verbose_frequency, options.mini_batch_size, run.started());
   detail::add_patience_hook(hooks, options.validation_patience);
-  if (!options.checkpoint_path.empty())
-    io::add_checkpoint_hook(hooks, run.network(), options.checkpoint_path, options.checkpoints_to_keep);
+  if (!options.checkpoint_path.empty()) io::add_checkpoint_hook(run);
 }
 
 /// Trains a new Net (initialized from options.seed) on `data` with the options' solver and
 /// schedule, on the context's device: a training_run with add_standard_hooks (see
-/// training_run for the phases and when a run stops). Validates every option, the data's
-/// shape and checkpoint_path before the first iteration (config_error / shape_error).
-/// Throws training_error, with the run so far, when output_fn (or another hook) throws.
+/// training_run for the phases and when a run stops), continued from options.resume_from
+/// when it is set (io::resume). Validates every option, the data's shape, checkpoint_path
+/// and the checkpoint to resume before the first iteration (config_error, shape_error,
+/// io_error). Throws training_error, with the run so far, when output_fn (or another hook)
+/// throws.
 template <class Net, data::source D, class Solver, class Schedule>
 trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options, context& ctx) {
   training_run<Net, D, Solver, Schedule> run(data, options, ctx);
+  if (!options.resume_from.empty()) io::resume(run, options.resume_from);
   add_standard_hooks(run);
   return run.run();
 }
@@ -45,6 +47,23 @@ template <class Net, data::source D, class Solver, class Schedule>
 trained<Net> train_network(const D& data, const training_options<Solver, Schedule>& options) {
   context ctx(device::cpu(), options.seed);
   return train_network<Net>(data, options, ctx);
+}
+
+/// A warm start (MATLAB's trainNetwork(data, net, options)): trains from `initial`'s
+/// weights and state — a trained network, io::load_network of a saved one or of a
+/// checkpoint folder — with new options; the input layer's statistics are computed again.
+template <class Net, data::source D, class Solver, class Schedule>
+trained<Net> train_network(const D& data, const Net& initial, const training_options<Solver, Schedule>& options,
+                           context& ctx) {
+  training_run<Net, D, Solver, Schedule> run(data, options, ctx);
+  run.warm_start(initial);
+  add_standard_hooks(run);
+  return run.run();
+}
+template <class Net, data::source D, class Solver, class Schedule>
+trained<Net> train_network(const D& data, const Net& initial, const training_options<Solver, Schedule>& options) {
+  context ctx(device::cpu(), options.seed);
+  return train_network(data, initial, options, ctx);
 }
 
 }  // namespace partrain

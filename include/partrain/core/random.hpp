@@ -62,6 +62,15 @@ class random_engine {
     return lo + (hi - lo) * double(bits & ((std::uint64_t(1) << 53) - 1)) * 0x1p-53;
   }
   std::uint64_t seed() const { return seed_; }
+  /// Words drawn so far; seek(draws()) on an engine of the same seed and stream continues
+  /// the sequence exactly (what a checkpoint stores).
+  constexpr std::uint64_t draws() const { return counter_ * 4 - std::uint64_t(4 - lane_); }
+  constexpr void seek(std::uint64_t draws) {
+    counter_ = draws / 4, lane_ = 4;
+    if (draws % 4 == 0) return;
+    (*this)();
+    lane_ = int(draws % 4);
+  }
 
  private:
   std::uint64_t seed_;

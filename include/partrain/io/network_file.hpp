@@ -29,10 +29,13 @@ void save_network(Net& net, const std::filesystem::path& file, std::map<std::str
 }
 
 /// Reads a network saved by save_network (or any .safetensors with the network's tensor
-/// names and shapes). Throws io_error naming the file when it is missing or damaged, names
-/// another architecture, or lacks or adds a tensor (see assign_network_tensors).
+/// names and shapes), or the network of a checkpoint folder. Throws io_error naming the
+/// file when it is missing or damaged, names another architecture, or lacks or adds a
+/// tensor (see assign_network_tensors).
 template <class Net>
-Net load_network(const std::filesystem::path& file) {
+Net load_network(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto file = std::filesystem::is_directory(path, ec) ? path / "network.safetensors" : path;
   Net net(0);
   assign_network_tensors(net, read_safetensors(file), file.string());
   return net;

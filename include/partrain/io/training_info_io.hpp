@@ -79,11 +79,12 @@ inline double from_json_number(const nlohmann::json& j, std::string_view where,
 
 inline stop_reason stop_reason_from(std::string_view s, std::string_view where) {
   for (auto r : {stop_reason::max_epochs, stop_reason::validation_patience, stop_reason::output_fn,
-                 stop_reason::diverged, stop_reason::cancelled, stop_reason::failed, stop_reason::hook})
+                 stop_reason::diverged, stop_reason::cancelled, stop_reason::failed, stop_reason::hook,
+                 stop_reason::interrupted})
     if (to_string(r) == s)
       return r;
   fail<io_error>(where, "stop_reason '", s,
-                 "' is not one of max_epochs, validation_patience, output_fn, diverged, cancelled, failed");
+                 "' is not one of max_epochs, validation_patience, output_fn, diverged, cancelled, failed, hook, interrupted");
 }
 
 inline constexpr std::string_view training_info_csv_header =

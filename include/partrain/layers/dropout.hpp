@@ -31,6 +31,9 @@ struct dropout {
   struct impl {
     static constexpr std::array<tensor_spec, 0> parameters{}, states{};
     void set_seed(std::uint64_t seed) { seed_ = seed, step_ = 0; }
+    /// Steps (backward passes) so far: with the seed, where the masks are (for checkpoints).
+    std::uint32_t random_step() const { return step_; }
+    void set_random_step(std::uint32_t step) { step_ = step; }
 
     void forward(context& ctx, const layer_buffers<T>& b, mode m) {
       const std::size_t count = std::size_t(b.n) * In::size;

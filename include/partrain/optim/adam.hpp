@@ -48,6 +48,9 @@ struct adam {
     tensor<T> m;
     tensor<T> v;
     int t = 0;
+    /// Each field by name (checkpoints save and restore the state through it).
+    template <class F>
+    void for_each_field(F&& f) { f("exp_avg", m), f("exp_avg_sq", v), f("step", t); }
   };
 
   /// One update of w from g. A nonzero *cancel (an int in the network's memory, when given)

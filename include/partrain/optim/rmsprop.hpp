@@ -41,6 +41,9 @@ struct rmsprop {
     /// Zero state in memory space m (the network's).
     explicit state(const memory_space& space = host_memory) : v(dims{1, 1, 1, int(Net::parameter_count)}, space) {}
     tensor<T> v;
+    /// Each field by name (checkpoints save and restore the state through it).
+    template <class F>
+    void for_each_field(F&& f) { f("square_avg", v); }
   };
 
   /// One update of w from g. A nonzero *cancel (an int in the network's memory, when given)

@@ -37,6 +37,9 @@ struct sgdm {
     /// Zero state in memory space m (the network's).
     explicit state(const memory_space& space = host_memory) : velocity(dims{1, 1, 1, int(Net::parameter_count)}, space) {}
     tensor<T> velocity;
+    /// Each field by name (checkpoints save and restore the state through it).
+    template <class F>
+    void for_each_field(F&& f) { f("velocity", velocity); }
   };
 
   /// One update of w from g. A nonzero *cancel (an int in the network's memory, when given)

@@ -41,6 +41,9 @@ inline std::string stop_message(stop_reason stop, const training_info& info, con
     case stop_reason::cancelled: return "cancelled (stop requested) after iteration " + std::to_string(iteration);
     case stop_reason::failed: return "a hook threw after iteration " + std::to_string(iteration);
     case stop_reason::hook: return "a hook asked to stop after iteration " + std::to_string(iteration);
+    case stop_reason::interrupted:
+      return "interrupted (SIGTERM, Ctrl-C or request_interrupt) after iteration " + std::to_string(iteration) +
+             "; with a checkpoint_path, training_options::resume_from continues it";
     case stop_reason::diverged: {
       const auto k = std::size_t(info.diverged_iteration);
       return concat("the training loss was ", info.training_loss[k - 1], " at iteration ", k, " (epoch ",
@@ -116,13 +119,13 @@ inline void add_reporting_hooks(run_hooks& hooks, const std::function<bool(const
 }
 
 /// Validation patience (MATLAB's ValidationPatience) as a hook: stops the run when the
-/// validation loss has not reached a new lowest value `patience` validations in a row.
+/// validation loss has not reached a new lowest value `patience` validations in a row (the
+/// run counts them, so a checkpoint keeps the count).
 inline void add_patience_hook(run_hooks& hooks, double patience) {
   if (!std::isfinite(patience)) return;
-  hooks.on_validation("validation_patience", [patience, worse = 0](const validation_event& e) mutable {
-    if (e.new_best) worse = 0;
-    else if (++worse >= patience) return hook_result::stop_run(stop_reason::validation_patience);
-    return hook_result::carry_on();
+  hooks.on_validation("validation_patience", [patience](const validation_event& e) {
+    return e.validations_without_improvement >= patience ? hook_result::stop_run(stop_reason::validation_patience)
+                                                         : hook_result::carry_on();
   });
 }
 

@@ -57,12 +57,20 @@ struct iteration_event {
 struct validation_event {
   const training_progress& progress;
   bool new_best = false;  ///< the lowest validation loss so far
+  int validations_without_improvement = 0;  ///< in a row, up to this one; 0 at a new best
 };
 /// After the last iteration of an epoch finished (also when the run stops in it).
 struct epoch_event {
   int epoch = 0, iteration = 0;
   bool stopping = false;
   stop_reason stop = stop_reason::max_epochs;
+};
+/// A checkpoint is due: after `iteration` (and its epoch's end when it was the epoch's last),
+/// with nothing queued on a device, so the run's state is whole. `interrupted`: the run
+/// stops after it (a signal or request_interrupt), else the schedule asked for it.
+struct checkpoint_event {
+  int epoch = 0, iteration = 0;
+  bool interrupted = false;
 };
 /// The run's end: its last progress message, why it stopped and the history.
 struct finish_event {
@@ -84,6 +92,8 @@ class run_hooks {
   void on_iteration(std::string name, hook<iteration_event> f) { add(iteration_, std::move(name), std::move(f)); }
   void on_validation(std::string name, hook<validation_event> f) { add(validation_, std::move(name), std::move(f)); }
   void on_epoch_end(std::string name, hook<epoch_event> f) { add(epoch_end_, std::move(name), std::move(f)); }
+  void on_checkpoint(std::string name, hook<checkpoint_event> f) { add(checkpoint_, std::move(name), std::move(f)); }
+  bool has_checkpoint_hooks() const { return !checkpoint_.empty(); }
   /// Finish hooks cannot stop anything; what they throw is ignored.
   void on_finish(std::string name, std::function<void(const finish_event&)> f) {
     if (f) finish_.push_back({std::move(name), std::move(f)});
@@ -99,6 +109,8 @@ class run_hooks {
   void validation(const validation_event& e, F&& answer) { call(validation_, e, answer); }
   template <class F>
   void epoch_end(const epoch_event& e, F&& answer) { call(epoch_end_, e, answer); }
+  template <class F>
+  void checkpoint(const checkpoint_event& e, F&& answer) { call(checkpoint_, e, answer); }
   void finish(const finish_event& e) {
     for (std::size_t i = 0, n = finish_.size(); i < n; ++i) try {
         finish_[i].f(e);
@@ -121,6 +133,9 @@ class run_hooks {
   static std::string where(const start_event&) { return "start"; }
   static std::string where(const iteration_event& e) { return at(e.progress); }
   static std::string where(const validation_event& e) { return at(e.progress); }
+  static std::string where(const checkpoint_event& e) {
+    return detail::concat("the checkpoint after iteration ", e.iteration, " (epoch ", e.epoch, ")");
+  }
   static std::string where(const epoch_event& e) {
     return detail::concat("the end of epoch ", e.epoch, " (iteration ", e.iteration, ")");
   }
@@ -150,6 +165,7 @@ class run_hooks {
   std::deque<entry<iteration_event>> iteration_;
   std::deque<entry<validation_event>> validation_;
   std::deque<entry<epoch_event>> epoch_end_;
+  std::deque<entry<checkpoint_event>> checkpoint_;
   struct finish_entry {
     std::string name;
     std::function<void(const finish_event&)> f;

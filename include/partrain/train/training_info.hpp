@@ -11,8 +11,10 @@ namespace partrain {
 
 /// Why a training run ended.
 /// failed: a hook threw — output_fn, say (train_network then throws training_error with the
-/// run so far); hook: a hook asked to stop (training_info::stop_message says why).
-enum class stop_reason { max_epochs, validation_patience, output_fn, diverged, cancelled, failed, hook };
+/// run so far); hook: a hook asked to stop (training_info::stop_message says why);
+/// interrupted: SIGTERM, Ctrl-C or request_interrupt() — the run wrote a checkpoint to
+/// resume from, when it has a checkpoint_path.
+enum class stop_reason { max_epochs, validation_patience, output_fn, diverged, cancelled, failed, hook, interrupted };
 
 inline std::string_view to_string(stop_reason r) {
   switch (r) {
@@ -23,6 +25,7 @@ inline std::string_view to_string(stop_reason r) {
     case stop_reason::cancelled: return "cancelled";
     case stop_reason::failed: return "failed";
     case stop_reason::hook: return "hook";
+    case stop_reason::interrupted: return "interrupted";
   }
   return "unknown";
 }

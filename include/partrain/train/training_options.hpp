@@ -25,6 +25,8 @@ enum class execution_environment { auto_select, cpu, gpu };
 /// How batch-norm layers get the statistics they use after training: recomputed over the
 /// whole training set (population, MATLAB's default) or the moving averages of training.
 enum class batch_norm_statistics { population, moving };
+/// What checkpoint_frequency counts (MATLAB's CheckpointFrequencyUnit).
+enum class checkpoint_unit { epoch, iteration };
 
 inline constexpr std::string_view to_string(shuffle_mode s) {
   return s == shuffle_mode::once ? "once" : s == shuffle_mode::never ? "never" : "every_epoch";
@@ -34,6 +36,9 @@ inline constexpr std::string_view to_string(output_network_mode m) {
 }
 inline constexpr std::string_view to_string(batch_norm_statistics b) {
   return b == batch_norm_statistics::population ? "population" : "moving";
+}
+inline constexpr std::string_view to_string(checkpoint_unit u) {
+  return u == checkpoint_unit::epoch ? "epoch" : "iteration";
 }
 inline constexpr std::string_view to_string(execution_environment e) {
   return e == execution_environment::auto_select ? "auto" : e == execution_environment::cpu ? "cpu" : "gpu";
@@ -70,11 +75,23 @@ struct training_options {
   /// update is one launch after it). Networks with dropout, and norm-based gradient
   /// clipping, which reads norms back, run as plain launches.
   bool cuda_graphs = true;
-  /// Empty: no checkpoints; else one per epoch in this folder (created if needed; checked
-  /// before training: a folder that cannot be written is a config_error). A checkpoint that
-  /// fails later is a warning (verbose table, progress, training_info), not the run's end.
+  /// Empty: no checkpoints; else a checkpoint folder every checkpoint_frequency epochs or
+  /// iterations in this folder (created if needed; checked before training: a folder that
+  /// cannot be written is a config_error), and one when the run is interrupted (SIGTERM,
+  /// Ctrl-C). A checkpoint that fails later is a warning (verbose table, progress,
+  /// training_info), not the run's end.
   std::filesystem::path checkpoint_path{};
-  int checkpoints_to_keep = 0;                 ///< the run's last K checkpoints stay; 0: all
+  int checkpoint_frequency = 1;
+  checkpoint_unit checkpoint_frequency_unit = checkpoint_unit::epoch;
+  /// The run's last K checkpoints stay, and the one of the lowest validation loss; 0: all.
+  int checkpoints_to_keep = 0;
+  /// A checkpoint folder (or a checkpoint_path folder: its latest checkpoint) to continue
+  /// from, bit for bit on the CPU. max_epochs, the output, checkpoint and device settings
+  /// may differ from the checkpoint's; the rest must not (config_error names the option).
+  std::filesystem::path resume_from{};
+  /// On resume, let initial_learn_rate differ from the checkpoint's (the run continues
+  /// with the new one).
+  bool resume_with_new_learn_rate = false;
   std::uint64_t seed = 0;                      ///< weights, shuffling and dropout draw from it
   /// Called at start, after every iteration and when done; returning true stops training.
   /// On a GPU iterations are reported up to 8 late: those already queued when it returns
@@ -106,6 +123,7 @@ struct training_options {
     check(!(output_network == output_network_mode::best_validation_loss && !validation_data),
           "output_network is best_validation_loss but no validation_data is given");
     check(!(verbose && verbose_stream == nullptr), "verbose is on but verbose_stream is null");
+    check(checkpoint_frequency >= 1, "checkpoint_frequency is ", checkpoint_frequency, "; expected at least 1");
     check(checkpoints_to_keep >= 0, "checkpoints_to_keep is ", checkpoints_to_keep,
           "; expected 0 (keep every checkpoint) or more");
     solver.validate();
@@ -140,7 +158,11 @@ options_record record_options(const training_options<Solver, Schedule>& o) {
   r.add("execution_environment", to_string(o.execution_environment));
   r.add("cuda_graphs", o.cuda_graphs);
   r.add("checkpoint_path", std::string_view(o.checkpoint_path.native()));
+  r.add("checkpoint_frequency", o.checkpoint_frequency);
+  r.add("checkpoint_frequency_unit", to_string(o.checkpoint_frequency_unit));
   r.add("checkpoints_to_keep", o.checkpoints_to_keep);
+  r.add("resume_from", std::string_view(o.resume_from.native()));
+  r.add("resume_with_new_learn_rate", o.resume_with_new_learn_rate);
   r.add("seed", o.seed);
   r.add("output_fn", bool(o.output_fn));
   const auto add = [&r](std::string_view name, const auto& v) { r.add(std::string(name), v); };

@@ -24,6 +24,7 @@
 #include "partrain/contracts.hpp"
 #include "partrain/core/buffer.hpp"
 #include "partrain/core/error.hpp"
+#include "partrain/core/interrupt.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/layers/image_input.hpp"
@@ -36,6 +37,7 @@
 #include "partrain/train/reporting_hooks.hpp"
 #include "partrain/train/run_preparation.hpp"
 #include "partrain/train/run_hooks.hpp"
+#include "partrain/train/run_state.hpp"
 #include "partrain/train/trained.hpp"
 #include "partrain/train/training_info.hpp"
 #include "partrain/train/training_options.hpp"
@@ -51,7 +53,9 @@ inline namespace PARTRAIN_ABI_NAMESPACE {
 /// the data's shape (config_error / shape_error) and prepares: input statistics, the network
 /// and solver state on the device, the first shuffle. run() then starts, steps through the
 /// epochs and finishes. The run stops at max_epochs, when a hook asks (stop_request), when
-/// the context's stop token is set (cancelled), or when the loss is not finite (diverged:
+/// the context's stop token is set (cancelled), on SIGTERM, Ctrl-C or request_interrupt()
+/// (interrupted, after a checkpoint when it has checkpoint hooks; while they are on, the
+/// run holds those signals), or when the loss is not finite (diverged:
 /// no update is made from that iteration's gradients; on a GPU, which reports losses a few
 /// iterations late, the device cancels the updates queued behind it, so the result and the
 /// history end as on the CPU). Batch-norm statistics are then recomputed over the training
@@ -82,17 +86,77 @@ class training_run {
   /// A run made this way has none of train_network's; add_standard_hooks(run) adds them.
   run_hooks& hooks() { return hooks_; }
   const options_type& options() const { return options_; }
+  const D& data() const { return data_; }
 
   /// Runs every phase; returns the network (in host memory), its history and its options.
   /// Throws training_error, with the run so far, when a hook threw. Once per run.
   trained<Net> run() {
     PARTRAIN_CHECK(!ran_, error, "[partrain::training_run] run() was called before; a run trains once");
     ran_ = true;
+    std::optional<detail::interrupt_handlers> signals;
+    if (hooks_.has_checkpoint_hooks()) signals.emplace();
+    if (!resumed_) first_start();
+    to_device();
     start();
-    for (int epoch = 1; epoch <= options_.max_epochs && !stopping_; ++epoch)
+    if (interrupt_requested()) stop_ = stop_reason::interrupted, stopping_ = true;
+    for (int epoch = position_.epoch() + 1 - (start_batch_ > 0); epoch <= options_.max_epochs && !stopping_; ++epoch)
       if (!run_epoch(epoch)) break;
     drain(true);
     return finish();
+  }
+
+  /// Continues from a checkpoint's state instead of starting (before run(); io::resume reads
+  /// one and checks that it fits these options and data). Throws config_error when it does not
+  /// fit this run: another epoch length or data size, or max_epochs below its epoch.
+  void resume(run_state<Net, Solver>&& s) {
+    PARTRAIN_CHECK(!ran_ && !resumed_, error, "[partrain::training_run] resume() after run() or resume()");
+    const run_position& p = s.position;
+    PARTRAIN_CHECK(p.iterations_per_epoch == per_epoch_ && p.order.size() == n_, config_error,
+                   "[partrain::training_run] the checkpoint has ", p.iterations_per_epoch, " iterations per epoch over ",
+                   p.order.size(), " images; this run has ", per_epoch_, " over ", n_);
+    PARTRAIN_CHECK(p.epoch() <= options_.max_epochs, config_error, "[partrain::training_options] max_epochs is ",
+                   options_.max_epochs, " but the checkpoint is at epoch ", p.epoch(), "; expected at least that");
+    copy_network(s.network, out_.network);
+    out_.network.set_random_step(p.random_step);
+    solver_state_ = std::move(s.solver);
+    shuffle_rng_.seek(p.shuffle_draws);
+    order_ = p.order;
+    iteration_ = checkpointed_at_ = p.iteration;
+    start_batch_ = p.iteration % per_epoch_;
+    out_.info = p.history;
+    best_.load(p.best_validation_loss, p.best_iteration, p.validations_without_improvement,
+               s.best_network ? &*s.best_network : nullptr, ctx_.memory());
+    start_ -= std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(p.elapsed_seconds));
+    position_ = p;
+    resumed_ = true;
+  }
+  /// Starts from `from`'s parameters and state (a warm start) instead of options.seed's;
+  /// the input layer's statistics are computed again from the data. Before run().
+  void warm_start(const Net& from) {
+    PARTRAIN_CHECK(!ran_ && !resumed_, error, "[partrain::training_run] warm_start() after run() or resume()");
+    Net host = from;
+    host.to(host_memory);
+    copy_network(host, out_.network);
+  }
+
+  /// The run's whole state, copied to host memory: for checkpoint hooks (at a checkpoint
+  /// event nothing is queued on a device, so it is whole).
+  run_state<Net, Solver> snapshot() const {
+    run_state<Net, Solver> s{Net(options_.seed), solver_state_, std::nullopt, {}};
+    copy_network(out_.network, s.network);
+    s.solver.for_each_field([](auto, auto& field) {
+      if constexpr (requires { field.to(host_memory); }) field.to(host_memory);
+    });
+    if (best_.has_network()) best_.save(s.best_network.emplace(options_.seed));
+    run_position& p = s.position;
+    p.iteration = iteration_, p.iterations_per_epoch = per_epoch_;
+    p.shuffle_draws = shuffle_rng_.draws(), p.order = order_;
+    p.random_step = out_.network.random_step();
+    p.best_validation_loss = best_.loss(), p.best_iteration = best_.iteration();
+    p.validations_without_improvement = best_.without_improvement();
+    p.history = out_.info;
+    p.elapsed_seconds = elapsed();
+    return s;
   }
 
   /// The network being trained, in the context's memory until finish (hooks may read it;
@@ -111,28 +175,43 @@ class training_run {
     bool validate;
   };
 
-  // Phase "prepare": input statistics, the network on the device, the first shuffle.
+  // Phase "prepare": the epoch's length and the first progress message.
   void prepare() {
-    Net& net = out_.network;
     per_epoch_ = int(n_ / batch_), max_iterations_ = per_epoch_ * options_.max_epochs;
     out_.info.iterations_per_epoch = per_epoch_;
     order_.resize(n_);
     std::iota(order_.begin(), order_.end(), std::size_t(0));
-    if constexpr (detail::needs_input_statistics<Net>) detail::input_statistics(net, data_, order_, batch_);
+    progress_ = training_progress{.network_name = Net::description(),
+                                  .iterations_per_epoch = per_epoch_,
+                                  .max_iterations = max_iterations_};
+  }
+  // A run that does not resume: input statistics, the first shuffle.
+  void first_start() {
+    if constexpr (detail::needs_input_statistics<Net>) detail::input_statistics(out_.network, data_, order_, batch_);
+    if (options_.shuffle != shuffle_mode::never) detail::shuffle_indices(order_, shuffle_rng_);
+  }
+  // The network, the solver's state and the kept best network in the context's memory.
+  void to_device() {
     // On a GPU everything below runs on the worker's stream, and losses are read back a few
     // iterations late (metrics_queue). A non-finite one sets the flag on the device, which
     // cancels every update queued behind it: the network stays as it was before the
     // diverged iteration, as on the CPU.
     on_device_ = !ctx_.memory().host;
-    net.to(ctx_.memory());
+    out_.network.to(ctx_.memory());
+    solver_state_.for_each_field([&](auto, auto& field) {
+      if constexpr (requires { field.to(ctx_.memory()); }) field.to(ctx_.memory());
+    });
     if (on_device_) diverged_flag_.ensure(ctx_.memory(), 1);
     replay_ = on_device_ && options_.cuda_graphs && !Net::uses_randomness &&
               (!std::isfinite(options_.gradient_threshold) ||
                options_.gradient_threshold_method == optim::gradient_threshold_method::absolute_value);
-    if (options_.shuffle != shuffle_mode::never) detail::shuffle_indices(order_, shuffle_rng_);
-    progress_ = training_progress{.network_name = Net::description(),
-                                  .iterations_per_epoch = per_epoch_,
-                                  .max_iterations = max_iterations_};
+  }
+  // Parameters and state from one network to another (either may be on a device); the
+  // layers' seeds stay `to`'s.
+  static void copy_network(const Net& from, Net& to) {
+    copy_between(to.memory(), to.parameters().data(), from.memory(), from.parameters().data(),
+                 Net::parameter_count * sizeof(T));
+    copy_between(to.memory(), to.state().data(), from.memory(), from.state().data(), Net::state_count * sizeof(T));
   }
 
   // Phase "start": the start hooks (the table's header, output_fn's first call).
@@ -140,21 +219,48 @@ class training_run {
     hooks_.start(start_event{progress_}, [&](hook_result& r) { apply(r); });
   }
 
-  // One epoch of steps and its end; false when the run was cancelled.
+  // One epoch of steps and its end; false when the run was cancelled. A resumed run starts
+  // its first epoch where the checkpoint was.
   bool run_epoch(int epoch) {
-    if (epoch > 1 && options_.shuffle == shuffle_mode::every_epoch) detail::shuffle_indices(order_, shuffle_rng_);
+    const int first = std::exchange(start_batch_, 0);
+    if (epoch > 1 && first == 0 && options_.shuffle == shuffle_mode::every_epoch)
+      detail::shuffle_indices(order_, shuffle_rng_);
     batches_.start_epoch(order_, batch_, std::uint64_t(epoch - 1));
-    for (int b = 0; b < per_epoch_ && !stopping_; ++b) {
+    for (int b = first; b < per_epoch_ && !stopping_; ++b) {
       if (ctx_.stop_requested()) {
         stop_ = stop_reason::cancelled;
         break;
       }
       step(epoch, b);
+      if (interrupt_requested()) interrupt();
+      else if (b + 1 < per_epoch_ && checkpoint_due(epoch, false)) checkpoint(epoch, false);
     }
     drain(true);
     if (stop_ == stop_reason::cancelled) return false;  // no epoch end (nor checkpoint) for a cancelled epoch
     hooks_.epoch_end(epoch_event{epoch, iteration_, stopping_, stop_}, [&](hook_result& r) { apply(r); });
+    if (stop_ == stop_reason::interrupted || checkpoint_due(epoch, true)) checkpoint(epoch, stop_ == stop_reason::interrupted);
     return true;
+  }
+
+  // Checkpoints: every checkpoint_frequency epochs (at the epoch's end) or iterations, while
+  // the run goes on (an interruption writes its own).
+  bool checkpoint_due(int epoch, bool epoch_end) {
+    if (stopping_ || !hooks_.has_checkpoint_hooks()) return false;
+    if (options_.checkpoint_frequency_unit == checkpoint_unit::epoch)
+      return epoch_end && epoch % options_.checkpoint_frequency == 0;
+    return iteration_ % options_.checkpoint_frequency == 0;
+  }
+  void checkpoint(int epoch, bool interrupted) {
+    drain(true);
+    if (iteration_ == checkpointed_at_ || (stopping_ && !interrupted)) return;
+    checkpointed_at_ = iteration_;
+    hooks_.checkpoint(checkpoint_event{epoch, iteration_, interrupted}, [&](hook_result& r) { apply(r); });
+  }
+  // SIGTERM, Ctrl-C or request_interrupt(): the run stops after this iteration; its epoch's
+  // end writes the checkpoint.
+  void interrupt() {
+    drain(true);
+    if (!stopping_) stop_ = stop_reason::interrupted, stopping_ = true;
   }
 
   // Phase "step": batch b of the epoch read, forward, backward, update; its metrics queued.
@@ -254,7 +360,8 @@ class training_run {
     info.validation_loss.back() = progress_.validation_loss = v.loss;
     info.validation_accuracy.back() = progress_.validation_accuracy = v.accuracy;
     const bool new_best = best_.offer(ctx_, net, v.loss, iteration);
-    hooks_.validation(validation_event{progress_, new_best}, [&](hook_result& r) { apply(r); });
+    hooks_.validation(validation_event{progress_, new_best, best_.without_improvement()},
+                      [&](hook_result& r) { apply(r); });
   }
 
   // A hook's answer: its warning kept for the next progress message and the history; its
@@ -297,12 +404,13 @@ class training_run {
       throw training_error(detail::failure_text(Net::description(), failure_->message, failure_->cause),
                            std::move(out_.info), std::any(std::move(out_.network)), failure_->cause);
     }
+    // A cancelled or interrupted run ends as it is: quickly, and resumable.
+    const bool complete = iteration_ > 0 && stop_ != stop_reason::cancelled && stop_ != stop_reason::interrupted;
     if constexpr (Net::keeps_population_statistics) {
-      if (options_.batch_normalization_statistics == batch_norm_statistics::population && iteration_ > 0 &&
-          stop_ != stop_reason::cancelled)
+      if (options_.batch_normalization_statistics == batch_norm_statistics::population && complete)
         population_statistics();
     }
-    if (options_.validation_data && iteration_ > 0) {
+    if (options_.validation_data && complete) {
       const evaluation v = evaluate(net, ctx_, options_.validation_data, options_.mini_batch_size);
       info.final_validation_loss = v.loss;
       info.final_validation_accuracy = v.accuracy;
@@ -362,6 +470,10 @@ class training_run {
   std::deque<pending> queued_;
   detail::best_network<Net> best_{options_.output_network == output_network_mode::best_validation_loss};
   int iteration_ = 0, diverged_at_ = 0;
+  // Resuming: where the checkpoint was; the first epoch's first batch; the last checkpoint.
+  run_position position_;
+  int start_batch_ = 0, checkpointed_at_ = 0;
+  bool resumed_ = false;
 };
 
 }  // namespace PARTRAIN_ABI_NAMESPACE
