@@ -119,3 +119,41 @@ TEST_CASE("bad checkpoints: each refused with the file and what differs, nothing
   CHECK_THROWS_WITH_AS(pt::io::load_network<test::dropout_cnn>(good), doctest::Contains("another architecture"),
                        pt::io_error);
 }
+
+namespace {
+// A solver whose state does not list its fields: it trains, but cannot be checkpointed.
+struct plain_sgd {
+  static constexpr std::string_view name = "plain_sgd";
+  static constexpr double default_learn_rate = 0.01;
+  static constexpr auto hyperparameters() { return std::tuple{}; }
+  template <class Net>
+  struct state {
+    explicit state(const pt::memory_space&) {}
+  };
+  template <class T>
+  struct update_fn {
+    T* w;
+    const T* g;
+    T lr;
+    void operator()(std::size_t i) const { w[i] -= lr * g[i]; }
+  };
+  template <class Net>
+  void step(pt::context& ctx, state<Net>&, std::span<typename Net::value_type> w,
+            std::span<const typename Net::value_type> g, double lr, const int* cancel = nullptr) const {
+    using T = typename Net::value_type;
+    pt::backend::for_each_index_unless(ctx, w.size(), update_fn<T>{w.data(), g.data(), T(lr)}, cancel);
+  }
+  void validate() const {}
+};
+}  // namespace
+
+TEST_CASE("a solver whose state does not list its fields: checkpoints are a config_error naming it") {
+  pt::test::temp_dir dir("unlisted-solver");
+  pt::training_options<plain_sgd> o{.max_epochs = 1, .mini_batch_size = 8, .verbose = false};
+  CHECK(pt::train_network<test::small_cnn>(test::blobs(16, 1), o).info.iterations() == 2);  // trains
+  o.checkpoint_path = dir.path;
+  CHECK_THROWS_WITH_AS(pt::train_network<test::small_cnn>(test::blobs(16, 1), o),
+                       doctest::Contains("solver 'plain_sgd' cannot be checkpointed: its state<Net> has no "
+                                         "for_each_field(f)"),
+                       pt::config_error);
+}

@@ -113,19 +113,24 @@ TEST_CASE("invalid options and mismatched data fail before any training") {
   CHECK(calls == 0);  // nothing started
 }
 
-TEST_CASE("checkpoints: one readable safetensors file per epoch") {
+TEST_CASE("checkpoints: one checkpoint folder per epoch, its network readable as a safetensors file") {
   const auto train = test::blobs(64, 1);
   const auto dir = std::filesystem::temp_directory_path() / "partrain_test_checkpoints";
   std::filesystem::remove_all(dir);
   auto result = train_network<small_cnn>(train, training_options<>{.max_epochs = 3, .mini_batch_size = 16,
                                                                    .verbose = false, .checkpoint_path = dir});
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
+  std::vector<std::filesystem::path> folders;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) folders.push_back(e.path());
+  std::sort(folders.begin(), folders.end());
+  REQUIRE(folders.size() == 3);
+  CHECK(folders.back().filename() == "checkpoint-epoch003-iteration000012");
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(folders.back())) files.push_back(e.path().filename().string());
   std::sort(files.begin(), files.end());
-  REQUIRE(files.size() == 3);
-  CHECK(files.back().filename() == "checkpoint-epoch003-iteration000012.safetensors");
+  CHECK(files == std::vector<std::string>{"network.safetensors", "solver.safetensors", "state.json"});
   small_cnn restored(99);
-  io::assign_network_tensors(restored, io::read_safetensors(files.back()).tensors, files.back().string());
+  const auto file = folders.back() / "network.safetensors";
+  io::assign_network_tensors(restored, io::read_safetensors(file).tensors, file.string());
   CHECK(std::memcmp(restored.parameters().data(), result.network.parameters().data(),
                     small_cnn::parameter_count * sizeof(float)) == 0);
   std::filesystem::remove_all(dir);

@@ -86,21 +86,31 @@ TEST_CASE("a hook that throws: training_error names the hook, the iteration and 
   }
 }
 
-TEST_CASE("checkpoints_to_keep: the run keeps its last K checkpoints and leaves other files alone") {
+TEST_CASE("checkpoints_to_keep: the run keeps its last K checkpoints, the best by validation loss, and other files") {
   pt::test::temp_dir dir("keep-checkpoints");
   fs::create_directories(dir.path);
   { std::ofstream(dir.path / "notes.txt") << "mine"; }
+  const auto val = ::test::blobs(16, 2, true);  // flipped labels: the validation loss is lowest early
   auto options = quiet(5);
   options.checkpoint_path = dir.path;
   options.checkpoints_to_keep = 2;
+  options.validation_data = &val;
+  options.validation_frequency = 2;
   const auto r = pt::train_network<::test::small_cnn>(::test::blobs(32, 1), options);
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  CHECK(names == std::vector<std::string>{"checkpoint-epoch004-iteration000008.safetensors",
-                                          "checkpoint-epoch005-iteration000010.safetensors", "notes.txt"});
+  const auto& loss = r.info.validation_loss;  // validated at iterations 1, 2, 4, 6, 8, 10; checkpoints at 2, 4, ...
+  const auto best = std::size_t(std::min_element(loss.begin() + 1, loss.end(), [](double a, double b) {
+                                  return !std::isnan(a) && (std::isnan(b) || a < b);
+                                }) - loss.begin());
+  REQUIRE(best % 2 == 1);
+  REQUIRE(best < 7);  // the best is not among the last two
+  CHECK(names == std::vector<std::string>{pt::io::checkpoint_name(int(best + 1) / 2, int(best + 1)),
+                                          "checkpoint-epoch004-iteration000008", "checkpoint-epoch005-iteration000010",
+                                          "notes.txt"});
   CHECK(r.info.warnings.empty());
-  const auto last = pt::io::load_network<::test::small_cnn>(dir.path / names[1]);
+  const auto last = pt::io::load_network<::test::small_cnn>(dir.path / names[2]);
   const std::span<const float> a = last.parameters(), b = r.network.parameters();
   CHECK(std::equal(a.begin(), a.end(), b.begin(), b.end()));  // no batch-norm population pass changes parameters
 }

@@ -68,7 +68,7 @@ nlohmann::json data_json(const D& data) {
 template <class Net, class State>
 void solver_tensors(Net& shapes, State& state, std::vector<named_tensor>& tensors, nlohmann::json& counters) {
   using T = typename Net::value_type;
-  state.for_each_field([&](std::string_view field, auto& value) {
+  for_each_solver_field(state, [&](std::string_view field, auto& value) {
     if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) {
       counters[std::string(field)] = value;
     } else {

@@ -113,7 +113,7 @@ void solver_from(const checkpoint_content& c, Net& shapes, State& state, const s
   const safetensors_content saved = parse_safetensors(c.files.at("solver.safetensors"), source);
   std::map<std::string, const named_tensor*> by_name;
   for (const auto& t : saved.tensors) by_name[t.name] = &t;
-  state.for_each_field([&](std::string_view field, auto& value) {
+  for_each_solver_field(state, [&](std::string_view field, auto& value) {
     if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) {
       const auto& counters = c.state.at("solver_counters");
       PARTRAIN_CHECK(counters.contains(std::string(field)), io_error, "[partrain::io::read_checkpoint] '", folder,

@@ -119,6 +119,15 @@ class checkpoint_keeper {
   std::vector<written> written_;
 };
 
+/// A solver whose state does not list its fields cannot be checkpointed: config_error.
+template <class Net, class Solver>
+void check_checkpointable() {
+  PARTRAIN_CHECK(lists_its_fields<typename Solver::template state<Net>>, config_error,
+                 "[partrain::training_options] checkpoint_path or resume_from is set but solver '", Solver::name,
+                 "' cannot be checkpointed: its state<Net> has no for_each_field(f) naming its fields "
+                 "(see docs/guide.md, \"Your own solver, schedule or layer\")");
+}
+
 inline double last_validation_loss(const training_info& info) {
   for (auto it = info.validation_loss.rbegin(); it != info.validation_loss.rend(); ++it)
     if (!std::isnan(*it)) return *it;
@@ -133,6 +142,7 @@ inline double last_validation_loss(const training_info& info) {
 /// Temporaries left by a killed writer are removed first.
 template <class Net, class D, class Solver, class Schedule>
 void add_checkpoint_hook(training_run<Net, D, Solver, Schedule>& run) {
+  detail::check_checkpointable<Net, Solver>();
   const std::filesystem::path folder = run.options().checkpoint_path;
   // Checkpoints and folder probes that killed writers left.
   detail::remove_abandoned_temporaries(folder, "", "partrain::train_network checkpoint");
@@ -156,6 +166,7 @@ void add_checkpoint_hook(training_run<Net, D, Solver, Schedule>& run) {
 /// them: the newest) instead of starting: see read_checkpoint for what must match.
 template <class Net, class D, class Solver, class Schedule>
 void resume(training_run<Net, D, Solver, Schedule>& run, const std::filesystem::path& from) {
+  detail::check_checkpointable<Net, Solver>();
   std::error_code ec;
   std::filesystem::path folder = from;
   if (!std::filesystem::exists(from / "state.json", ec))

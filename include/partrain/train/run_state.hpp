@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "partrain/train/training_info.hpp"
@@ -32,6 +33,17 @@ struct run_position {
   /// The epoch of the last iteration done (0 before the first).
   int epoch() const { return iteration == 0 ? 0 : (iteration - 1) / iterations_per_epoch + 1; }
 };
+
+/// A solver state that names its fields — f(name, tensor) for per-parameter tensors,
+/// f(name, number) for counters — so checkpoints can save and restore it.
+template <class State>
+concept lists_its_fields = requires(State& s) { s.for_each_field([](std::string_view, auto&) {}); };
+
+/// Calls f(name, field) for each field of a solver state that lists them; nothing otherwise.
+template <class State, class F>
+void for_each_solver_field(State& s, F&& f) {
+  if constexpr (lists_its_fields<State>) s.for_each_field(f);
+}
 
 /// A run's whole state in host memory.
 template <class Net, class Solver>

@@ -144,7 +144,7 @@ class training_run {
   run_state<Net, Solver> snapshot() const {
     run_state<Net, Solver> s{Net(options_.seed), solver_state_, std::nullopt, {}};
     copy_network(out_.network, s.network);
-    s.solver.for_each_field([](auto, auto& field) {
+    for_each_solver_field(s.solver, [](auto, auto& field) {
       if constexpr (requires { field.to(host_memory); }) field.to(host_memory);
     });
     if (best_.has_network()) best_.save(s.best_network.emplace(options_.seed));
@@ -198,7 +198,7 @@ class training_run {
     // diverged iteration, as on the CPU.
     on_device_ = !ctx_.memory().host;
     out_.network.to(ctx_.memory());
-    solver_state_.for_each_field([&](auto, auto& field) {
+    for_each_solver_field(solver_state_, [&](auto, auto& field) {
       if constexpr (requires { field.to(ctx_.memory()); }) field.to(ctx_.memory());
     });
     if (on_device_) diverged_flag_.ensure(ctx_.memory(), 1);
