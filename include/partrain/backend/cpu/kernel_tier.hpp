@@ -86,9 +86,11 @@ __attribute__((target("avx2,fma"))) void run_avx2(Args... args) {
 /// Kernel::run(args...) compiled for the highest tier this CPU and the environment allow.
 /// Kernel::run and its helpers are PARTRAIN_TIERED_INLINE; on one tier the results are the
 /// same bit for bit from run to run, across tiers they differ in rounding (FMA contraction).
+/// PARTRAIN_LOOP_KERNELS_BASELINE_ONLY (the sanitizer builds define it) compiles the
+/// baseline copy only: the same source, a quarter less compile time under instrumentation.
 template <class Kernel, class... Args>
 void run_tiered(Args... args) {
-#if PARTRAIN_HAS_AVX2_KERNELS
+#if PARTRAIN_HAS_AVX2_KERNELS && !defined(PARTRAIN_LOOP_KERNELS_BASELINE_ONLY)
   if (has_avx512()) return detail::run_avx512<Kernel>(args...);
   if (has_avx2_fma()) return detail::run_avx2<Kernel>(args...);
 #endif
