@@ -81,6 +81,11 @@ TEST_CASE("bad checkpoints: each refused with the file and what differs, nothing
     REQUIRE(at != std::string::npos);
     rewrite(c / "state.json", text.replace(at, 19, "\"format_version\": 99"));
   }, "was written by checkpoint format version 99");
+  expect_error("foreign-file", [](const fs::path& c) {
+    auto state = nlohmann::json::parse(read(c / "state.json"));
+    state["files"]["../outside"] = {{"bytes", 1}, {"fingerprint", "0"}};
+    rewrite(c / "state.json", state.dump());
+  }, "records a file '../outside' that is not part of a checkpoint");
   expect_error("missing-solver", [](const fs::path& c) { fs::remove(c / "solver.safetensors"); },
                "solver.safetensors' is missing");
   expect_error("not-a-checkpoint", [](const fs::path& c) { fs::remove(c / "state.json"); },

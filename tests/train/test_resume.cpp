@@ -88,7 +88,7 @@ TEST_CASE("resume matrix: rmsprop on an augmented datastore of PNG files, moving
   check_every_resume<net>(augmented, options, "rmsprop");
 }
 
-TEST_CASE("request_interrupt: the run finishes its iteration, checkpoints, stops as interrupted; resume ends as the whole run") {
+TEST_CASE("request_interrupt: the run finishes its iteration, checkpoints, stops; resumed, it ends as the whole run") {
   pt::test::temp_dir dir("interrupt");
   const auto train = train_set(), val = test::blobs(16, 5);
   auto options = test::kill_test_options(val);

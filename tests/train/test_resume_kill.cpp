@@ -91,7 +91,7 @@ TEST_CASE("kill -9 at random moments, ten times in a row: the rerun ends as the 
     CHECK_MESSAGE(e.path().filename().string().find(".tmp-") == std::string::npos, e.path().filename().string());
 }
 
-TEST_CASE("SIGTERM and Ctrl-C: the child finishes its iteration, checkpoints, exits as interrupted; a rerun completes it") {
+TEST_CASE("SIGTERM and Ctrl-C: the child finishes its iteration, checkpoints and exits; a rerun completes it") {
   const std::string expected = expected_result();
   for (int sig : {SIGTERM, SIGINT}) {
     CAPTURE(sig);

@@ -127,8 +127,8 @@ void write_checkpoint(const std::filesystem::path& target, run_state<Net, Solver
     detail::sync_folder(tmp);
     std::filesystem::remove_all(target, ec);
     std::filesystem::rename(tmp, target, ec);
-    PARTRAIN_CHECK(!ec, io_error, "[", caller, "] '", target.string(), "': cannot rename the finished checkpoint into place (",
-                   ec.message(), ")");
+    PARTRAIN_CHECK(!ec, io_error, "[", caller, "] '", target.string(),
+                   "': cannot rename the finished checkpoint into place (", ec.message(), ")");
     detail::sync_folder(target.parent_path());
   } catch (...) {
     std::filesystem::remove_all(tmp, ec);

@@ -4,6 +4,7 @@
 // Each refusal is an io_error or config_error naming the folder or file and what differs.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -31,34 +32,41 @@ inline checkpoint_content read_checkpoint_files(const std::filesystem::path& fol
   const std::string where = partrain::detail::concat("[", caller, "] '", folder.string(), "'");
   std::error_code ec;
   PARTRAIN_CHECK(std::filesystem::is_directory(folder, ec), io_error, where,
-                 ": no such folder; expected a checkpoint folder (state.json, network.safetensors, solver.safetensors)");
+                 ": no such folder; expected a checkpoint folder "
+                 "(state.json, network.safetensors, solver.safetensors)");
   PARTRAIN_CHECK(std::filesystem::exists(folder / "state.json", ec), io_error, where,
                  " is not a checkpoint: it has no state.json (a checkpoint folder holds state.json, "
                  "network.safetensors and solver.safetensors; io::latest_checkpoint finds the newest in a folder)");
   checkpoint_content c;
+  const auto state_file = (folder / "state.json").string();
   c.state = nlohmann::json::parse(read_text_file(folder / "state.json", caller), nullptr, false);
-  PARTRAIN_CHECK(!c.state.is_discarded() && c.state.is_object(), io_error, "[", caller, "] '",
-                 (folder / "state.json").string(), "': not a JSON object (truncated or damaged)");
-  PARTRAIN_CHECK(c.state.value("format", "") == "partrain checkpoint", io_error, "[", caller, "] '",
-                 (folder / "state.json").string(), "': not a partrain checkpoint (no \"format\": \"partrain checkpoint\")");
-  const auto version = c.state.value("format_version", 0);
-  PARTRAIN_CHECK(version >= 1 && version <= checkpoint_format_version, io_error, where,
-                 " was written by checkpoint format version ", c.state.value("format_version", nlohmann::json()).dump(),
-                 " (partrain ", c.state.value("partrain_version", "?"), "); this partrain reads versions 1 to ",
-                 checkpoint_format_version, ": resume it with a newer partrain");
-  PARTRAIN_CHECK(c.state.contains("files") && c.state["files"].is_object(), io_error, "[", caller, "] '",
-                 (folder / "state.json").string(), "': no record of the checkpoint's files");
-  for (const auto& [name, record] : c.state["files"].items()) {
-    const auto file = folder / name;
-    PARTRAIN_CHECK(std::filesystem::exists(file, ec), io_error, "[", caller, "] '", file.string(),
-                   "' is missing; the checkpoint recorded it");
-    std::vector<std::byte> bytes = read_file(file, caller);
-    const auto want = record.value("bytes", std::uint64_t(0));
-    PARTRAIN_CHECK(bytes.size() == want, io_error, "[", caller, "] '", file.string(), "' is ", bytes.size(),
-                   " bytes; the checkpoint recorded ", want, " (truncated or damaged)");
-    PARTRAIN_CHECK(detail::content_fingerprint(bytes) == record.value("fingerprint", ""), io_error, "[", caller,
-                   "] '", file.string(), "' is damaged: its content differs from what the checkpoint recorded");
-    c.files[name] = std::move(bytes);
+  PARTRAIN_CHECK(!c.state.is_discarded() && c.state.is_object(), io_error, "[", caller, "] '", state_file,
+                 "': not a JSON object (truncated or damaged)");
+  try {
+    PARTRAIN_CHECK(c.state.value("format", "") == "partrain checkpoint", io_error, "[", caller, "] '", state_file,
+                   "': not a partrain checkpoint (no \"format\": \"partrain checkpoint\")");
+    const auto version = c.state.value("format_version", 0);
+    PARTRAIN_CHECK(version >= 1 && version <= checkpoint_format_version, io_error, where,
+                   " was written by checkpoint format version ", c.state.value("format_version", nlohmann::json()).dump(),
+                   " (partrain ", c.state.value("partrain_version", "?"), "); this partrain reads versions 1 to ",
+                   checkpoint_format_version, ": resume it with a newer partrain");
+    for (const auto& [name, record] : c.state.at("files").items()) {
+      const auto file = folder / name;
+      PARTRAIN_CHECK(std::ranges::count(detail::checkpoint_files, name) == 1, io_error, "[", caller, "] '",
+                     state_file, "': records a file '", name, "' that is not part of a checkpoint");
+      PARTRAIN_CHECK(std::filesystem::exists(file, ec), io_error, "[", caller, "] '", file.string(),
+                     "' is missing; the checkpoint recorded it");
+      std::vector<std::byte> bytes = read_file(file, caller);
+      const auto want = record.at("bytes").get<std::uint64_t>();
+      PARTRAIN_CHECK(bytes.size() == want, io_error, "[", caller, "] '", file.string(), "' is ", bytes.size(),
+                     " bytes; the checkpoint recorded ", want, " (truncated or damaged)");
+      PARTRAIN_CHECK(detail::content_fingerprint(bytes) == record.at("fingerprint").get<std::string>(), io_error,
+                     "[", caller, "] '", file.string(),
+                     "' is damaged: its content differs from what the checkpoint recorded");
+      c.files[name] = std::move(bytes);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail<io_error>("[", caller, "] '", state_file, "': ", e.what());
   }
   for (const char* needed : {"network.safetensors", "solver.safetensors"})
     PARTRAIN_CHECK(c.files.count(needed), io_error, where, " is not a whole checkpoint: it has no ", needed);
@@ -76,24 +84,25 @@ inline bool may_change_on_resume(const std::string& option, bool new_learn_rate)
 }
 
 inline void check_same_run(const nlohmann::json& saved, const nlohmann::json& now, const std::string& where) {
-  PARTRAIN_CHECK(saved["solver"] == now["solver"], config_error, where, "the checkpoint was trained with solver ",
-                 saved["solver"].dump(), " and these options have ", now["solver"].dump(),
+  PARTRAIN_CHECK(saved.at("solver") == now.at("solver"), config_error, where, "the checkpoint was trained with solver ",
+                 saved.at("solver").dump(), " and these options have ", now.at("solver").dump(),
                  "; a resume keeps the solver (to train its weights with another one, warm-start: "
                  "train_network(data, io::load_network<Net>(checkpoint), options))");
-  const bool new_lr = now["options"].value("resume_with_new_learn_rate", false);
+  const bool new_lr = now.at("options").value("resume_with_new_learn_rate", false);
   std::set<std::string> names;
-  for (const auto& [k, v] : saved["options"].items()) names.insert(k);
-  for (const auto& [k, v] : now["options"].items()) names.insert(k);
+  for (const auto& [k, v] : saved.at("options").items()) names.insert(k);
+  for (const auto& [k, v] : now.at("options").items()) names.insert(k);
   for (const std::string& k : names) {
     if (may_change_on_resume(k, new_lr)) continue;
-    const auto a = saved["options"].value(k, nlohmann::json("(none)")), b = now["options"].value(k, nlohmann::json("(none)"));
+    const nlohmann::json none = "(none)";
+    const auto a = saved.at("options").value(k, none), b = now.at("options").value(k, none);
     PARTRAIN_CHECK(a == b, config_error, where, "option ", k, " is ", b.dump(), " but the checkpoint was trained with ",
                    a.dump(), "; a resume must keep it",
                    k == "initial_learn_rate" ? " (set resume_with_new_learn_rate to change it)" : "");
   }
   for (const char* k : {"images", "classes", "image_dims", "class_names_fingerprint"})
-    PARTRAIN_CHECK(saved["data"][k] == now["data"][k], config_error, where, "the data differs: ", k, " is ",
-                   now["data"][k].dump(), " but the checkpoint was trained on ", saved["data"][k].dump(),
+    PARTRAIN_CHECK(saved.at("data").at(k) == now.at("data").at(k), config_error, where, "the data differs: ", k, " is ",
+                   now.at("data").at(k).dump(), " but the checkpoint was trained on ", saved.at("data").at(k).dump(),
                    "; resume on the same data");
 }
 

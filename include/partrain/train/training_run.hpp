@@ -50,9 +50,11 @@ inline namespace PARTRAIN_ABI_NAMESPACE {
 
 /// One run of training a new Net (initialized from options.seed) on `data` with the options'
 /// solver and schedule, on the context's device. The constructor validates every option and
-/// the data's shape (config_error / shape_error) and prepares: input statistics, the network
-/// and solver state on the device, the first shuffle. run() then starts, steps through the
-/// epochs and finishes. The run stops at max_epochs, when a hook asks (stop_request), when
+/// the data's shape (config_error / shape_error). Before run(), resume() may give it a
+/// checkpoint's state to continue from, or warm_start() another network's weights. run()
+/// then prepares (input statistics and the first shuffle, unless resumed; the network and
+/// solver state on the device), starts, steps through the epochs and finishes. The run
+/// stops at max_epochs, when a hook asks (stop_request), when
 /// the context's stop token is set (cancelled), on SIGTERM, Ctrl-C or request_interrupt()
 /// (interrupted, after a checkpoint when it has checkpoint hooks; while they are on, the
 /// run holds those signals), or when the loss is not finite (diverged:
@@ -99,7 +101,8 @@ class training_run {
     to_device();
     start();
     if (interrupt_requested()) stop_ = stop_reason::interrupted, stopping_ = true;
-    for (int epoch = position_.epoch() + 1 - (start_batch_ > 0); epoch <= options_.max_epochs && !stopping_; ++epoch)
+    const int first_epoch = position_.epoch() + (start_batch_ > 0 ? 0 : 1);  // a resume mid-epoch: that epoch
+    for (int epoch = first_epoch; epoch <= options_.max_epochs && !stopping_; ++epoch)
       if (!run_epoch(epoch)) break;
     drain(true);
     return finish();
@@ -112,8 +115,8 @@ class training_run {
     PARTRAIN_CHECK(!ran_ && !resumed_, error, "[partrain::training_run] resume() after run() or resume()");
     const run_position& p = s.position;
     PARTRAIN_CHECK(p.iterations_per_epoch == per_epoch_ && p.order.size() == n_, config_error,
-                   "[partrain::training_run] the checkpoint has ", p.iterations_per_epoch, " iterations per epoch over ",
-                   p.order.size(), " images; this run has ", per_epoch_, " over ", n_);
+                   "[partrain::training_run] the checkpoint has ", p.iterations_per_epoch,
+                   " iterations per epoch over ", p.order.size(), " images; this run has ", per_epoch_, " over ", n_);
     PARTRAIN_CHECK(p.epoch() <= options_.max_epochs, config_error, "[partrain::training_options] max_epochs is ",
                    options_.max_epochs, " but the checkpoint is at epoch ", p.epoch(), "; expected at least that");
     copy_network(s.network, out_.network);
@@ -190,7 +193,7 @@ class training_run {
     if constexpr (detail::needs_input_statistics<Net>) detail::input_statistics(out_.network, data_, order_, batch_);
     if (options_.shuffle != shuffle_mode::never) detail::shuffle_indices(order_, shuffle_rng_);
   }
-  // The network, the solver's state and the kept best network in the context's memory.
+  // The network and the solver's state in the context's memory.
   void to_device() {
     // On a GPU everything below runs on the worker's stream, and losses are read back a few
     // iterations late (metrics_queue). A non-finite one sets the flag on the device, which
@@ -238,7 +241,8 @@ class training_run {
     drain(true);
     if (stop_ == stop_reason::cancelled) return false;  // no epoch end (nor checkpoint) for a cancelled epoch
     hooks_.epoch_end(epoch_event{epoch, iteration_, stopping_, stop_}, [&](hook_result& r) { apply(r); });
-    if (stop_ == stop_reason::interrupted || checkpoint_due(epoch, true)) checkpoint(epoch, stop_ == stop_reason::interrupted);
+    const bool interrupted = stop_ == stop_reason::interrupted;
+    if (interrupted || checkpoint_due(epoch, true)) checkpoint(epoch, interrupted);
     return true;
   }
 
