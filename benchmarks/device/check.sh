@@ -82,7 +82,7 @@ fi
 log "GPU: $GPU, building for sm_$ARCH with $NVCC"
 
 JOBS=$(nproc)
-TARGETS=(test_cuda_errors test_cuda_ops test_cuda_training test_cuda_network bench_gpu_training
+TARGETS=(test_cuda_errors test_cuda_ops test_cuda_training test_cuda_network test_cuda_resume bench_gpu_training
   bench_gpu_train_network train_in_parallel_cuda)
 { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" \
     -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DPARTRAIN_TEST_MODULES=core -DPARTRAIN_BUILD_EXAMPLES=ON \
