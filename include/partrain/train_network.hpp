@@ -52,11 +52,14 @@ trained<Net> train_network(const D& data, const training_options<Solver, Schedul
 /// A warm start (MATLAB's trainNetwork(data, net, options)): trains from `initial`'s
 /// weights and state — a trained network, io::load_network of a saved one or of a
 /// checkpoint folder — with new options; the input layer's statistics are computed again.
+/// With options.resume_from set, the run continues from that checkpoint instead (a warm
+/// start that was interrupted: its checkpoints hold where it was).
 template <class Net, data::source D, class Solver, class Schedule>
 trained<Net> train_network(const D& data, const Net& initial, const training_options<Solver, Schedule>& options,
                            context& ctx) {
   training_run<Net, D, Solver, Schedule> run(data, options, ctx);
-  run.warm_start(initial);
+  if (!options.resume_from.empty()) io::resume(run, options.resume_from);
+  else run.warm_start(initial);
   add_standard_hooks(run);
   return run.run();
 }

@@ -89,7 +89,7 @@ TEST_CASE("bad checkpoints: each refused with the file and what differs, nothing
   expect_error("missing-solver", [](const fs::path& c) { fs::remove(c / "solver.safetensors"); },
                "solver.safetensors' is missing");
   expect_error("not-a-checkpoint", [](const fs::path& c) { fs::remove(c / "state.json"); },
-               "is not a checkpoint: it has no state.json");
+               "holds no checkpoint (no state.json, no checkpoint-epoch*-iteration* folder)");
 
   CAPTURE("another architecture, solver, batch size and data");
   attempt("architecture", none, [&](const options_type& o) {
@@ -116,6 +116,10 @@ TEST_CASE("bad checkpoints: each refused with the file and what differs, nothing
                          doctest::Contains("the data differs: images is 56 but the checkpoint was trained on 48"),
                          pt::config_error);
   });
+  attempt("order", none, [&](const options_type& o) {  // as many images, of the same classes: another draw
+    CHECK_THROWS_WITH_AS(pt::train_network<test::small_cnn>(test::blobs(48, 9), o),
+                         doctest::Contains("the data differs: first_images_fingerprint is"), pt::config_error);
+  });
   attempt("shorter", none, [&](options_type o) {
     o.max_epochs = 1;
     CHECK_THROWS_WITH_AS(pt::train_network<test::small_cnn>(train, o),
@@ -123,6 +127,12 @@ TEST_CASE("bad checkpoints: each refused with the file and what differs, nothing
   });
   CHECK_THROWS_WITH_AS(pt::io::load_network<test::dropout_cnn>(good), doctest::Contains("another architecture"),
                        pt::io_error);
+  fs::create_directories(dir.path / "empty");
+  auto from_empty = quiet();
+  from_empty.resume_from = dir.path / "empty";
+  CHECK_THROWS_WITH_AS(pt::train_network<test::small_cnn>(train, from_empty),
+                       doctest::Contains(("resume_from '" + (dir.path / "empty").string() + "' holds no checkpoint").c_str()),
+                       pt::config_error);
 }
 
 namespace {

@@ -114,6 +114,38 @@ TEST_CASE("request_interrupt: the run finishes its iteration, checkpoints, stops
   CHECK(resumed.info.iterations() == whole.info.iterations());
 }
 
+TEST_CASE("an interrupted epoch ends once, in the resumed run; checkpoints_to_keep counts the earlier run's") {
+  pt::test::temp_dir dir("interrupt-epoch-end");
+  const auto train = train_set();
+  pt::training_options<pt::optim::sgdm> options{.max_epochs = 3, .mini_batch_size = 8, .verbose = false, .seed = 2};
+  options.checkpoint_path = dir.path;
+  options.checkpoint_frequency = 1, options.checkpoint_frequency_unit = pt::checkpoint_unit::iteration;
+  options.checkpoints_to_keep = 2;
+  std::vector<int> epochs_ended;
+  auto run_once = [&](const pt::training_options<pt::optim::sgdm>& o) {
+    pt::context ctx;
+    pt::training_run<test::small_cnn, pt::data::image_set, pt::optim::sgdm, pt::schedule::none> run(train, o, ctx);
+    if (!o.resume_from.empty()) pt::io::resume(run, o.resume_from);
+    pt::add_standard_hooks(run);
+    run.hooks().on_iteration("interrupt", [](const pt::iteration_event& e) {
+      if (e.progress.iteration == 9) pt::request_interrupt();  // mid-epoch 2 (6 iterations an epoch)
+      return pt::hook_result::carry_on();
+    });
+    run.hooks().on_epoch_end("count", [&](const pt::epoch_event& e) {
+      epochs_ended.push_back(e.epoch);
+      return pt::hook_result::carry_on();
+    });
+    return run.run();
+  };
+  CHECK(run_once(options).info.stop_reason == pt::stop_reason::interrupted);
+  pt::clear_interrupt();
+  CHECK(epochs_ended == std::vector<int>{1});
+  options.resume_from = dir.path;
+  CHECK(run_once(options).info.iterations() == 18);
+  CHECK(epochs_ended == std::vector<int>{1, 2, 3});
+  CHECK(pt::io::list_checkpoints(dir.path).size() == 2);  // the first run's 9 are pruned too
+}
+
 TEST_CASE("an interrupt reaches every running trial of a pool; each resumes to its uninterrupted result") {
   pt::test::temp_dir dir("interrupt-pool");
   const auto train = train_set();
@@ -195,4 +227,11 @@ TEST_CASE("a warm start trains a saved or checkpointed network with new options"
   CHECK(warm.info.training_loss.front() < cold.info.training_loss.front());
   CHECK(warm.info.training_loss.front() < 0.5 * first.info.training_loss.front());
   CHECK(warm.options.find("solver") != nullptr);
+  // A warm start that checkpoints, resumed: it continues from its checkpoint, not from `initial`.
+  auto checkpointed = fresh;
+  checkpointed.max_epochs = 2, checkpointed.checkpoint_path = dir.path / "warm";
+  const auto whole = pt::train_network(train, from_checkpoint, checkpointed);
+  checkpointed.resume_from = *pt::io::list_checkpoints(dir.path / "warm").begin();  // after epoch 1
+  const auto resumed = pt::train_network(train, test::small_cnn(77), checkpointed);
+  CHECK(test::result_fingerprint(resumed) == test::result_fingerprint(whole));
 }

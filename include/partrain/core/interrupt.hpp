@@ -16,16 +16,20 @@ namespace detail {
 inline std::atomic<int> interrupt_signals{0};
 inline std::atomic<bool> interrupt_asked{false};
 
+// The actions SIGTERM and SIGINT had before partrain's (zero-initialised: no guard to take).
+inline struct sigaction previous_actions[2];
+
 inline void on_interrupt_signal(int sig) {
-  if (interrupt_signals.fetch_add(1) >= 1) {  // the second signal: stop at once, as without partrain
-    ::signal(sig, SIG_DFL);
+  if (interrupt_signals.fetch_add(1) >= 1) {  // the second signal: what it did before partrain
+    ::sigaction(sig, &previous_actions[sig == SIGTERM ? 0 : 1], nullptr);
     ::raise(sig);
   }
 }
 
 /// While one lives (a run with checkpoints is training), SIGTERM and SIGINT interrupt the
-/// runs instead of ending the process; the handlers that were there before come back when
-/// the last one ends. Safe to make from many threads (a pool's workers).
+/// runs instead of ending the process (a second one does what it did before); the actions
+/// that were there before come back when the last one ends. Safe to make from many threads
+/// (a pool's workers).
 class interrupt_handlers {
  public:
   interrupt_handlers() {
@@ -35,14 +39,14 @@ class interrupt_handlers {
     action.sa_handler = on_interrupt_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    ::sigaction(SIGTERM, &action, &previous()[0]);
-    ::sigaction(SIGINT, &action, &previous()[1]);
+    ::sigaction(SIGTERM, &action, &previous_actions[0]);
+    ::sigaction(SIGINT, &action, &previous_actions[1]);
   }
   ~interrupt_handlers() {
     std::lock_guard lock(mutex());
     if (--users() > 0) return;
-    ::sigaction(SIGTERM, &previous()[0], nullptr);
-    ::sigaction(SIGINT, &previous()[1], nullptr);
+    ::sigaction(SIGTERM, &previous_actions[0], nullptr);
+    ::sigaction(SIGINT, &previous_actions[1], nullptr);
   }
   interrupt_handlers(const interrupt_handlers&) = delete;
   interrupt_handlers& operator=(const interrupt_handlers&) = delete;
@@ -55,10 +59,6 @@ class interrupt_handlers {
   static int& users() {
     static int n = 0;
     return n;
-  }
-  static struct sigaction* previous() {
-    static struct sigaction old[2];
-    return old;
   }
 };
 }  // namespace detail

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <numeric>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -54,14 +56,22 @@ inline void sync_folder(const std::filesystem::path& folder) {
   ::close(fd);
 }
 
-/// What a checkpoint records of the data, to refuse a resume on other data.
+/// What a checkpoint records of the data, to refuse a resume on other data: its size,
+/// classes and image size, and a fingerprint of its first images and labels (another split
+/// or order of the same set differs there). Read before training starts.
 template <class D>
 nlohmann::json data_json(const D& data) {
   const dims d = data.image_dims();
-  fingerprint names;
+  fingerprint names, sample;
   for (const std::string& c : data.class_names()) names.add(c.data(), c.size());
-  return {{"images", data.size()}, {"classes", data.num_classes()},
-          {"image_dims", {d.c, d.h, d.w}}, {"class_names_fingerprint", hex(names.value())}};
+  std::vector<std::size_t> first(std::min<std::size_t>(data.size(), 16));
+  std::iota(first.begin(), first.end(), std::size_t(0));
+  std::vector<float> pixels(first.size() * d.image_size());
+  std::vector<int> labels(first.size());
+  data.read_batch(first, 0, pixels.data(), labels.data());
+  sample.add(std::span<const float>(pixels)).add(std::span<const int>(labels));
+  return {{"images", data.size()}, {"classes", data.num_classes()}, {"image_dims", {d.c, d.h, d.w}},
+          {"class_names_fingerprint", hex(names.value())}, {"first_images_fingerprint", hex(sample.value())}};
 }
 
 /// The solver's tensors split per parameter, and its counters as JSON.
@@ -84,11 +94,12 @@ void solver_tensors(Net& shapes, State& state, std::vector<named_tensor>& tensor
 }  // namespace detail
 
 /// Writes `s` as the checkpoint folder `target` (replacing one of that name): what the run
-/// was trained with (`options`, `data`) goes with it. Throws io_error naming the folder
-/// when it cannot be written; a folder under the final name is then never half-written.
-template <class Net, class Solver, class Schedule, class D>
+/// was trained with (`options`, and `data`: detail::data_json of its data) goes with it.
+/// Throws io_error naming the folder when it cannot be written; a folder under the final
+/// name is then never half-written.
+template <class Net, class Solver, class Schedule>
 void write_checkpoint(const std::filesystem::path& target, run_state<Net, Solver>& s,
-                      const training_options<Solver, Schedule>& options, const D& data) {
+                      const training_options<Solver, Schedule>& options, const nlohmann::json& data) {
   constexpr const char* caller = "partrain::io::write_checkpoint";
   std::map<std::string, std::vector<std::byte>> files;
   const std::map<std::string, std::string> meta{{"architecture", Net::description()},
@@ -105,7 +116,7 @@ void write_checkpoint(const std::filesystem::path& target, run_state<Net, Solver
       {"format", "partrain checkpoint"}, {"format_version", checkpoint_format_version},
       {"partrain_version", partrain_version}, {"architecture", Net::description()},
       {"solver", Solver::name}, {"solver_counters", counters}, {"options", options_json(options)},
-      {"data", detail::data_json(data)}, {"epoch", p.epoch()}, {"iteration", p.iteration},
+      {"data", data}, {"epoch", p.epoch()}, {"iteration", p.iteration},
       {"iterations_per_epoch", p.iterations_per_epoch},
       {"random", {{"shuffle_draws", p.shuffle_draws}, {"order", p.order}, {"layer_step", p.random_step}}},
       {"validation", {{"best_loss", detail::json_number(p.best_validation_loss)},

@@ -100,10 +100,10 @@ inline void check_same_run(const nlohmann::json& saved, const nlohmann::json& no
                    a.dump(), "; a resume must keep it",
                    k == "initial_learn_rate" ? " (set resume_with_new_learn_rate to change it)" : "");
   }
-  for (const char* k : {"images", "classes", "image_dims", "class_names_fingerprint"})
+  for (const char* k : {"images", "classes", "image_dims", "class_names_fingerprint", "first_images_fingerprint"})
     PARTRAIN_CHECK(saved.at("data").at(k) == now.at("data").at(k), config_error, where, "the data differs: ", k, " is ",
                    now.at("data").at(k).dump(), " but the checkpoint was trained on ", saved.at("data").at(k).dump(),
-                   "; resume on the same data");
+                   "; resume on the same data, in the same order (the same split)");
 }
 
 template <class Net>
@@ -171,22 +171,22 @@ inline run_position position_from(const nlohmann::json& j, const std::string& so
 }
 }  // namespace detail
 
-/// The run state of the checkpoint `folder`, checked to continue a run of Net on `data`
-/// with `options`: the architecture (io_error naming each layer that differs), the solver,
-/// every option but those a resume may change, and the data's size, classes and image size
-/// (config_error naming the option and both values).
-template <class Net, class Solver, class Schedule, class D>
+/// The run state of the checkpoint `folder`, checked to continue a run of Net with
+/// `options` on the data `data` describes (detail::data_json): the architecture (io_error
+/// naming each layer that differs), the solver, every option but those a resume may change,
+/// and the data (config_error naming the option or property and both values).
+template <class Net, class Solver, class Schedule>
 run_state<Net, Solver> read_checkpoint(const std::filesystem::path& folder,
-                                       const training_options<Solver, Schedule>& options, const D& data) {
+                                       const training_options<Solver, Schedule>& options, const nlohmann::json& data) {
   const checkpoint_content c = read_checkpoint_files(folder);
-  const std::string name = folder.string(), where = "[partrain::io::resume] '" + name + "': ";
+  const std::string name = folder.string(), where = "[partrain::training_options] resume_from '" + name + "': ";
   const std::string state_source = name + "/state.json";
   try {
     const std::string architecture = c.state.at("architecture").get<std::string>();
     PARTRAIN_CHECK(architecture == Net::description(), io_error, where, "the checkpoint holds another architecture (",
                    detail::architecture_differences(architecture, Net::description()), ")");
     const nlohmann::json now = {{"solver", Solver::name}, {"options", options_json(options)},
-                                {"data", detail::data_json(data)}};
+                                {"data", data}};
     detail::check_same_run(c.state, now, where);
     run_state<Net, Solver> s{detail::network_from<Net>(c, "network.safetensors", name, options.seed),
                              typename Solver::template state<Net>(host_memory), std::nullopt,

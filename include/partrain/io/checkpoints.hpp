@@ -133,13 +133,23 @@ inline double last_validation_loss(const training_info& info) {
     if (!std::isnan(*it)) return *it;
   return training_info::nan;
 }
+/// The same from a checkpoint folder written earlier (NaN when it cannot be read).
+inline double last_validation_loss(const std::filesystem::path& checkpoint) {
+  try {
+    const auto state = nlohmann::json::parse(read_text_file(checkpoint / "state.json"));
+    return last_validation_loss(training_info_from_json(state.at("history"), checkpoint.string()));
+  } catch (const std::exception&) {
+    return training_info::nan;
+  }
+}
 }  // namespace detail
 
 /// Adds the checkpoint hook to `run` (checkpoint_path must be set): at each checkpoint
 /// event the run's state goes to checkpoint_path/checkpoint_name(epoch, iteration). Only
 /// the run's last checkpoints_to_keep stay (0: all) and the one of the lowest validation
-/// loss. A checkpoint that cannot be written becomes a warning naming it and the reason.
-/// Temporaries left by a killed writer are removed first.
+/// loss — counting those a resumed run wrote before, in checkpoint_path, up to where it
+/// resumed. A checkpoint that cannot be written becomes a warning naming it and the
+/// reason. Temporaries left by a killed writer are removed first.
 template <class Net, class D, class Solver, class Schedule>
 void add_checkpoint_hook(training_run<Net, D, Solver, Schedule>& run) {
   detail::check_checkpointable<Net, Solver>();
@@ -147,12 +157,16 @@ void add_checkpoint_hook(training_run<Net, D, Solver, Schedule>& run) {
   // Checkpoints and folder probes that killed writers left.
   detail::remove_abandoned_temporaries(folder, "", "partrain::train_network checkpoint");
   auto keeper = std::make_shared<detail::checkpoint_keeper>(run.options().checkpoints_to_keep);
-  run.hooks().on_checkpoint("checkpoints", [&run, folder, keeper](const checkpoint_event& e) {
+  for (const auto& earlier : list_checkpoints(folder))
+    if (run.iteration() > 0 && *checkpoint_iteration(earlier.filename().string()) <= run.iteration())
+      keeper->added(earlier, detail::last_validation_loss(earlier));
+  run.hooks().on_checkpoint("checkpoints", [&run, folder, keeper, data = detail::data_json(run.data())](
+                                               const checkpoint_event& e) {
     const auto target = folder / checkpoint_name(e.epoch, e.iteration);
     try {
       partrain::detail::create_folders(folder, "partrain::train_network checkpoint");
       auto state = run.snapshot();
-      write_checkpoint(target, state, run.options(), run.data());
+      write_checkpoint(target, state, run.options(), data);
     } catch (const std::exception& failure) {
       return hook_result::warn(partrain::detail::concat("checkpoint after iteration ", e.iteration, " (epoch ",
                                                         e.epoch, ") not written: ", failure.what(),
@@ -163,15 +177,21 @@ void add_checkpoint_hook(training_run<Net, D, Solver, Schedule>& run) {
 }
 
 /// Makes `run` continue from the checkpoint `from` (a checkpoint folder, or a folder of
-/// them: the newest) instead of starting: see read_checkpoint for what must match.
+/// them: the newest) instead of starting: see read_checkpoint for what must match. Throws
+/// config_error naming `from` when it holds no checkpoint.
 template <class Net, class D, class Solver, class Schedule>
 void resume(training_run<Net, D, Solver, Schedule>& run, const std::filesystem::path& from) {
   detail::check_checkpointable<Net, Solver>();
   std::error_code ec;
   std::filesystem::path folder = from;
-  if (!std::filesystem::exists(from / "state.json", ec))
-    if (auto newest = latest_checkpoint(from)) folder = *newest;
-  run.resume(read_checkpoint<Net>(folder, run.options(), run.data()));
+  if (!std::filesystem::exists(from / "state.json", ec)) {
+    const auto newest = latest_checkpoint(from);
+    PARTRAIN_CHECK(newest || !std::filesystem::is_directory(from, ec), config_error,
+                   "[partrain::training_options] resume_from '", from.string(), "' holds no checkpoint (no state.json, "
+                   "no checkpoint-epoch*-iteration* folder); leave resume_from empty to start afresh");
+    if (newest) folder = *newest;
+  }
+  run.resume(read_checkpoint<Net>(folder, run.options(), detail::data_json(run.data())));
 }
 
 }  // namespace partrain::io

@@ -86,8 +86,9 @@ struct training_options {
   /// The run's last K checkpoints stay, and the one of the lowest validation loss; 0: all.
   int checkpoints_to_keep = 0;
   /// A checkpoint folder (or a checkpoint_path folder: its latest checkpoint) to continue
-  /// from, bit for bit on the CPU. max_epochs, the output, checkpoint and device settings
-  /// may differ from the checkpoint's; the rest must not (config_error names the option).
+  /// from, bit for bit on the CPU. May differ from the checkpoint's: max_epochs, verbose,
+  /// verbose_frequency, output_fn, execution_environment, cuda_graphs and the checkpoint
+  /// settings; the rest must not (config_error names the option and both values).
   std::filesystem::path resume_from{};
   /// On resume, let initial_learn_rate differ from the checkpoint's (the run continues
   /// with the new one).

@@ -217,8 +217,10 @@ class training_run {
     copy_between(to.memory(), to.state().data(), from.memory(), from.state().data(), Net::state_count * sizeof(T));
   }
 
-  // Phase "start": the start hooks (the table's header, output_fn's first call).
+  // Phase "start": the start hooks (the table's header, output_fn's first call); a resumed
+  // run's first message says where it resumes.
   void start() {
+    progress_.iteration = iteration_, progress_.epoch = position_.epoch();
     hooks_.start(start_event{progress_}, [&](hook_result& r) { apply(r); });
   }
 
@@ -240,8 +242,10 @@ class training_run {
     }
     drain(true);
     if (stop_ == stop_reason::cancelled) return false;  // no epoch end (nor checkpoint) for a cancelled epoch
-    hooks_.epoch_end(epoch_event{epoch, iteration_, stopping_, stop_}, [&](hook_result& r) { apply(r); });
+    // An interrupted epoch has not ended: the resumed run ends it (its hooks see it once).
     const bool interrupted = stop_ == stop_reason::interrupted;
+    if (!interrupted || iteration_ % per_epoch_ == 0)
+      hooks_.epoch_end(epoch_event{epoch, iteration_, stopping_, stop_}, [&](hook_result& r) { apply(r); });
     if (interrupted || checkpoint_due(epoch, true)) checkpoint(epoch, interrupted);
     return true;
   }
@@ -292,7 +296,7 @@ class training_run {
       // The first iterations run plainly: they choose convolution algorithms and size the
       // workspaces, which a recording must not do. The update stays outside the recording,
       // so learn-rate schedules and Adam's step count need no new one.
-      if (replay_ && iteration_ > 2) graph_.run(ctx_, forward_backward);
+      if (replay_ && ++steps_here_ > 2) graph_.run(ctx_, forward_backward);
       else forward_backward();
       // Backward leaves the forward's probabilities in place; the flag is set before the update.
       backend::batch_metrics(ctx_, int(batch_), Net::num_classes, net.output().data(), batches_.labels().data(), m,
@@ -477,6 +481,7 @@ class training_run {
   // Resuming: where the checkpoint was; the first epoch's first batch; the last checkpoint.
   run_position position_;
   int start_batch_ = 0, checkpointed_at_ = 0;
+  int steps_here_ = 0;  // steps this run took (a resumed one counts from its resume)
   bool resumed_ = false;
 };
 
