@@ -26,4 +26,3 @@
 #include "partrain/parallel.hpp"
 #include "partrain/io.hpp"
 #include "partrain/report.hpp"
-#include "partrain/experiment.hpp"
