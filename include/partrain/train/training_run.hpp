@@ -101,7 +101,7 @@ class training_run {
     to_device();
     start();
     if (interrupt_requested()) stop_ = stop_reason::interrupted, stopping_ = true;
-    const int first_epoch = position_.epoch() + (start_batch_ > 0 ? 0 : 1);  // a resume mid-epoch: that epoch
+    const int first_epoch = iteration_ / per_epoch_ + 1;  // a resume mid-epoch continues that epoch
     for (int epoch = first_epoch; epoch <= options_.max_epochs && !stopping_; ++epoch)
       if (!run_epoch(epoch)) break;
     drain(true);
@@ -130,7 +130,6 @@ class training_run {
     best_.load(p.best_validation_loss, p.best_iteration, p.validations_without_improvement,
                s.best_network ? &*s.best_network : nullptr, ctx_.memory());
     start_ -= std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(p.elapsed_seconds));
-    position_ = p;
     resumed_ = true;
   }
   /// Starts from `from`'s parameters and state (a warm start) instead of options.seed's;
@@ -220,7 +219,7 @@ class training_run {
   // Phase "start": the start hooks (the table's header, output_fn's first call); a resumed
   // run's first message says where it resumes.
   void start() {
-    progress_.iteration = iteration_, progress_.epoch = position_.epoch();
+    progress_.iteration = iteration_, progress_.epoch = iteration_ == 0 ? 0 : (iteration_ - 1) / per_epoch_ + 1;
     hooks_.start(start_event{progress_}, [&](hook_result& r) { apply(r); });
   }
 
@@ -478,8 +477,7 @@ class training_run {
   std::deque<pending> queued_;
   detail::best_network<Net> best_{options_.output_network == output_network_mode::best_validation_loss};
   int iteration_ = 0, diverged_at_ = 0;
-  // Resuming: where the checkpoint was; the first epoch's first batch; the last checkpoint.
-  run_position position_;
+  // Resuming: the first epoch's first batch; the iteration of the last checkpoint.
   int start_batch_ = 0, checkpointed_at_ = 0;
   int steps_here_ = 0;  // steps this run took (a resumed one counts from its resume)
   bool resumed_ = false;
