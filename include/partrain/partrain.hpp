@@ -26,3 +26,4 @@
 #include "partrain/parallel.hpp"
 #include "partrain/io.hpp"
 #include "partrain/report.hpp"
+#include "partrain/experiment.hpp"

@@ -1,0 +1,233 @@
+// Search strategies: which trials a search_space gives. Trial i's values are a function of
+// (space, strategy, i) alone — never of how many workers run the trials or in which order
+// they finish — so a search reruns, resumes and spreads over machines unchanged.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "partrain/core/error.hpp"
+#include "partrain/core/random.hpp"
+#include "partrain/core/type_list.hpp"
+#include "partrain/experiment/search_space.hpp"
+
+namespace partrain::experiment {
+
+/// Every combination (MATLAB's exhaustive sweep): architectures x each choice's values x
+/// each integer in its range; a parameter that exists only for some choices multiplies only
+/// those. Ranges of real numbers cannot be swept: config_error naming the parameter.
+struct exhaustive {
+  std::uint64_t seed = 0;  ///< the trials' seeds derive from it
+};
+/// num_samples trials, each parameter drawn at random (architecture and choices uniformly).
+struct random_sampling {
+  std::size_t num_samples = 1;
+  std::uint64_t seed = 0;
+};
+/// Every combination of the architectures and choices, each with num_samples random draws
+/// of the ranges (Ray Tune's grid_search inside a search space with num_samples).
+struct grid_random {
+  std::size_t num_samples = 1;
+  std::uint64_t seed = 0;
+};
+using strategy = std::variant<exhaustive, random_sampling, grid_random>;
+
+namespace detail {
+// A point of the grid: the architecture and the values of the gridded parameters.
+struct grid_point {
+  std::size_t architecture = 0;
+  std::map<std::string, value> values;
+};
+
+inline bool exists(const parameter& p, const std::map<std::string, value>& chosen) {
+  if (!p.condition) return true;
+  const auto it = chosen.find(p.condition->parameter);
+  return it != chosen.end() && it->second == p.condition->equals;
+}
+
+// The grid over the architectures and the parameters `gridded` says, in declaration order
+// (the first parameter varies slowest).
+template <class Gridded>
+std::vector<grid_point> grid(const search_space& space, Gridded gridded) {
+  std::vector<grid_point> points;
+  for (std::size_t a = 0; a < space.architectures(); ++a) points.push_back({a, {}});
+  for (const parameter& p : space.parameters()) {
+    if (!gridded(p)) continue;
+    std::vector<value> options;
+    if (const auto* c = std::get_if<choice>(&p.values)) options = c->options;
+    else if (const auto* i = std::get_if<integer>(&p.values))
+      for (std::int64_t v = i->low; v <= i->high; ++v) options.push_back(v);
+    std::vector<grid_point> next;
+    for (grid_point& g : points) {
+      if (!exists(p, g.values)) {
+        next.push_back(std::move(g));
+        continue;
+      }
+      for (const value& v : options) {
+        grid_point more = g;
+        more.values[p.name] = v;
+        next.push_back(std::move(more));
+      }
+    }
+    points = std::move(next);
+  }
+  return points;
+}
+
+// A uniform double in [0, 1) for (seed, trial, purpose): the same on every machine.
+inline double unit(std::uint64_t seed, std::size_t trial, std::uint32_t purpose) {
+  const auto bits = random_bits(seed, std::uint32_t(trial), std::uint32_t(trial >> 32), purpose);
+  const std::uint64_t word = (std::uint64_t(bits[0]) << 21) ^ bits[1];
+  return double(word & ((std::uint64_t(1) << 53) - 1)) * 0x1p-53;
+}
+
+// Draws the parameters `drawn` says for trial `index` (those that exist given the values
+// already there), in declaration order; parameter k draws from stream k + 1.
+template <class Drawn>
+void draw(const search_space& space, Drawn drawn, std::uint64_t seed, std::size_t index,
+          std::map<std::string, value>& values) {
+  for (std::size_t k = 0; k < space.parameters().size(); ++k) {
+    const parameter& p = space.parameters()[k];
+    if (!drawn(p) || !exists(p, values)) continue;
+    const double u = unit(seed, index, std::uint32_t(k + 1));
+    std::visit(
+        [&](const auto& d) {
+          using Dom = std::decay_t<decltype(d)>;
+          if constexpr (std::is_same_v<Dom, choice>)
+            values[p.name] = d.options[std::min(d.options.size() - 1, std::size_t(u * double(d.options.size())))];
+          else if constexpr (std::is_same_v<Dom, uniform>) values[p.name] = d.low + (d.high - d.low) * u;
+          else if constexpr (std::is_same_v<Dom, log_uniform>)
+            values[p.name] = std::exp(std::log(d.low) + (std::log(d.high) - std::log(d.low)) * u);
+          else
+            values[p.name] = std::int64_t(std::min<double>(double(d.high), std::floor(double(d.low) +
+                                                                                     u * double(d.high - d.low + 1))));
+        },
+        p.values);
+  }
+}
+
+inline std::uint64_t trial_seed(std::uint64_t seed, std::size_t index) {
+  const auto bits = random_bits(seed, std::uint32_t(index), std::uint32_t(index >> 32), 0x73656564u);
+  return (std::uint64_t(bits[0]) << 32) | bits[1];
+}
+inline bool is_range(const parameter& p) {
+  return std::holds_alternative<uniform>(p.values) || std::holds_alternative<log_uniform>(p.values);
+}
+}  // namespace detail
+
+/// The trials of `space` under `how`, each a function of (space, how, its index) alone.
+/// Throws config_error for num_samples < 1, or exhaustive over a range of real numbers.
+class trial_plan {
+ public:
+  trial_plan(search_space space, strategy how) : space_(std::move(space)), how_(how) {
+    if (const auto* e = std::get_if<exhaustive>(&how_)) {
+      for (const parameter& p : space_.parameters())
+        PARTRAIN_CHECK(!detail::is_range(p), config_error, "[partrain::experiment::exhaustive] parameter '", p.name,
+                       "' is a range of real numbers, which cannot be swept; give it as a choice, or use "
+                       "random_sampling or grid_random");
+      grid_ = detail::grid(space_, [](const parameter&) { return true; });
+      seed_ = e->seed;
+    } else {
+      const std::size_t n = std::visit([](const auto& s) -> std::size_t {
+        if constexpr (requires { s.num_samples; }) return s.num_samples;
+        else return 1;
+      }, how_);
+      PARTRAIN_CHECK(n >= 1, config_error, "[partrain::experiment] num_samples is ", n, "; expected at least 1");
+      samples_ = n;
+      seed_ = std::visit([](const auto& s) { return s.seed; }, how_);
+      if (std::holds_alternative<grid_random>(how_))
+        grid_ = detail::grid(space_, [](const parameter& p) { return p.is_choice(); });
+    }
+  }
+
+  /// How many trials the search has.
+  std::size_t size() const {
+    if (std::holds_alternative<exhaustive>(how_)) return grid_.size();
+    if (std::holds_alternative<grid_random>(how_)) return grid_.size() * samples_;
+    return samples_;
+  }
+
+  /// Trial `index` (0-based, below size()).
+  trial at(std::size_t index) const {
+    PARTRAIN_CHECK(index < size(), config_error, "[partrain::experiment::trial_plan] trial index ", index,
+                   " is out of range; the search has ", size(), " trials");
+    trial t{index, 0, detail::trial_seed(seed_, index), {}};
+    if (std::holds_alternative<random_sampling>(how_)) {
+      const double u = detail::unit(seed_, index, 0);
+      t.architecture = std::min(space_.architectures() - 1, std::size_t(u * double(space_.architectures())));
+      detail::draw(space_, [](const parameter&) { return true; }, seed_, index, t.values);
+      return t;
+    }
+    const bool sampled = std::holds_alternative<grid_random>(how_);
+    const detail::grid_point& g = grid_[sampled ? index / samples_ : index];
+    t.architecture = g.architecture, t.values = g.values;
+    if (sampled) detail::draw(space_, [](const parameter& p) { return !p.is_choice(); }, seed_, index, t.values);
+    return t;
+  }
+
+  const search_space& space() const { return space_; }
+
+ private:
+  search_space space_;
+  strategy how_;
+  std::vector<detail::grid_point> grid_;
+  std::size_t samples_ = 0;
+  std::uint64_t seed_ = 0;
+};
+
+/// What an adaptive strategy (Bayesian optimisation, say) offers a search loop: ask for the
+/// next trial — nullopt when it has no more — and tell it a finished trial's metric. The
+/// fixed strategies above need no telling; plan_strategy gives them this shape.
+template <class S>
+concept ask_tell_strategy = requires(S& s, const trial& t, double metric) {
+  { s.ask() } -> std::same_as<std::optional<trial>>;
+  s.tell(t, metric);
+};
+
+/// A trial_plan as an ask/tell strategy: trials in index order; what it is told changes nothing.
+class plan_strategy {
+ public:
+  explicit plan_strategy(trial_plan plan) : plan_(std::move(plan)) {}
+  std::optional<trial> ask() {
+    if (next_ >= plan_.size()) return std::nullopt;
+    return plan_.at(next_++);
+  }
+  void tell(const trial&, double) {}
+
+ private:
+  trial_plan plan_;
+  std::size_t next_ = 0;
+};
+static_assert(ask_tell_strategy<plan_strategy>);
+
+/// Calls f.template operator()<Net>(t) with Net the trial's architecture in `Architectures`
+/// (the type_list the space was made over); every Net's call must return the same type.
+template <class Architectures, class F>
+decltype(auto) with_architecture(const trial& t, F&& f) {
+  PARTRAIN_CHECK(t.architecture < Architectures::size, config_error, "[partrain::experiment::with_architecture] trial ",
+                 t.index, " has architecture ", t.architecture, " but the list has ", Architectures::size);
+  return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
+    using result = decltype(f.template operator()<type_at<0, Architectures>>(t));
+    if constexpr (std::is_void_v<result>) {
+      ((t.architecture == I ? (f.template operator()<type_at<I, Architectures>>(t), 0) : 0), ...);
+    } else {
+      std::optional<result> out;
+      ((t.architecture == I ? (out.emplace(f.template operator()<type_at<I, Architectures>>(t)), 0)
+                            : 0),
+       ...);
+      return std::move(*out);
+    }
+  }(std::make_index_sequence<Architectures::size>{});
+}
+
+}  // namespace partrain::experiment
