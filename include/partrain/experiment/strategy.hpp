@@ -211,12 +211,13 @@ class plan_strategy {
 static_assert(ask_tell_strategy<plan_strategy>);
 
 /// Calls f.template operator()<Net>(t) with Net the trial's architecture in `Architectures`
-/// (the type_list the space was made over); every Net's call must return the same type.
+/// (the type_list the space was made over); every Net's call must return the same type,
+/// which with_architecture returns by value.
 template <class Architectures, class F>
-decltype(auto) with_architecture(const trial& t, F&& f) {
+auto with_architecture(const trial& t, F&& f) {
   PARTRAIN_CHECK(t.architecture < Architectures::size, config_error, "[partrain::experiment::with_architecture] trial ",
                  t.index, " has architecture ", t.architecture, " but the list has ", Architectures::size);
-  return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
     using result = decltype(f.template operator()<type_at<0, Architectures>>(t));
     if constexpr (std::is_void_v<result>) {
       ((t.architecture == I ? (f.template operator()<type_at<I, Architectures>>(t), 0) : 0), ...);
@@ -225,7 +226,7 @@ decltype(auto) with_architecture(const trial& t, F&& f) {
       ((t.architecture == I ? (out.emplace(f.template operator()<type_at<I, Architectures>>(t)), 0)
                             : 0),
        ...);
-      return std::move(*out);
+      return result(std::move(*out));  // by value: `out` ends here
     }
   }(std::make_index_sequence<Architectures::size>{});
 }
