@@ -166,6 +166,23 @@ concept solver_for = requires(const S& s, context& ctx, typename S::template sta
   requires describes_hyperparameters<S>;
 };
 
+/// The name records and checkpoints give a solver: its own, or — for one chosen at run time
+/// (optim::solver_choice) — the chosen one's.
+template <class S>
+std::string_view solver_name(const S& s) {
+  if constexpr (requires { s.chosen_name(); }) return s.chosen_name();
+  else return S::name;
+}
+
+/// A run's solver state in memory space m: made for the solver when its state needs to know
+/// it (a solver chosen at run time), else from m alone.
+template <class Net, class S>
+typename S::template state<Net> make_solver_state(const S& s, const memory_space& m) {
+  using state = typename S::template state<Net>;
+  if constexpr (std::constructible_from<state, const S&, const memory_space&>) return state(s, m);
+  else return state(m);
+}
+
 namespace detail {
 template <class S, class Net>
 constexpr bool check_solver() {

@@ -6,3 +6,4 @@
 #include "partrain/optim/rmsprop.hpp"
 #include "partrain/optim/schedule.hpp"
 #include "partrain/optim/sgdm.hpp"
+#include "partrain/optim/solver_choice.hpp"

@@ -28,10 +28,12 @@ hyperparameter(std::string_view, V Owner::*) -> hyperparameter<Owner, V>;
 template <class S>
 concept describes_hyperparameters = requires { std::tuple_size<decltype(S::hyperparameters())>::value; };
 
-/// Calls f(name, value) for every hyper-parameter of s; value refers to s's member.
+/// Calls f(name, value) for every hyper-parameter of s; value refers to s's member. A type
+/// that holds one of several at run time (optim::solver_choice) lists the one it holds.
 template <describes_hyperparameters S, class F>
 constexpr void for_each_hyperparameter(S& s, F&& f) {
-  std::apply([&](auto... h) { (f(h.name, s.*(h.member)), ...); }, std::remove_const_t<S>::hyperparameters());
+  if constexpr (requires { s.for_each_hyperparameter(f); }) s.for_each_hyperparameter(f);
+  else std::apply([&](auto... h) { (f(h.name, s.*(h.member)), ...); }, std::remove_const_t<S>::hyperparameters());
 }
 
 namespace detail {

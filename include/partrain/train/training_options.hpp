@@ -108,6 +108,10 @@ struct training_options {
     };
     check(max_epochs >= 1, "max_epochs is ", max_epochs, "; expected at least 1");
     check(mini_batch_size >= 1, "mini_batch_size is ", mini_batch_size, "; expected at least 1");
+    if constexpr (requires { solver.chosen_default_learn_rate(); })
+      check(!std::isnan(initial_learn_rate), "initial_learn_rate is not set; a solver_choice has none by default "
+            "(set it: e.g. ", solver.chosen_default_learn_rate(), ", the default of the chosen '",
+            solver.chosen_name(), "')");
     check(std::isfinite(initial_learn_rate) && initial_learn_rate > 0, "initial_learn_rate is ",
           initial_learn_rate, "; expected a positive number");
     check(l2_regularization >= 0 && std::isfinite(l2_regularization), "l2_regularization is ",
@@ -139,7 +143,7 @@ struct training_options {
 template <class Solver, class Schedule>
 options_record record_options(const training_options<Solver, Schedule>& o) {
   options_record r;
-  r.add("solver", Solver::name);
+  r.add("solver", solver_name(o.solver));
   r.add("learn_rate_schedule", Schedule::name);
   r.add("initial_learn_rate", o.initial_learn_rate);
   r.add("max_epochs", o.max_epochs);

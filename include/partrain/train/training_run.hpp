@@ -74,7 +74,7 @@ class training_run {
   training_run(const D& data, const options_type& options, context& ctx)
       : data_(data), options_(options), ctx_(ctx), n_(detail::check_training_inputs<Net>(data, options, ctx)),
         batch_(std::size_t(options.mini_batch_size)), start_(clock::now()), out_{Net(options.seed), {}},
-        solver_state_(ctx.memory()), metrics_(ctx), batches_(ctx, data, Net::num_classes),
+        solver_state_(make_solver_state<Net>(options.solver, ctx.memory())), metrics_(ctx), batches_(ctx, data, Net::num_classes),
         shuffle_rng_(options.seed, 0x5348u) {
     prepare();
   }
