@@ -4,3 +4,4 @@
 
 #include "partrain/experiment/search_space.hpp"
 #include "partrain/experiment/strategy.hpp"
+#include "partrain/experiment/run_experiment.hpp"

@@ -37,6 +37,10 @@ class context {
   context& operator=(const context&) = delete;
 
   const partrain::device& device() const { return device_; }
+  /// The pool worker this context belongs to (0-based), or -1 outside a pool; experiments
+  /// record it as where a trial ran.
+  int worker() const { return worker_; }
+  void set_worker(int w) { worker_ = w; }
   /// Base seed of this worker; training derives its draws from the options' seed instead
   /// when one is given.
   std::uint64_t seed() const { return seed_; }
@@ -90,6 +94,7 @@ class context {
   std::uint64_t seed_;
   std::stop_token stop_;
   tensor<double> workspace_;
+  int worker_ = -1;
 };
 
 }  // namespace PARTRAIN_ABI_NAMESPACE

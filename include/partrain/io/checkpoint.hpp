@@ -108,14 +108,14 @@ void write_checkpoint(const std::filesystem::path& target, run_state<Net, Solver
   std::vector<named_tensor> solver;
   nlohmann::json counters = nlohmann::json::object();
   detail::solver_tensors(s.network, s.solver, solver, counters);
-  files["solver.safetensors"] = serialize_safetensors(solver, {{"solver", std::string(solver_name(options.solver))}});
+  files["solver.safetensors"] = serialize_safetensors(solver, {{"solver", std::string(partrain::solver_name(options.solver))}});
   if (s.best_network) files["best_network.safetensors"] = serialize_safetensors(network_tensors(*s.best_network), meta);
 
   const run_position& p = s.position;
   nlohmann::json state = {
       {"format", "partrain checkpoint"}, {"format_version", checkpoint_format_version},
       {"partrain_version", partrain_version}, {"architecture", Net::description()},
-      {"solver", solver_name(options.solver)}, {"solver_counters", counters}, {"options", options_json(options)},
+      {"solver", partrain::solver_name(options.solver)}, {"solver_counters", counters}, {"options", options_json(options)},
       {"data", data}, {"epoch", p.epoch()}, {"iteration", p.iteration},
       {"iterations_per_epoch", p.iterations_per_epoch},
       {"random", {{"shuffle_draws", p.shuffle_draws}, {"order", p.order}, {"layer_step", p.random_step}}},

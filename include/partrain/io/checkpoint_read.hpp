@@ -185,7 +185,7 @@ run_state<Net, Solver> read_checkpoint(const std::filesystem::path& folder,
     const std::string architecture = c.state.at("architecture").get<std::string>();
     PARTRAIN_CHECK(architecture == Net::description(), io_error, where, "the checkpoint holds another architecture (",
                    detail::architecture_differences(architecture, Net::description()), ")");
-    const nlohmann::json now = {{"solver", solver_name(options.solver)}, {"options", options_json(options)},
+    const nlohmann::json now = {{"solver", partrain::solver_name(options.solver)}, {"options", options_json(options)},
                                 {"data", data}};
     detail::check_same_run(c.state, now, where);
     run_state<Net, Solver> s{detail::network_from<Net>(c, "network.safetensors", name, options.seed),

@@ -279,6 +279,7 @@ class pool {
     std::optional<context> ctx;  // built on its own thread: CUDA binds device and stream here
     try {
       ctx.emplace(devices_[std::size_t(w)], seed);
+      ctx->set_worker(w);
     } catch (...) {
       startup = std::current_exception();
     }

@@ -1,0 +1,167 @@
+// An experiment's folder: journal.jsonl (what happened, as it happened), one trial-NN/ per
+// trial (its checkpoints, and when it ends its network, history, options and trial.json),
+// and summary.csv / summary.json. Made new, or reopened to resume: then the journal must
+// describe the same experiment (space, strategy and seed, architectures).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "partrain/core/type_list.hpp"
+#include "partrain/experiment/journal.hpp"
+#include "partrain/experiment/plots.hpp"
+#include "partrain/experiment/results.hpp"
+#include "partrain/experiment/strategy.hpp"
+#include "partrain/io/checkpoint.hpp"
+#include "partrain/io/experiment.hpp"
+#include "partrain/io/training_info_io.hpp"
+#include "partrain/train/training_progress.hpp"
+
+namespace partrain::experiment {
+
+/// Each architecture's description, in type_list order.
+template <class Architectures>
+std::vector<std::string> architecture_names() {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::vector<std::string>{type_at<I, Architectures>::description()...};
+  }(std::make_index_sequence<Architectures::size>{});
+}
+
+/// Whether `metric` is maximised under `goal` (automatic: not when its name says loss or error).
+inline bool maximizes(std::string_view metric, metric_goal goal) {
+  if (goal != metric_goal::automatic) return goal == metric_goal::maximize;
+  return metric.find("loss") == std::string_view::npos && metric.find("error") == std::string_view::npos;
+}
+
+class experiment_folder {
+ public:
+  experiment_folder(std::filesystem::path folder, const trial_plan& plan, std::vector<std::string> architectures,
+                    bool retry_failed)
+      : folder_(std::move(folder)), plan_(plan), architectures_(std::move(architectures)) {
+    const nlohmann::json header = {{"record", "experiment"}, {"format", "partrain experiment journal"},
+                                   {"format_version", journal_format_version},
+                                   {"partrain_version", io::partrain_version},
+                                   {"space", plan.space().describe()}, {"strategy", plan.describe_strategy()},
+                                   {"architectures", architectures_}, {"trials", plan.size()}};
+    std::error_code ec;
+    if (std::filesystem::exists(folder_ / journal_file, ec)) {
+      const journal_content old = read_journal(folder_);
+      check_same(old.header, header);
+      resume(old, retry_failed);
+      journal_.emplace(folder_, old.intact_bytes);
+      return;
+    }
+    const bool empty = !std::filesystem::exists(folder_, ec) || std::filesystem::is_empty(folder_, ec);
+    PARTRAIN_CHECK(empty, config_error, "[partrain::experiment] '", folder_.string(),
+                   "' is not an experiment folder (it holds files but no ", journal_file,
+                   "); give a new or empty folder, or the folder of the experiment to resume");
+    partrain::detail::create_folders(folder_, "partrain::experiment::run_experiment");
+    for (std::size_t i = 0; i < plan.size(); ++i) results_.push_back(fresh(i));
+    journal_.emplace(folder_, 0);
+    journal_->append(header, false);
+    for (const trial_result& r : results_) journal_->append(status_record(r), false);
+    journal_->append({{"record", "created"}}, true);
+    io::detail::sync_folder(folder_);
+  }
+
+  std::size_t size() const { return plan_.size(); }
+  std::vector<trial_result> results() const { return results_; }
+
+  void record_status(const trial_result& r, nlohmann::json extra) {
+    nlohmann::json j = status_record(r);
+    j.update(extra);
+    journal_->append(j, true);
+  }
+  void record_progress(std::size_t index, const training_progress& p) {
+    journal_->append({{"record", "progress"}, {"trial", index + 1}, {"trial_index", index}, {"epoch", p.epoch},
+                      {"iteration", p.iteration}, {"training_loss", io::detail::json_number(p.training_loss)},
+                      {"validation_loss", io::detail::json_number(p.validation_loss)},
+                      {"validation_accuracy", io::detail::json_number(p.validation_accuracy)},
+                      {"elapsed_seconds", p.elapsed_seconds}},
+                     false);
+  }
+  /// A trial ended or failed: its status with metrics, time, stop reason or error.
+  void record_end(const trial_result& r) {
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [k, v] : r.metrics) metrics[k] = io::detail::json_number(v);
+    record_status(r, {{"worker", r.worker}, {"device", r.device}, {"host", r.host}, {"metrics", metrics},
+                      {"seconds", io::detail::json_number(r.seconds)}, {"stop_reason", r.stop_reason},
+                      {"error", r.error}});
+  }
+  /// An ended trial's files, into its folder beside its checkpoints.
+  void write_trial(const trial_result& r, const io::trial_record& record) {
+    io::detail::write_trial(r.folder, r.trial.index + 1, record);
+    auto trial = io::detail::read_json(r.folder / "trial.json", "partrain::experiment");
+    trial["values"] = nlohmann::json::object();
+    for (const auto& [k, v] : r.trial.values) trial["values"][k] = value_json(v);
+    trial["seed"] = r.trial.seed;
+    trial["architecture_index"] = r.trial.architecture;
+    io::write_file_atomic(r.folder / "trial.json", trial.dump(2) + "\n", "partrain::experiment");
+  }
+  /// summary.csv, summary.json and the figures (metric against each hyper-parameter, the
+  /// best trials' training progress).
+  void write_summary(const experiment_result& r) const {
+    io::write_file_atomic(folder_ / "summary.csv", summary_csv(r), "partrain::experiment");
+    io::write_file_atomic(folder_ / "summary.json", summary_json(r).dump(2) + "\n", "partrain::experiment");
+    write_figures(r, plan_.space(), folder_);
+  }
+
+ private:
+  trial_result fresh(std::size_t i) const {
+    trial_result r;
+    r.trial = plan_.at(i);
+    r.architecture = architectures_[r.trial.architecture];
+    r.folder = folder_ / io::detail::trial_folder(i + 1, plan_.size());
+    return r;
+  }
+  nlohmann::json status_record(const trial_result& r) const {
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [k, v] : r.trial.values) values[k] = value_json(v);
+    return {{"record", "status"}, {"trial", r.trial.index + 1}, {"trial_index", r.trial.index},
+            {"status", to_string(r.status)}, {"architecture_index", r.trial.architecture},
+            {"seed", r.trial.seed}, {"values", values}, {"time", io::detail::local_timestamp()}};
+  }
+  void check_same(const nlohmann::json& old, const nlohmann::json& now) const {
+    const std::pair<const char*, const char*> keys[] = {{"space", "search space"},
+                                                        {"strategy", "strategy (or its seed)"},
+                                                        {"architectures", "architecture list"},
+                                                        {"trials", "number of trials"}};
+    for (const auto& [key, what] : keys)
+      PARTRAIN_CHECK(old.value(key, nlohmann::json()) == now[key], config_error, "[partrain::experiment] cannot resume '",
+                     folder_.string(), "': its ", what, " differs; the journal has ", old.value(key, nlohmann::json()).dump(),
+                     ", this program ", now[key].dump(), " (give another folder for another experiment)");
+  }
+  void resume(const journal_content& old, bool retry_failed) {
+    for (std::size_t i = 0; i < plan_.size(); ++i) results_.push_back(fresh(i));
+    for (const nlohmann::json& j : old.records) {
+      if (j.value("record", "") != "status") continue;
+      const std::size_t i = j.at("trial_index").get<std::size_t>();
+      PARTRAIN_CHECK(i < results_.size(), io_error, "[partrain::experiment] '", (folder_ / journal_file).string(),
+                     "': a record names trial index ", i, "; the experiment has ", results_.size());
+      trial_result& r = results_[i];
+      r.status = status_from(j.at("status").get<std::string>());
+      r.worker = j.value("worker", -1), r.device = j.value("device", ""), r.host = j.value("host", "");
+      r.error = j.value("error", ""), r.stop_reason = j.value("stop_reason", "");
+      if (j.contains("seconds")) r.seconds = io::detail::from_json_number(j["seconds"], "journal: ", "seconds");
+      r.metrics.clear();
+      const nlohmann::json metrics = j.value("metrics", nlohmann::json::object());
+      for (const auto& [k, v] : metrics.items())
+        r.metrics[k] = io::detail::from_json_number(v, "journal: ", k.c_str());
+    }
+    for (trial_result& r : results_) {
+      if (r.status == trial_status::failed && retry_failed) r.status = trial_status::queued;
+      if (r.ended()) r.info = io::read_training_info_json(r.folder / "training_info.json");
+    }
+  }
+
+  std::filesystem::path folder_;
+  const trial_plan& plan_;
+  std::vector<std::string> architectures_;
+  std::vector<trial_result> results_;
+  std::optional<journal> journal_;
+};
+
+}  // namespace partrain::experiment

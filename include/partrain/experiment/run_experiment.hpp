@@ -1,0 +1,112 @@
+// Runs a search on a pool, journaled in an experiment folder: run_experiment<Architectures>(
+// workers, plan, options, f) calls f.template operator()<Net>(trial_run&, context&) for
+// each trial on a worker and records it as it goes. Running it again on the same folder
+// resumes: ended trials are kept, failed ones too (unless retry_failed), the rest continue
+// from their last checkpoint.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "partrain/core/interrupt.hpp"
+#include "partrain/experiment/experiment_folder.hpp"
+#include "partrain/experiment/table.hpp"
+#include "partrain/experiment/trial_run.hpp"
+#include "partrain/io/network_io.hpp"
+#include "partrain/parallel/pool.hpp"
+
+namespace partrain::experiment {
+
+struct experiment_options {
+  /// Created when missing; a folder an earlier run of the same experiment left resumes it.
+  std::filesystem::path folder;
+  /// What best() ranks trials by: validation_accuracy, validation_loss, training_accuracy,
+  /// training_loss, or a metric each trial reports (trial_run::report).
+  std::string metric = "validation_accuracy";
+  /// automatic: minimise a metric whose name has "loss" or "error" in it, else maximise.
+  metric_goal goal = metric_goal::automatic;
+  bool retry_failed = false;          ///< on resume, run failed trials again (Ray's resume_errored)
+  std::ostream* table = &std::cout;   ///< the trial table; null for none
+};
+
+namespace detail {
+inline std::string host_name() {
+  char name[256] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("unknown");
+}
+
+inline bool ends_early(stop_reason r) {
+  return r == stop_reason::output_fn || r == stop_reason::cancelled || r == stop_reason::hook;
+}
+
+/// Trains trial `r.trial` with f and records it in the folder, the journal and the table.
+template <class Architectures, class F>
+void run_one(trial_result& r, F& f, context& ctx, experiment_folder& folder, trial_table& table) {
+  const std::size_t i = r.trial.index;
+  r.status = trial_status::running, r.error.clear();
+  r.worker = ctx.worker(), r.device = ctx.device().name(), r.host = host_name();
+  folder.record_status(r, {{"worker", r.worker}, {"device", r.device}, {"host", r.host}});
+  table.status(r);
+  try {
+    with_architecture<Architectures>(r.trial, [&]<class Net>(const trial& t) {
+      trial_run run(t, r.folder, [&](const training_progress& p) {
+        table.progress(i, p);
+        if (p.state == training_state::iteration && p.iterations_per_epoch > 0 && p.iteration % p.iterations_per_epoch == 0)
+          folder.record_progress(i, p);
+      });
+      trained<Net> out = f.template operator()<Net>(run, ctx);
+      r.info = out.info, r.seconds = out.info.wall_seconds, r.stop_reason = to_string(out.info.stop_reason);
+      r.metrics = history_metrics(out.info);
+      for (const auto& [k, v] : run.reported()) r.metrics[k] = v;
+      if (out.info.stop_reason == stop_reason::interrupted) return 0;  // stays running: resumes
+      r.status = ends_early(out.info.stop_reason) ? trial_status::stopped : trial_status::finished;
+      folder.write_trial(r, io::make_trial_record(io::detail::trial_folder(i + 1, folder.size()), out));
+      return 0;
+    });
+  } catch (const std::exception& e) {
+    r.status = trial_status::failed, r.error = e.what();
+  }
+  if (r.status != trial_status::running) folder.record_end(r);
+  table.status(r);
+}
+}  // namespace detail
+
+/// Runs every trial of `plan` not already ended in options.folder on `workers`, and returns
+/// all trials' results (ended ones of earlier runs included), after writing summary.csv and
+/// summary.json. f.template operator()<Net>(trial_run&, context&) trains trial run.trial()
+/// on the worker's context and returns its trained<Net>; pass its options through
+/// run.options() so it checkpoints and resumes. A trial that throws is recorded as failed
+/// with its message; the others go on. On SIGINT/SIGTERM running trials checkpoint and stop,
+/// queued ones do not start: running the program again continues.
+/// throws config_error when the folder holds another experiment (naming what differs) or
+/// is not an experiment's, io_error when it cannot be written.
+template <class Architectures, class F>
+experiment_result run_experiment(parallel::pool& workers, const trial_plan& plan, const experiment_options& options,
+                                 F f) {
+  static_assert(Architectures::size >= 1, "run_experiment: the type_list of architectures is empty");
+  PARTRAIN_CHECK(plan.space().architectures() == Architectures::size, config_error,
+                 "[partrain::experiment::run_experiment] the search space is over ", plan.space().architectures(),
+                 " architectures; the type_list given has ", Architectures::size);
+  experiment_folder folder(options.folder, plan, architecture_names<Architectures>(), options.retry_failed);
+  experiment_result result{options.folder, options.metric, maximizes(options.metric, options.goal), folder.results()};
+  trial_table table(options.table, result.trials, options.metric, trial_table::is_terminal(options.table));
+  const partrain::detail::interrupt_handlers handlers;  // Ctrl-C between trials stops cleanly too
+  std::vector<std::future<void>> running;
+  for (trial_result& r : result.trials) {
+    if (r.ended() || r.status == trial_status::failed) continue;
+    running.push_back(workers.submit([&](context& ctx) {
+      if (!interrupt_requested()) detail::run_one<Architectures>(r, f, ctx, folder, table);
+    }));
+  }
+  for (auto& job : running) job.wait();  // every job ends before `result` goes
+  for (auto& job : running) job.get();
+  table.print_all();
+  folder.write_summary(result);
+  return result;
+}
+
+}  // namespace partrain::experiment

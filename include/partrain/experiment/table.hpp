@@ -1,0 +1,130 @@
+// The experiment's table: one row per trial (trial, status, progress, metric, elapsed, worker,
+// values). On a terminal it is redrawn in place as trials progress; otherwise (CI, a log
+// file) each status change is one plain line, and the whole table is printed at the end.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "partrain/experiment/results.hpp"
+#include "partrain/train/training_progress.hpp"
+
+namespace partrain::experiment {
+
+class trial_table {
+ public:
+  /// Rows for `trials` (their results so far); `live`: redraw in place (a terminal).
+  trial_table(std::ostream* out, const std::vector<trial_result>& trials, std::string metric, bool live)
+      : out_(out), rows_(trials.size()), metric_(std::move(metric)), live_(live && out != nullptr) {
+    for (std::size_t i = 0; i < trials.size(); ++i) rows_[i].result = trials[i];
+  }
+
+  /// Whether `out` is the terminal (std::cout to a tty): then the table is live.
+  static bool is_terminal(const std::ostream* out) { return out == &std::cout && ::isatty(STDOUT_FILENO); }
+
+  /// A trial's status changed.
+  void status(const trial_result& r) {
+    std::lock_guard lock(mutex_);
+    rows_[r.trial.index].result = r;
+    if (!out_) return;
+    if (live_) return redraw();
+    *out_ << "[experiment] trial " << r.trial.index + 1 << "/" << rows_.size() << " " << to_string(r.status);
+    if (r.status == trial_status::running) *out_ << " on worker " << r.worker << " (" << r.device << ")";
+    if (r.ended()) *out_ << ": " << metric_ << " " << metric_text(r.metric(metric_)) << ", " << seconds_text(r.seconds);
+    if (r.status == trial_status::failed) *out_ << ": " << r.error;
+    *out_ << " | " << values_text(r.trial) << "\n" << std::flush;
+  }
+
+  /// A running trial's progress (redraws a live table at most 4 times a second).
+  void progress(std::size_t index, const training_progress& p) {
+    std::lock_guard lock(mutex_);
+    row& r = rows_[index];
+    r.iteration = p.iteration, r.max_iterations = p.max_iterations, r.elapsed = p.elapsed_seconds;
+    if (!std::isnan(p.validation_accuracy)) r.result.metrics["validation_accuracy"] = p.validation_accuracy;
+    if (!std::isnan(p.validation_loss)) r.result.metrics["validation_loss"] = p.validation_loss;
+    const auto now = std::chrono::steady_clock::now();
+    if (live_ && now - last_draw_ > std::chrono::milliseconds(250)) redraw();
+  }
+
+  /// The whole table (a live one drawn a last time).
+  void print_all() {
+    std::lock_guard lock(mutex_);
+    if (!out_) return;
+    if (live_) return redraw();
+    *out_ << header() << "\n";
+    for (const row& r : rows_) *out_ << line(r) << "\n";
+    *out_ << std::flush;
+  }
+
+ private:
+  struct row {
+    trial_result result;
+    int iteration = 0, max_iterations = 0;
+    double elapsed = 0;
+  };
+
+  static std::string metric_text(double m) {
+    if (std::isnan(m)) return "-";
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(4) << m;
+    return s.str();
+  }
+  static std::string seconds_text(double s) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(1) << s << " s";
+    return o.str();
+  }
+  static std::string values_text(const trial& t) {
+    std::string s = "architecture " + std::to_string(t.architecture);
+    for (const auto& [k, v] : t.values) s += ", " + k + " " + to_string(v);
+    return s;
+  }
+  std::string header() const {
+    std::ostringstream s;
+    s << std::left << std::setw(7) << "trial" << std::setw(10) << "status" << std::setw(10) << "progress"
+      << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_ << std::setw(10) << "elapsed"
+      << std::setw(8) << "worker" << "values";
+    return s.str();
+  }
+  std::string line(const row& r) const {
+    const trial_result& t = r.result;
+    std::string progress = "-";
+    if (t.ended()) progress = "done";
+    else if (r.max_iterations > 0) progress = std::to_string(100 * r.iteration / r.max_iterations) + "%";
+    const double elapsed = t.ended() ? t.seconds : r.elapsed;
+    std::ostringstream s;
+    s << std::left << std::setw(7) << t.trial.index + 1 << std::setw(10) << to_string(t.status) << std::setw(10)
+      << progress << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_text(t.metric(metric_))
+      << std::setw(10) << (elapsed > 0 ? seconds_text(elapsed) : "-") << std::setw(8)
+      << (t.worker >= 0 ? std::to_string(t.worker) : "-") << values_text(t.trial);
+    if (t.status == trial_status::failed) s << " | " << t.error.substr(0, 80);
+    return s.str();
+  }
+  void redraw() {
+    if (drawn_) *out_ << "\x1b[" << rows_.size() + 1 << "A";
+    *out_ << "\x1b[2K" << header() << "\n";
+    for (const row& r : rows_) *out_ << "\x1b[2K" << line(r) << "\n";
+    *out_ << std::flush;
+    drawn_ = true;
+    last_draw_ = std::chrono::steady_clock::now();
+  }
+
+  std::ostream* out_;
+  std::vector<row> rows_;
+  std::string metric_;
+  bool live_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_draw_{};
+  std::mutex mutex_;
+};
+
+}  // namespace partrain::experiment
