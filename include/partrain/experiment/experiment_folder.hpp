@@ -16,6 +16,7 @@
 #include "partrain/experiment/results.hpp"
 #include "partrain/experiment/strategy.hpp"
 #include "partrain/io/checkpoint.hpp"
+#include "partrain/io/checkpoints.hpp"
 #include "partrain/io/experiment.hpp"
 #include "partrain/io/training_info_io.hpp"
 #include "partrain/train/training_progress.hpp"
@@ -87,7 +88,9 @@ class experiment_folder {
   void record_end(const trial_result& r) {
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [k, v] : r.metrics) metrics[k] = io::detail::json_number(v);
-    record_status(r, {{"worker", r.worker}, {"device", r.device}, {"host", r.host}, {"metrics", metrics},
+    nlohmann::json checkpoints = nlohmann::json::array();
+    for (const auto& c : io::list_checkpoints(r.folder / "checkpoints")) checkpoints.push_back(c.filename().string());
+    record_status(r, {{"checkpoints", checkpoints}, {"worker", r.worker}, {"device", r.device}, {"host", r.host}, {"metrics", metrics},
                       {"seconds", io::detail::json_number(r.seconds)}, {"stop_reason", r.stop_reason},
                       {"error", r.error}});
   }

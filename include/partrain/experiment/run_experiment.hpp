@@ -49,7 +49,9 @@ void run_one(trial_result& r, F& f, context& ctx, experiment_folder& folder, tri
   const std::size_t i = r.trial.index;
   r.status = trial_status::running, r.error.clear();
   r.worker = ctx.worker(), r.device = ctx.device().name(), r.host = host_name();
-  folder.record_status(r, {{"worker", r.worker}, {"device", r.device}, {"host", r.host}});
+  const auto resumes = io::latest_checkpoint(r.folder / "checkpoints");  // left by an earlier run
+  folder.record_status(r, {{"worker", r.worker}, {"device", r.device}, {"host", r.host},
+                           {"resumes_from", resumes ? resumes->filename().string() : ""}});
   table.status(r);
   try {
     with_architecture<Architectures>(r.trial, [&]<class Net>(const trial& t) {

@@ -1,0 +1,132 @@
+// A random search on the digits: 3 architectures x solver (sgdm with its momentum, adam,
+// rmsprop) x a log-uniform learn rate, 24 trials on the pool, journaled in an experiment
+// folder with a live table. Kill it (Ctrl-C, or kill -9) and run the same command again: it
+// continues where it stopped, and ends as an uninterrupted run would.
+#include <partrain/partrain.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+namespace pt = partrain;
+namespace ex = partrain::experiment;
+namespace fs = std::filesystem;
+
+// The architectures searched: each is a type, and the solver is a value (optim::solver_choice),
+// so train_network is instantiated once per architecture.
+using architectures = pt::type_list<pt::models::digit_cnn<4, 1>,   // cnn 4-8
+                                    pt::models::digit_cnn<8, 2>,   // the seed network: cnn 8-16-32
+                                    pt::models::digit_cnn<12, 2>>; // cnn 12-24-48
+
+struct flags {
+  fs::path data = "DigitDataset";
+  fs::path folder = "search";
+  std::size_t trials = 24;
+  int epochs = 2;
+  int workers = 0;  // 0: the GPUs' workers, or one per core
+  std::uint64_t seed = 7;
+  bool retry_failed = false;
+};
+
+flags parse(int argc, char** argv) {
+  flags f;
+  auto usage = [&](int code) {
+    std::printf(
+        "usage: %s [--data DIR] [--folder DIR] [--trials N] [--epochs N] [--workers N] [--seed N] [--retry-failed]\n"
+        "  --data DIR       digit images in DIR/<label>/*.png; generated there when missing (DigitDataset)\n"
+        "  --folder DIR     the experiment folder; an earlier run's folder resumes it (search)\n"
+        "  --trials N       random trials (24)\n"
+        "  --epochs N       epochs per trial (2)\n"
+        "  --workers N      CPU workers; 0 = the GPUs' workers, or one per CPU core without a GPU (0)\n"
+        "  --seed N         seed of the search, the data split and the augmentation (7)\n"
+        "  --retry-failed   on resume, run failed trials again\n",
+        argv[0]);
+    std::exit(code);
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") usage(0);
+    if (a == "--retry-failed") {
+      f.retry_failed = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "error: %s needs a value\n", a.c_str());
+      usage(2);
+    }
+    const std::string v = argv[++i];
+    try {
+      if (a == "--data") f.data = v;
+      else if (a == "--folder") f.folder = v;
+      else if (a == "--trials") f.trials = std::stoul(v);
+      else if (a == "--epochs") f.epochs = std::stoi(v);
+      else if (a == "--workers") f.workers = std::stoi(v);
+      else if (a == "--seed") f.seed = std::stoull(v);
+      else {
+        std::fprintf(stderr, "error: unknown option %s\n", a.c_str());
+        usage(2);
+      }
+    } catch (const std::logic_error&) {
+      std::fprintf(stderr, "error: %s expects a number, got '%s'\n", a.c_str(), v.c_str());
+      usage(2);
+    }
+  }
+  return f;
+}
+
+int main(int argc, char** argv) try {
+  const flags f = parse(argc, argv);
+  if (!fs::exists(f.data)) {
+    std::cout << "Generating the digit data set in " << f.data << " ...\n";
+    pt::data::generate_digits(f.data, {.seed = 42});
+  }
+  pt::data::image_datastore imds(f.data, {.include_subfolders = true, .label_source = pt::data::folder_names});
+  const auto parts = pt::data::split_each_label(imds, 0.8, 0.1, {.seed = f.seed});
+  const auto &train = parts[0], &validation = parts[1], &test = parts[2];
+  pt::data::augmented_image_datastore augmented(
+      {28, 28}, train, {.rand_x_translation = {-2, 2}, .rand_y_translation = {-2, 2}, .seed = f.seed});
+
+  // The search space: the architecture, the solver, its learn rate, and sgdm's momentum.
+  const auto space = ex::search_space::over<architectures>()
+                         .add("solver", ex::choice{"sgdm", "adam", "rmsprop"})
+                         .add("initial_learn_rate", ex::log_uniform{3e-4, 0.1})
+                         .add("momentum", ex::uniform{0.8, 0.95}, ex::only_when{"solver", "sgdm"});
+  const ex::trial_plan plan{space, ex::random_sampling{.num_samples = f.trials, .seed = f.seed}};
+
+  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : pt::parallel::workers_per_gpu(1)};
+  std::cout << "Search: " << plan.size() << " trials of " << space.describe() << "\nPool: " << pool.describe()
+            << "\nExperiment folder: " << f.folder.string() << "\n";
+
+  const auto result = ex::run_experiment<architectures>(
+      pool, plan, {.folder = f.folder, .retry_failed = f.retry_failed},
+      [&]<class Net>(ex::trial_run& run, pt::context& ctx) {
+        const pt::training_options<pt::optim::solver_choice> options{
+            .solver = run.solver(),
+            .initial_learn_rate = run.get<double>("initial_learn_rate"),
+            .max_epochs = f.epochs,
+            .mini_batch_size = 128,
+            .shuffle = pt::shuffle_mode::every_epoch,
+            .validation_data = &validation,
+            .validation_frequency = int(train.size() / 128 / 2)};
+        auto trained = pt::train_network<Net>(augmented, run.options(options), ctx);
+        run.report("test_accuracy", pt::accuracy_percent(pt::classify(trained.network, ctx, test)));
+        return trained;
+      });
+
+  std::cout << "\n" << result.count(ex::trial_status::finished) << " finished, "
+            << result.count(ex::trial_status::failed) << " failed, "
+            << result.count(ex::trial_status::running) + result.count(ex::trial_status::queued)
+            << " left (run the same command again to continue)\n";
+  if (const auto* best = result.best())
+    std::printf("Best: trial %zu (%s, %s): validation accuracy %.2f%%, test accuracy %.2f%%\n",
+                best->trial.index + 1, best->architecture.c_str(), best->trial.describe().c_str(),
+                best->metric("validation_accuracy"), best->metric("test_accuracy"));
+  std::cout << "Saved " << f.folder.string() << ": journal.jsonl, summary.csv/json, metric_vs_*.svg, "
+            << "best_trials_progress.svg, trial-NN/ (network, training info, checkpoints)\n";
+  return result.count(ex::trial_status::failed) == 0 ? 0 : 1;
+} catch (const std::exception& e) {
+  std::cerr << "error: " << e.what() << '\n';
+  return 1;
+}
