@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 using architectures = pt::type_list<pt::models::digit_cnn<4, 1>,   // cnn 4-8
                                     pt::models::digit_cnn<8, 2>,   // the seed network: cnn 8-16-32
                                     pt::models::digit_cnn<12, 2>>; // cnn 12-24-48
+const char* const short_names[] = {"cnn 4-8", "cnn 8-16-32", "cnn 12-24-48"};
 
 struct flags {
   fs::path data = "DigitDataset";
@@ -121,7 +122,7 @@ int main(int argc, char** argv) try {
             << " left (run the same command again to continue)\n";
   if (const auto* best = result.best())
     std::printf("Best: trial %zu (%s, %s): validation accuracy %.2f%%, test accuracy %.2f%%\n",
-                best->trial.index + 1, best->architecture.c_str(), best->trial.describe().c_str(),
+                best->trial.index + 1, short_names[best->trial.architecture], best->trial.describe().c_str(),
                 best->metric("validation_accuracy"), best->metric("test_accuracy"));
   std::cout << "Saved " << f.folder.string() << ": journal.jsonl, summary.csv/json, metric_vs_*.svg, "
             << "best_trials_progress.svg, trial-NN/ (network, training info, checkpoints)\n";

@@ -179,6 +179,12 @@ TEST_CASE_FIXTURE(fixture, "bad folders and another experiment in the folder are
   CHECK_THROWS_WITH_AS(
       ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(3), options, f),
       doctest::Contains("differs"), pt::config_error);
+  {  // the folder in use by another run at the same time
+    const ex::journal held(dir.path / "search", fs::file_size(dir.path / "search" / ex::journal_file));
+    CHECK_THROWS_WITH_AS(
+        ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(2), options, f),
+        doctest::Contains("journal.jsonl': another process is running this experiment"), pt::io_error);
+  }
   using other_list = pt::type_list<test::tiny_mlp, test::small_cnn>;
   const ex::trial_plan swapped{ex::search_space::over<other_list>()
                                    .add("solver", ex::choice{"sgdm", "adam"})

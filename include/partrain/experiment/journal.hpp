@@ -6,6 +6,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,6 +70,10 @@ class journal {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     PARTRAIN_CHECK(fd_ >= 0, io_error, "[partrain::experiment] '", path_.string(),
                    "': cannot open the journal (", std::strerror(errno), ")");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      fail<io_error>("[partrain::experiment] '", path_.string(), "': another process is running this experiment");
+    }
     if (::ftruncate(fd_, off_t(intact_bytes)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
       const int e = errno;
       ::close(fd_);

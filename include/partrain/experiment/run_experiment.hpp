@@ -71,6 +71,8 @@ void run_one(trial_result& r, F& f, context& ctx, experiment_folder& folder, tri
     });
   } catch (const std::exception& e) {
     r.status = trial_status::failed, r.error = e.what();
+  } catch (...) {
+    r.status = trial_status::failed, r.error = "an exception that is not a std::exception";
   }
   if (r.status != trial_status::running) folder.record_end(r);
   table.status(r);
