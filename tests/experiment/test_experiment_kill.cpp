@@ -13,14 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include "../io/child_process.hpp"
 #include "../io/temp_dir.hpp"
 #include "partrain/experiment.hpp"
-
-extern char** environ;
 
 namespace pt = partrain;
 namespace ex = partrain::experiment;
@@ -29,17 +24,11 @@ using namespace std::chrono_literals;
 
 namespace {
 pid_t start_tool(const fs::path& folder, int pause_ms) {
-  std::string tool = PARTRAIN_EXPERIMENT_TOOL, dir = folder.string(), pause = std::to_string(pause_ms);
-  char* argv[] = {tool.data(), dir.data(), pause.data(), nullptr};
-  pid_t pid = 0;
-  REQUIRE(::posix_spawn(&pid, tool.c_str(), nullptr, nullptr, argv, environ) == 0);
+  const pid_t pid = pt::test::spawn_child({PARTRAIN_EXPERIMENT_TOOL, folder.string(), std::to_string(pause_ms)});
+  REQUIRE(pid > 0);
   return pid;
 }
-int wait_for(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return status;
-}
+using pt::test::wait_for;
 std::string text_of(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};

@@ -201,6 +201,19 @@ TEST_CASE_FIXTURE(fixture, "bad folders and another experiment in the folder are
                        pt::io_error);
 }
 
+TEST_CASE_FIXTURE(fixture, "a journal killed before its first line was whole starts the experiment afresh") {
+  pt::test::temp_dir dir("experiment-blank");
+  for (const char* torn : {"", "{\"architectures\":[\"image_in"}) {
+    fs::create_directories(dir.path / "search");
+    std::ofstream(dir.path / "search" / ex::journal_file) << torn;
+    const auto r = ex::run_experiment<test::experiment_architectures>(
+        workers, test::experiment_plan(2), {.folder = dir.path / "search", .table = nullptr},
+        test::train_trial{&train, &validation});
+    CHECK(r.count(ex::trial_status::finished) == 2);
+    fs::remove_all(dir.path / "search");
+  }
+}
+
 TEST_CASE_FIXTURE(fixture, "a value the trial function asks for and the space lacks fails that trial, naming it") {
   pt::test::temp_dir dir("experiment-missing-value");
   auto asks_batch_size = [&]<class Net>(ex::trial_run& run, pt::context& ctx) {

@@ -11,16 +11,12 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include "../io/child_process.hpp"
 #include "../io/temp_dir.hpp"
 #include "partrain/io.hpp"
 #include "resume_scenarios.hpp"
-
-extern char** environ;
 
 namespace pt = partrain;
 namespace fs = std::filesystem;
@@ -28,17 +24,13 @@ using namespace std::chrono_literals;
 
 namespace {
 pid_t start_tool(const fs::path& folder, bool slow = false) {
-  std::string tool = PARTRAIN_RESUME_TOOL, dir = folder.string(), flag = "slow";
-  char* argv[] = {tool.data(), dir.data(), slow ? flag.data() : nullptr, nullptr};
-  pid_t pid = 0;
-  REQUIRE(::posix_spawn(&pid, tool.c_str(), nullptr, nullptr, argv, environ) == 0);
+  std::vector<std::string> argv{PARTRAIN_RESUME_TOOL, folder.string()};
+  if (slow) argv.push_back("slow");
+  const pid_t pid = pt::test::spawn_child(argv);
+  REQUIRE(pid > 0);
   return pid;
 }
-int wait_for(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return status;
-}
+using pt::test::wait_for;
 std::string result_of(const fs::path& folder) {
   std::ifstream in(folder / "result.txt");
   std::string fp, reason;

@@ -48,13 +48,14 @@ class experiment_folder {
                                    {"space", plan.space().describe()}, {"strategy", plan.describe_strategy()},
                                    {"architectures", architectures_}, {"trials", plan.size()}};
     std::error_code ec;
-    if (std::filesystem::exists(folder_ / journal_file, ec)) {
+    if (std::filesystem::exists(folder_ / journal_file, ec) && !journal_is_blank(folder_)) {
       const journal_content old = read_journal(folder_);
       check_same(old.header, header);
       resume(old, retry_failed);
       journal_.emplace(folder_, old.intact_bytes);
       return;
     }
+    std::filesystem::remove(folder_ / journal_file, ec);  // blank: a kill came before its first line
     const bool empty = !std::filesystem::exists(folder_, ec) || std::filesystem::is_empty(folder_, ec);
     PARTRAIN_CHECK(empty, config_error, "[partrain::experiment] '", folder_.string(),
                    "' is not an experiment folder (it holds files but no ", journal_file,

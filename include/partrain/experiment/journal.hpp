@@ -61,6 +61,12 @@ inline journal_content read_journal(const std::filesystem::path& folder) {
   return c;
 }
 
+/// Whether `folder`/journal.jsonl has no complete line: a run killed before it wrote one
+/// recorded nothing, and the experiment starts afresh.
+inline bool journal_is_blank(const std::filesystem::path& folder) {
+  return io::read_text_file(folder / journal_file, "partrain::experiment").find('\n') == std::string::npos;
+}
+
 /// The open journal of a running experiment; append() may be called from any thread.
 class journal {
  public:

@@ -1,0 +1,31 @@
+// Child processes for the tests that kill or signal a real process (posix_spawn, waitpid).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace partrain::test {
+
+/// Starts argv[0] with argv; returns its pid, or -1 when it cannot be started.
+inline pid_t spawn_child(std::vector<std::string> argv) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  return ::posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) == 0 ? pid : -1;
+}
+
+/// Waits for the child to end; its wait status (WIFEXITED, WIFSIGNALED, ...).
+inline int wait_for(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+}  // namespace partrain::test
