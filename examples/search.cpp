@@ -4,6 +4,7 @@
 // continues where it stopped, and ends as an uninterrupted run would.
 #include <partrain/partrain.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -61,7 +62,7 @@ flags parse(int argc, char** argv) {
     try {
       if (a == "--data") f.data = v;
       else if (a == "--folder") f.folder = v;
-      else if (a == "--trials") f.trials = std::stoul(v);
+      else if (a == "--trials") f.trials = std::size_t(std::max(0, std::stoi(v)));
       else if (a == "--epochs") f.epochs = std::stoi(v);
       else if (a == "--workers") f.workers = std::stoi(v);
       else if (a == "--seed") f.seed = std::stoull(v);
@@ -73,6 +74,10 @@ flags parse(int argc, char** argv) {
       std::fprintf(stderr, "error: %s expects a number, got '%s'\n", a.c_str(), v.c_str());
       usage(2);
     }
+  }
+  if (f.trials < 1 || f.epochs < 1 || f.workers < 0) {
+    std::fprintf(stderr, "error: --trials and --epochs must be >= 1 and --workers >= 0\n");
+    usage(2);
   }
   return f;
 }
@@ -110,23 +115,24 @@ int main(int argc, char** argv) try {
             .mini_batch_size = 128,
             .shuffle = pt::shuffle_mode::every_epoch,
             .validation_data = &validation,
-            .validation_frequency = int(train.size() / 128 / 2)};
+            .validation_frequency = std::max(1, int(train.size() / 128 / 2))};
         auto trained = pt::train_network<Net>(augmented, run.options(options), ctx);
         run.report("test_accuracy", pt::accuracy_percent(pt::classify(trained.network, ctx, test)));
         return trained;
       });
 
+  const std::size_t left = result.count(ex::trial_status::running) + result.count(ex::trial_status::queued);
   std::cout << "\n" << result.count(ex::trial_status::finished) << " finished, "
-            << result.count(ex::trial_status::failed) << " failed, "
-            << result.count(ex::trial_status::running) + result.count(ex::trial_status::queued)
-            << " left (run the same command again to continue)\n";
+            << result.count(ex::trial_status::stopped) << " stopped, " << result.count(ex::trial_status::failed)
+            << " failed, " << left << " left" << (left ? " (run the same command again to continue)" : "") << "\n";
   if (const auto* best = result.best())
-    std::printf("Best: trial %zu (%s, %s): validation accuracy %.2f%%, test accuracy %.2f%%\n",
-                best->trial.index + 1, short_names[best->trial.architecture], best->trial.describe().c_str(),
+    std::printf("Best: trial %zu (%s; %s, %s): validation accuracy %.2f%%, test accuracy %.2f%%\n",
+                best->trial.index, best->folder.filename().c_str(), short_names[best->trial.architecture],
+                best->trial.describe().c_str(),
                 best->metric("validation_accuracy"), best->metric("test_accuracy"));
   std::cout << "Saved " << f.folder.string() << ": journal.jsonl, summary.csv/json, metric_vs_*.svg, "
             << "best_trials_progress.svg, trial-NN/ (network, training info, checkpoints)\n";
-  return result.count(ex::trial_status::failed) == 0 ? 0 : 1;
+  return result.count(ex::trial_status::failed) == 0 && left == 0 ? 0 : 1;
 } catch (const std::exception& e) {
   std::cerr << "error: " << e.what() << '\n';
   return 1;

@@ -98,9 +98,9 @@ TEST_CASE_FIXTURE(fixture, "an experiment trains each trial as train_network alo
     CHECK_MESSAGE(fs::file_size(dir.path / "search" / figure) > 500, figure);
   // Plain lines (not a terminal): a running and an ended line per trial, then the table.
   const std::string lines = table.str();
-  CHECK(lines.find("[experiment] trial 1/6 running on worker ") != std::string::npos);
-  CHECK(lines.find("[experiment] trial 6/6 finished: validation_accuracy ") != std::string::npos);
-  CHECK(lines.find("trial  status    progress  validation_accuracy") != std::string::npos);
+  CHECK(lines.find("[experiment] trial 0 (trial-01) running on worker ") != std::string::npos);
+  CHECK(lines.find("[experiment] trial 5 (trial-06) finished: validation_accuracy ") != std::string::npos);
+  CHECK(lines.find("trial  status      progress  validation_accuracy") != std::string::npos);
   CHECK(lines.find("\x1b[") == std::string::npos);
 }
 
@@ -125,12 +125,17 @@ TEST_CASE_FIXTURE(fixture, "a failed trial is recorded with its error, the other
     CHECK(again.trials[i].metrics == first.trials[i].metrics);
     CHECK(again.trials[i].info.training_loss == first.trials[i].info.training_loss);
   }
+  // A trial whose files were deleted runs again.
+  fs::remove_all(first.trials[0].folder);
+  ex::run_experiment<test::experiment_architectures>(workers, plan, options, f);
+  CHECK(calls == 7);
+  CHECK(fs::exists(first.trials[0].folder / "network.safetensors"));
   // Asked to retry the failed one, only it runs.
   auto retry = options;
   retry.retry_failed = true;
   const counting_trial fixed{{&train, &validation}, &calls};
   const auto retried = ex::run_experiment<test::experiment_architectures>(workers, plan, retry, fixed);
-  CHECK(calls == 7);
+  CHECK(calls == 8);
   CHECK(retried.count(ex::trial_status::finished) == 6);
 }
 
@@ -193,6 +198,21 @@ TEST_CASE_FIXTURE(fixture, "bad folders and another experiment in the folder are
                                ex::random_sampling{.num_samples = 2, .seed = 3}};
   CHECK_THROWS_WITH_AS(ex::run_experiment<other_list>(workers, swapped, options, f),
                        doctest::Contains("its architecture list differs"), pt::config_error);
+  // A journal whose trial has other values than this program's plan gives it.
+  const std::string original = text_of(dir.path / "search" / "journal.jsonl");
+  std::string tampered = original;
+  const auto seed_at = tampered.find("\"seed\":") + 7;
+  tampered[seed_at] = tampered[seed_at] == '1' ? '2' : '1';
+  std::ofstream(dir.path / "search" / "journal.jsonl") << tampered;
+  CHECK_THROWS_WITH_AS(
+      ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(2), options, f),
+      doctest::Contains("': the journal gives trial 0 the values"), pt::config_error);
+  // A status line without its fields is named.
+  std::ofstream(dir.path / "search" / "journal.jsonl") << original << "{\"record\":\"status\"}\n";
+  CHECK_THROWS_WITH_AS(
+      ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(2), options, f),
+      doctest::Contains("is not a status record this partrain reads"), pt::io_error);
+  std::ofstream(dir.path / "search" / "journal.jsonl") << original;
   // A damaged journal line (not the last) is named with its line number.
   std::string journal = text_of(dir.path / "search" / "journal.jsonl");
   journal.replace(journal.find('\n') + 1, 1, "#");
@@ -224,4 +244,38 @@ TEST_CASE_FIXTURE(fixture, "a value the trial function asks for and the space la
       workers, test::experiment_plan(2), {.folder = dir.path / "search", .table = nullptr}, asks_batch_size);
   CHECK(r.count(ex::trial_status::failed) == 2);
   CHECK(r.trials[0].error.find("trial 0 has no value 'mini_batch_size'") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a solver's hyper-parameter given to another solver's trial fails it, naming the fix") {
+  pt::test::temp_dir dir("experiment-wrong-solver");
+  const ex::trial_plan plan{ex::search_space::over<pt::type_list<test::tiny_mlp>>()
+                                .add("solver", ex::choice{"adam"})
+                                .add("initial_learn_rate", ex::choice{0.01})
+                                .add("momentum", ex::choice{0.9}),
+                            ex::exhaustive{}};
+  const auto r = ex::run_experiment<pt::type_list<test::tiny_mlp>>(
+      workers, plan, {.folder = dir.path / "search", .table = nullptr}, test::train_trial{&train, &validation});
+  REQUIRE(r.count(ex::trial_status::failed) == 1);
+  CHECK(r.trials[0].error ==
+        "[partrain::experiment::trial_run] trial 0 has a value 'momentum', a hyper-parameter of sgdm, but its solver "
+        "is adam; make 'momentum' exist only_when{\"solver\", \"sgdm\"}");
+}
+
+TEST_CASE_FIXTURE(fixture, "a diverged trial is stopped, not finished; a metric no trial has is a warning") {
+  pt::test::temp_dir dir("experiment-diverged");
+  const ex::trial_plan plan{ex::search_space::over<pt::type_list<test::tiny_mlp>>()
+                                .add("solver", ex::choice{"sgdm"})
+                                .add("initial_learn_rate", ex::choice{0.01, 1e12}),
+                            ex::exhaustive{}};
+  std::ostringstream table;
+  const auto r = ex::run_experiment<pt::type_list<test::tiny_mlp>>(
+      workers, plan, {.folder = dir.path / "search", .metric = "test_acuracy", .table = &table},
+      test::train_trial{&train, &validation});
+  CHECK(r.trials[0].status == ex::trial_status::finished);
+  CHECK(r.trials[1].status == ex::trial_status::stopped);
+  CHECK(r.trials[1].stop_reason == "diverged");
+  CHECK(r.best() == nullptr);
+  CHECK(table.str().find("[experiment] warning: no ended trial has a value of the metric 'test_acuracy', so there is "
+                         "no best trial; they have: epochs, iterations, training_accuracy, training_loss, "
+                         "validation_accuracy, validation_loss") != std::string::npos);
 }

@@ -157,6 +157,9 @@ TEST_CASE("bad search spaces and requests: each a config_error naming what is wr
                        pt::config_error);
   CHECK_THROWS_WITH_AS(space().add("depth", ex::integer{3, 1}), doctest::Contains("integer range [3, 1]"),
                        pt::config_error);
+  CHECK_THROWS_WITH_AS(space().add("learn/rate", ex::choice{1}),
+                       doctest::Contains("parameter 'learn/rate': a name has letters, digits, '_', '-' and '.' only"),
+                       pt::config_error);
   CHECK_THROWS_WITH_AS(space().add("a", ex::choice{1}).add("a", ex::choice{2}),
                        doctest::Contains("parameter 'a' is defined twice"), pt::config_error);
   CHECK_THROWS_WITH_AS(space().add("momentum", ex::uniform{0.8, 0.9}, ex::only_when{"solver", "sgdm"}),

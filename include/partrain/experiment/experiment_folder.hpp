@@ -48,21 +48,25 @@ class experiment_folder {
                                    {"space", plan.space().describe()}, {"strategy", plan.describe_strategy()},
                                    {"architectures", architectures_}, {"trials", plan.size()}};
     std::error_code ec;
-    if (std::filesystem::exists(folder_ / journal_file, ec) && !journal_is_blank(folder_)) {
+    const bool had_journal = std::filesystem::exists(folder_ / journal_file, ec);
+    if (!had_journal) {
+      const bool empty = !std::filesystem::exists(folder_, ec) || std::filesystem::is_empty(folder_, ec);
+      PARTRAIN_CHECK(empty, config_error, "[partrain::experiment] '", folder_.string(),
+                     "' is not an experiment folder (it holds files but no ", journal_file,
+                     "); give a new or empty folder, or the folder of the experiment to resume");
+      partrain::detail::create_folders(folder_, "partrain::experiment::run_experiment");
+    }
+    journal_.emplace(folder_);  // locked from here on: read it only now
+    if (had_journal && !journal_is_blank(folder_)) {
       const journal_content old = read_journal(folder_);
       check_same(old.header, header);
       resume(old, retry_failed);
-      journal_.emplace(folder_, old.intact_bytes);
+      journal_->cut(old.intact_bytes);
       return;
     }
-    std::filesystem::remove(folder_ / journal_file, ec);  // blank: a kill came before its first line
-    const bool empty = !std::filesystem::exists(folder_, ec) || std::filesystem::is_empty(folder_, ec);
-    PARTRAIN_CHECK(empty, config_error, "[partrain::experiment] '", folder_.string(),
-                   "' is not an experiment folder (it holds files but no ", journal_file,
-                   "); give a new or empty folder, or the folder of the experiment to resume");
-    partrain::detail::create_folders(folder_, "partrain::experiment::run_experiment");
+    // A new experiment (or a blank journal: a kill came before its first whole line).
     for (std::size_t i = 0; i < plan.size(); ++i) results_.push_back(fresh(i));
-    journal_.emplace(folder_, 0);
+    journal_->cut(0);
     journal_->append(header, false);
     for (const trial_result& r : results_) journal_->append(status_record(r), false);
     journal_->append({{"record", "created"}}, true);
@@ -140,25 +144,40 @@ class experiment_folder {
   }
   void resume(const journal_content& old, bool retry_failed) {
     for (std::size_t i = 0; i < plan_.size(); ++i) results_.push_back(fresh(i));
-    for (const nlohmann::json& j : old.records) {
-      if (j.value("record", "") != "status") continue;
-      const std::size_t i = j.at("trial_index").get<std::size_t>();
-      PARTRAIN_CHECK(i < results_.size(), io_error, "[partrain::experiment] '", (folder_ / journal_file).string(),
-                     "': a record names trial index ", i, "; the experiment has ", results_.size());
-      trial_result& r = results_[i];
-      r.status = status_from(j.at("status").get<std::string>());
-      r.worker = j.value("worker", -1), r.device = j.value("device", ""), r.host = j.value("host", "");
-      r.error = j.value("error", ""), r.stop_reason = j.value("stop_reason", "");
-      if (j.contains("seconds")) r.seconds = io::detail::from_json_number(j["seconds"], "journal: ", "seconds");
-      r.metrics.clear();
-      const nlohmann::json metrics = j.value("metrics", nlohmann::json::object());
-      for (const auto& [k, v] : metrics.items())
-        r.metrics[k] = io::detail::from_json_number(v, "journal: ", k.c_str());
+    const std::string where = "[partrain::experiment] '" + (folder_ / journal_file).string() + "': ";
+    for (std::size_t line = 0; line < old.records.size(); ++line) {
+      try {
+        read_status(old.records[line], where);
+      } catch (const nlohmann::json::exception& e) {
+        fail<io_error>(where, "line ", line + 2, " is not a status record this partrain reads (", e.what(), ")");
+      }
     }
     for (trial_result& r : results_) {
       if (r.status == trial_status::failed && retry_failed) r.status = trial_status::queued;
+      // An ended trial whose files were deleted runs again (the way to redo one trial).
+      if (r.ended() && !std::filesystem::exists(r.folder / "training_info.json")) r.status = trial_status::queued;
       if (r.ended()) r.info = io::read_training_info_json(r.folder / "training_info.json");
     }
+  }
+  void read_status(const nlohmann::json& j, const std::string& where) {
+    if (j.value("record", "") != "status") return;
+    const std::size_t i = j.at("trial_index").get<std::size_t>();
+    PARTRAIN_CHECK(i < results_.size(), io_error, where, "a record names trial index ", i, "; the experiment has ",
+                   results_.size());
+    trial_result& r = results_[i];
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [k, v] : r.trial.values) values[k] = value_json(v);
+    PARTRAIN_CHECK(j.at("values") == values && j.at("seed") == r.trial.seed, config_error,
+                   "[partrain::experiment] cannot resume '", folder_.string(), "': the journal gives trial ", i,
+                   " the values ", j.at("values").dump(), " and seed ", j.at("seed").dump(), "; this program ",
+                   values.dump(), " and ", r.trial.seed, " (another partrain's sampling?)");
+    r.status = status_from(j.at("status").get<std::string>());
+    r.worker = j.value("worker", -1), r.device = j.value("device", ""), r.host = j.value("host", "");
+    r.error = j.value("error", ""), r.stop_reason = j.value("stop_reason", "");
+    if (j.contains("seconds")) r.seconds = io::detail::from_json_number(j["seconds"], where, "seconds");
+    r.metrics.clear();
+    const nlohmann::json metrics = j.value("metrics", nlohmann::json::object());
+    for (const auto& [k, v] : metrics.items()) r.metrics[k] = io::detail::from_json_number(v, where, k.c_str());
   }
 
   std::filesystem::path folder_;

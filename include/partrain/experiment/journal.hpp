@@ -70,9 +70,9 @@ inline bool journal_is_blank(const std::filesystem::path& folder) {
 /// The open journal of a running experiment; append() may be called from any thread.
 class journal {
  public:
-  /// Opens `folder`/journal.jsonl for appending, cutting a torn last line off first
-  /// (intact_bytes from read_journal; the file's size for a new journal).
-  journal(const std::filesystem::path& folder, std::size_t intact_bytes) : path_(folder / journal_file) {
+  /// Opens (creating it if need be) and locks `folder`/journal.jsonl: io_error when another
+  /// process holds it. Read it only once it is locked.
+  explicit journal(const std::filesystem::path& folder) : path_(folder / journal_file) {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     PARTRAIN_CHECK(fd_ >= 0, io_error, "[partrain::experiment] '", path_.string(),
                    "': cannot open the journal (", std::strerror(errno), ")");
@@ -80,16 +80,18 @@ class journal {
       ::close(fd_);
       fail<io_error>("[partrain::experiment] '", path_.string(), "': another process is running this experiment");
     }
-    if (::ftruncate(fd_, off_t(intact_bytes)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
-      const int e = errno;
-      ::close(fd_);
-      fail<io_error>("[partrain::experiment] '", path_.string(), "': cannot prepare the journal (",
-                     std::strerror(e), ")");
-    }
   }
   journal(const journal&) = delete;
   journal& operator=(const journal&) = delete;
   ~journal() { ::close(fd_); }
+
+  /// Cuts the journal to its first `bytes` (a torn last line off: intact_bytes of
+  /// read_journal; 0 for a new journal); later lines go after them.
+  void cut(std::size_t bytes) {
+    PARTRAIN_CHECK(::ftruncate(fd_, off_t(bytes)) == 0 && ::lseek(fd_, 0, SEEK_END) >= 0, io_error,
+                   "[partrain::experiment] '", path_.string(), "': cannot prepare the journal (", std::strerror(errno),
+                   ")");
+  }
 
   /// Appends one record as one line; with `durable`, fsyncs before returning (status
   /// changes: what a resume relies on). throws io_error naming the file when it fails.

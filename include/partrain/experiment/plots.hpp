@@ -56,7 +56,7 @@ inline std::string metric_against(const experiment_result& r, const parameter& p
   for (double y : report::svg::nice_ticks(y_lo, y_hi, 5))
     if (y >= y_lo && y <= y_hi) doc.text(left - 6, sy(y) + 4, report::svg::tick_label(y), 11, "end");
   if (c) {
-    for (std::size_t k = 0; k < c->options.size(); ++k) doc.text(sx(double(k)), height - bottom + 18, to_string(c->options[k]), 11);
+    for (std::size_t k = 0; k < c->options.size(); ++k) doc.text(sx(double(k)), height - bottom + 18, to_short_string(c->options[k]), 11);
   } else {
     const bool log = std::holds_alternative<log_uniform>(p.values);
     for (double x : report::svg::nice_ticks(x_lo, x_hi, 5))
@@ -94,7 +94,7 @@ inline void write_figures(const experiment_result& r, const search_space& space,
   if (ranked.empty()) return;
   std::vector<training_info> infos;
   std::vector<std::string> names;
-  for (const auto* t : ranked) infos.push_back(t->info), names.push_back("trial " + std::to_string(t->trial.index + 1));
+  for (const auto* t : ranked) infos.push_back(t->info), names.push_back("trial " + std::to_string(t->trial.index));
   report::plot_training_progress(infos, names, folder / "best_trials_progress.svg");
 }
 

@@ -19,8 +19,9 @@
 namespace partrain::experiment {
 
 /// queued: not started; running: started, not ended (killed, or interrupted: resumes);
-/// finished: trained to its end (max_epochs, patience); stopped: ended early by a stop
-/// request (its network and history are kept); failed: threw (its error is kept).
+/// finished: trained to its end (max_epochs, validation patience); stopped: ended early by a
+/// stop request or a diverged loss (its network and history are kept); failed: threw (its
+/// error is kept).
 enum class trial_status { queued, running, finished, stopped, failed };
 
 inline std::string_view to_string(trial_status s) {

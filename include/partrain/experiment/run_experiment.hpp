@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <future>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,15 +40,32 @@ inline std::string host_name() {
   return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("unknown");
 }
 
+/// Stopped, not finished: a stop request (output_fn, pool cancellation, a hook) or a loss
+/// that diverged ended it before its last epoch.
 inline bool ends_early(stop_reason r) {
-  return r == stop_reason::output_fn || r == stop_reason::cancelled || r == stop_reason::hook;
+  return r == stop_reason::output_fn || r == stop_reason::cancelled || r == stop_reason::hook ||
+         r == stop_reason::diverged;
+}
+
+/// A line when no ended trial has the experiment's metric (a misspelt name, or validation
+/// accuracy without validation data), naming those they have.
+inline void check_metric(const experiment_result& r, std::ostream* out) {
+  if (!out || r.best() || r.count(trial_status::finished) + r.count(trial_status::stopped) == 0) return;
+  std::set<std::string> names;
+  for (const auto& t : r.trials)
+    for (const auto& [k, v] : t.metrics)
+      if (t.ended() && !std::isnan(v)) names.insert(k);
+  std::string have;
+  for (const auto& k : names) have += (have.empty() ? "" : ", ") + k;
+  *out << "[experiment] warning: no ended trial has a value of the metric '" << r.metric
+       << "', so there is no best trial; they have: " << (have.empty() ? "none" : have) << "\n";
 }
 
 /// Trains trial `r.trial` with f and records it in the folder, the journal and the table.
 template <class Architectures, class F>
 void run_one(trial_result& r, F& f, context& ctx, experiment_folder& folder, trial_table& table) {
   const std::size_t i = r.trial.index;
-  r.status = trial_status::running, r.error.clear();
+  r.status = trial_status::running, r.error.clear(), r.stop_reason.clear();
   r.worker = ctx.worker(), r.device = ctx.device().name(), r.host = host_name();
   const auto resumes = io::latest_checkpoint(r.folder / "checkpoints");  // left by an earlier run
   folder.record_status(r, {{"worker", r.worker}, {"device", r.device}, {"host", r.host},
@@ -109,6 +127,7 @@ experiment_result run_experiment(parallel::pool& workers, const trial_plan& plan
   for (auto& job : running) job.wait();  // every job ends before `result` goes
   for (auto& job : running) job.get();
   table.print_all();
+  detail::check_metric(result, options.table);
   folder.write_summary(result);
   return result;
 }

@@ -4,6 +4,9 @@
 // values, handed to the code that trains it.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -24,17 +27,26 @@ namespace partrain::experiment {
 /// A hyper-parameter's value: a number, an integer, a word or a switch.
 using value = std::variant<double, std::int64_t, std::string, bool>;
 
-/// "0.001", "64", "adam", "true".
+/// "0.001", "64", "adam", "true"; a number in the fewest digits that read back as the same
+/// double (files and records hold it exactly).
 inline std::string to_string(const value& v) {
   return std::visit(
       [](const auto& x) -> std::string {
         using X = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<X, std::string>) return x;
         else if constexpr (std::is_same_v<X, bool>) return x ? "true" : "false";
-        else if constexpr (std::is_same_v<X, double>) return partrain::detail::concat(x);
-        else return std::to_string(x);
+        else if constexpr (std::is_same_v<X, double>) {
+          char buf[32];
+          return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+        } else return std::to_string(x);
       },
       v);
+}
+
+/// The same with numbers to 6 significant digits, for tables and messages.
+inline std::string to_short_string(const value& v) {
+  if (const auto* x = std::get_if<double>(&v)) return partrain::detail::concat(*x);
+  return to_string(v);
 }
 
 /// One of these values (MATLAB's sweep over a list; Ray Tune's tune.choice / grid_search).
@@ -90,6 +102,11 @@ class search_space {
     const std::string where = "[partrain::experiment::search_space] parameter '" + name + "'";
     PARTRAIN_CHECK(!name.empty() && name != "architecture" && find(name) == nullptr, config_error, where,
                    name.empty() ? ": a parameter needs a name" : " is defined twice (or is the reserved 'architecture')");
+    const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+    PARTRAIN_CHECK(plain, config_error, where, ": a name has letters, digits, '_', '-' and '.' only (it names files "
+                   "and CSV columns)");
     check_domain(where, values);
     if (condition) {
       const parameter* parent = find(condition->parameter);
@@ -196,14 +213,14 @@ struct trial {
     } else {
       if (const auto* x = std::get_if<T>(&v)) return *x;
     }
-    fail<config_error>("[partrain::experiment::trial] trial ", index, ": '", name, "' is ", to_string(v),
+    fail<config_error>("[partrain::experiment::trial] trial ", index, ": '", name, "' is ", to_short_string(v),
                        ", not of the kind asked for");
   }
 
   /// "architecture 1, initial_learn_rate=0.0031, solver=adam".
   std::string describe() const {
     std::string out = "architecture " + std::to_string(architecture);
-    for (const auto& [k, v] : values) out += ", " + k + "=" + to_string(v);
+    for (const auto& [k, v] : values) out += ", " + k + "=" + to_short_string(v);
     return out;
   }
 };

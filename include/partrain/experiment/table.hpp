@@ -1,8 +1,10 @@
-// The experiment's table: one row per trial (trial, status, progress, metric, elapsed, worker,
-// values). On a terminal it is redrawn in place as trials progress; otherwise (CI, a log
-// file) each status change is one plain line, and the whole table is printed at the end.
+// The experiment's table: one row per trial (trial index, status, progress, metric, elapsed,
+// worker, values). On a terminal tall enough it is redrawn in place as trials progress;
+// otherwise (CI, a log file, a long search) each status change is one plain line, and the
+// whole table is printed at the end.
 #pragma once
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,12 +26,17 @@ class trial_table {
  public:
   /// Rows for `trials` (their results so far); `live`: redraw in place (a terminal).
   trial_table(std::ostream* out, const std::vector<trial_result>& trials, std::string metric, bool live)
-      : out_(out), rows_(trials.size()), metric_(std::move(metric)), live_(live && out != nullptr) {
+      : out_(out), rows_(trials.size()), metric_(std::move(metric)),
+        live_(live && out != nullptr && trials.size() + 2 <= terminal_rows()) {
     for (std::size_t i = 0; i < trials.size(); ++i) rows_[i].result = trials[i];
   }
 
   /// Whether `out` is the terminal (std::cout to a tty): then the table is live.
   static bool is_terminal(const std::ostream* out) { return out == &std::cout && ::isatty(STDOUT_FILENO); }
+  static std::size_t terminal_rows() {
+    winsize w{};
+    return ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_row > 0 ? w.ws_row : 24;
+  }
 
   /// A trial's status changed.
   void status(const trial_result& r) {
@@ -37,8 +44,10 @@ class trial_table {
     rows_[r.trial.index].result = r;
     if (!out_) return;
     if (live_) return redraw();
-    *out_ << "[experiment] trial " << r.trial.index + 1 << "/" << rows_.size() << " " << to_string(r.status);
-    if (r.status == trial_status::running) *out_ << " on worker " << r.worker << " (" << r.device << ")";
+    *out_ << "[experiment] trial " << r.trial.index << " (" << r.folder.filename().string() << ") "
+          << status_text(r);
+    if (r.status == trial_status::running && !interrupted(r))
+      *out_ << " on worker " << r.worker << " (" << r.device << ")";
     if (r.ended()) *out_ << ": " << metric_ << " " << metric_text(r.metric(metric_)) << ", " << seconds_text(r.seconds);
     if (r.status == trial_status::failed) *out_ << ": " << r.error;
     *out_ << " | " << values_text(r.trial) << "\n" << std::flush;
@@ -72,6 +81,12 @@ class trial_table {
     double elapsed = 0;
   };
 
+  static bool interrupted(const trial_result& r) {
+    return r.status == trial_status::running && r.stop_reason == "interrupted";
+  }
+  static std::string status_text(const trial_result& r) {
+    return interrupted(r) ? "interrupted" : std::string(to_string(r.status));
+  }
   static std::string metric_text(double m) {
     if (std::isnan(m)) return "-";
     std::ostringstream s;
@@ -85,12 +100,12 @@ class trial_table {
   }
   static std::string values_text(const trial& t) {
     std::string s = "architecture " + std::to_string(t.architecture);
-    for (const auto& [k, v] : t.values) s += ", " + k + " " + to_string(v);
+    for (const auto& [k, v] : t.values) s += ", " + k + " " + to_short_string(v);
     return s;
   }
   std::string header() const {
     std::ostringstream s;
-    s << std::left << std::setw(7) << "trial" << std::setw(10) << "status" << std::setw(10) << "progress"
+    s << std::left << std::setw(7) << "trial" << std::setw(12) << "status" << std::setw(10) << "progress"
       << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_ << std::setw(10) << "elapsed"
       << std::setw(8) << "worker" << "values";
     return s.str();
@@ -102,7 +117,7 @@ class trial_table {
     else if (r.max_iterations > 0) progress = std::to_string(100 * r.iteration / r.max_iterations) + "%";
     const double elapsed = t.ended() ? t.seconds : r.elapsed;
     std::ostringstream s;
-    s << std::left << std::setw(7) << t.trial.index + 1 << std::setw(10) << to_string(t.status) << std::setw(10)
+    s << std::left << std::setw(7) << t.trial.index << std::setw(12) << status_text(t) << std::setw(10)
       << progress << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_text(t.metric(metric_))
       << std::setw(10) << (elapsed > 0 ? seconds_text(elapsed) : "-") << std::setw(8)
       << (t.worker >= 0 ? std::to_string(t.worker) : "-") << values_text(t.trial);

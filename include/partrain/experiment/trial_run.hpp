@@ -36,12 +36,23 @@ class trial_run {
 
   /// The solver the trial's "solver" value names, with the solver's hyper-parameters the
   /// trial gives (momentum, gradient_decay_factor, ...) and defaults for the rest.
-  /// config_error when the space has no "solver".
+  /// config_error when the space has no "solver", or gives this trial a hyper-parameter of
+  /// another solver (momentum for adam: make it only_when{"solver", "sgdm"}).
   optim::solver_choice solver() const {
     optim::solver_choice s = optim::solver_choice::named(trial_.get<std::string>("solver"));
     s.for_each_hyperparameter([&](std::string_view name, auto& v) {
       if (trial_.has(name)) v = trial_.get<std::remove_cvref_t<decltype(v)>>(name);
     });
+    for (const optim::solver_choice other : {optim::solver_choice(optim::sgdm{}), optim::solver_choice(optim::adam{}),
+                                             optim::solver_choice(optim::rmsprop{})})
+      other.for_each_hyperparameter([&](std::string_view name, const auto&) {
+        bool chosen_has = false;
+        s.for_each_hyperparameter([&](std::string_view mine, const auto&) { chosen_has = chosen_has || mine == name; });
+        PARTRAIN_CHECK(chosen_has || !trial_.has(name), config_error, "[partrain::experiment::trial_run] trial ",
+                       trial_.index, " has a value '", name, "', a hyper-parameter of ", other.chosen_name(),
+                       ", but its solver is ", s.chosen_name(), "; make '", name, "' exist only_when{\"solver\", \"",
+                       other.chosen_name(), "\"}");
+      });
     return s;
   }
 
