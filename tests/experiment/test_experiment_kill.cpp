@@ -23,8 +23,11 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
+/// This test binary, run as the experiment tool (experiment_tool.cpp) on `folder`.
 pid_t start_tool(const fs::path& folder, int pause_ms) {
-  const pid_t pid = pt::test::spawn_child({PARTRAIN_EXPERIMENT_TOOL, folder.string(), std::to_string(pause_ms)});
+  const pid_t pid = pt::test::spawn_child({fs::read_symlink("/proc/self/exe").string()},
+                                          {"PARTRAIN_EXPERIMENT_TOOL_FOLDER=" + folder.string(),
+                                           "PARTRAIN_EXPERIMENT_TOOL_PAUSE_MS=" + std::to_string(pause_ms)});
   REQUIRE(pid > 0);
   return pid;
 }
