@@ -190,6 +190,14 @@ TEST_CASE_FIXTURE(fixture, "bad folders and another experiment in the folder are
         ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(2), options, f),
         doctest::Contains("journal.jsonl': another process is running this experiment"), pt::io_error);
   }
+  const ex::trial_plan wider{ex::search_space::over<test::experiment_architectures>()
+                                 .add("solver", ex::choice{"sgdm", "adam"})
+                                 .add("initial_learn_rate", ex::log_uniform{0.001, 0.05}),
+                             ex::random_sampling{.num_samples = 2, .seed = 3}};
+  CHECK_THROWS_WITH_AS(ex::run_experiment<test::experiment_architectures>(workers, wider, options, f),
+                       doctest::Contains("its search space differs; the journal has \"architecture (2), solver: "
+                                         "choice of {sgdm, adam}, initial_learn_rate: log-uniform [0.003, 0.05]"),
+                       pt::config_error);
   using other_list = pt::type_list<test::tiny_mlp, test::small_cnn>;
   const ex::trial_plan swapped{ex::search_space::over<other_list>()
                                    .add("solver", ex::choice{"sgdm", "adam"})

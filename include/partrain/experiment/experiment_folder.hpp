@@ -101,13 +101,9 @@ class experiment_folder {
   }
   /// An ended trial's files, into its folder beside its checkpoints.
   void write_trial(const trial_result& r, const io::trial_record& record) {
-    io::detail::write_trial(r.folder, r.trial.index + 1, record);
-    auto trial = io::detail::read_json(r.folder / "trial.json", "partrain::experiment");
-    trial["values"] = nlohmann::json::object();
-    for (const auto& [k, v] : r.trial.values) trial["values"][k] = value_json(v);
-    trial["seed"] = r.trial.seed;
-    trial["architecture_index"] = r.trial.architecture;
-    io::write_file_atomic(r.folder / "trial.json", trial.dump(2) + "\n", "partrain::experiment");
+    io::detail::write_trial(r.folder, r.trial.index + 1, record,
+                            {{"values", values_json(r.trial)}, {"seed", r.trial.seed},
+                             {"architecture_index", r.trial.architecture}});
   }
   /// summary.csv, summary.json and the figures (metric against each hyper-parameter, the
   /// best trials' training progress).
@@ -126,11 +122,9 @@ class experiment_folder {
     return r;
   }
   nlohmann::json status_record(const trial_result& r) const {
-    nlohmann::json values = nlohmann::json::object();
-    for (const auto& [k, v] : r.trial.values) values[k] = value_json(v);
     return {{"record", "status"}, {"trial", r.trial.index + 1}, {"trial_index", r.trial.index},
             {"status", to_string(r.status)}, {"architecture_index", r.trial.architecture},
-            {"seed", r.trial.seed}, {"values", values}, {"time", io::detail::local_timestamp()}};
+            {"seed", r.trial.seed}, {"values", values_json(r.trial)}, {"time", io::detail::local_timestamp()}};
   }
   void check_same(const nlohmann::json& old, const nlohmann::json& now) const {
     const std::pair<const char*, const char*> keys[] = {{"space", "search space"},
@@ -165,8 +159,7 @@ class experiment_folder {
     PARTRAIN_CHECK(i < results_.size(), io_error, where, "a record names trial index ", i, "; the experiment has ",
                    results_.size());
     trial_result& r = results_[i];
-    nlohmann::json values = nlohmann::json::object();
-    for (const auto& [k, v] : r.trial.values) values[k] = value_json(v);
+    const nlohmann::json values = values_json(r.trial);
     PARTRAIN_CHECK(j.at("values") == values && j.at("seed") == r.trial.seed, config_error,
                    "[partrain::experiment] cannot resume '", folder_.string(), "': the journal gives trial ", i,
                    " the values ", j.at("values").dump(), " and seed ", j.at("seed").dump(), "; this program ",

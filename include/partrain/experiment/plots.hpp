@@ -20,6 +20,7 @@ namespace detail {
 /// Where a trial's value of parameter p sits on the x axis (NaN: it has none). Choices sit
 /// at their index; log ranges at log10 of the value.
 inline double axis_position(const parameter& p, const trial& t) {
+  if (p.name == "architecture") return double(t.architecture);  // the index, not a value
   if (!t.has(p.name)) return std::numeric_limits<double>::quiet_NaN();
   const value& v = t.values.at(p.name);
   if (const auto* c = std::get_if<choice>(&p.values))
@@ -79,10 +80,8 @@ inline void write_figures(const experiment_result& r, const search_space& space,
     for (std::size_t a = 0; a < space.architectures(); ++a) indices.push_back(std::int64_t(a));
     shown.insert(shown.begin(), parameter{"architecture", choice(indices), std::nullopt});
   }
-  experiment_result with_architecture = r;
-  for (auto& t : with_architecture.trials) t.trial.values["architecture"] = std::int64_t(t.trial.architecture);
   for (const parameter& p : shown)
-    io::write_file_atomic(folder / ("metric_vs_" + p.name + ".svg"), detail::metric_against(with_architecture, p),
+    io::write_file_atomic(folder / ("metric_vs_" + p.name + ".svg"), detail::metric_against(r, p),
                       "partrain::experiment");
   std::vector<const trial_result*> ranked;
   for (const auto& t : r.trials)

@@ -134,18 +134,23 @@ inline std::string summary_csv(const experiment_result& r) {
 inline nlohmann::json value_json(const value& v) {
   return std::visit([](const auto& x) { return nlohmann::json(x); }, v);
 }
+/// A trial's values as a JSON object, name -> value (journal, trial.json, summary.json).
+inline nlohmann::json values_json(const trial& t) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& [k, v] : t.values) values[k] = value_json(v);
+  return values;
+}
 
 inline nlohmann::json summary_json(const experiment_result& r) {
   nlohmann::json j = {{"partrain_version", io::partrain_version}, {"metric", r.metric},
                       {"goal", r.maximize ? "maximize" : "minimize"}, {"trials", nlohmann::json::array()}};
   for (const auto& t : r.trials) {
-    nlohmann::json values = nlohmann::json::object(), metrics = nlohmann::json::object();
-    for (const auto& [k, v] : t.trial.values) values[k] = value_json(v);
+    nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [k, v] : t.metrics) metrics[k] = io::detail::json_number(v);
     j["trials"].push_back({{"trial", t.trial.index + 1}, {"trial_index", t.trial.index},
                            {"folder", t.folder.filename().string()}, {"status", to_string(t.status)},
                            {"architecture", t.architecture}, {"architecture_index", t.trial.architecture},
-                           {"values", values}, {"metrics", metrics}, {"seed", t.trial.seed},
+                           {"values", values_json(t.trial)}, {"metrics", metrics}, {"seed", t.trial.seed},
                            {"worker", t.worker}, {"host", t.host}, {"device", t.device},
                            {"seconds", io::detail::json_number(t.seconds)}, {"stop_reason", t.stop_reason},
                            {"error", t.error}});

@@ -72,8 +72,9 @@ inline nlohmann::json read_json(const std::filesystem::path& path, std::string_v
   return j;
 }
 
+/// `extra` fields go into trial.json too (an experiment's values and seed).
 inline void write_trial(const std::filesystem::path& dir, std::size_t number,
-                        const trial_record& r) {
+                        const trial_record& r, const nlohmann::json& extra = nlohmann::json::object()) {
   constexpr auto caller = "partrain::io::save_experiment";
   partrain::detail::create_folders(dir, caller);
   auto metadata = r.metadata;
@@ -97,6 +98,7 @@ inline void write_trial(const std::filesystem::path& dir, std::size_t number,
                           {"architecture", r.architecture},
                           {"solver", r.solver},
                           {"test_accuracy", json_number(r.test_accuracy)}};
+  trial.update(extra);
   write_file_atomic(dir / "trial.json", trial.dump(2) + "\n", caller);
 }
 
