@@ -219,7 +219,7 @@ TEST_CASE_FIXTURE(fixture, "bad folders and another experiment in the folder are
   std::ofstream(dir.path / "search" / "journal.jsonl") << original << "{\"record\":\"status\"}\n";
   CHECK_THROWS_WITH_AS(
       ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(2), options, f),
-      doctest::Contains("is not a status record this partrain reads"), pt::io_error);
+      doctest::Contains("is not a record this partrain reads"), pt::io_error);
   std::ofstream(dir.path / "search" / "journal.jsonl") << original;
   // A damaged journal line (not the last) is named with its line number.
   std::string journal = text_of(dir.path / "search" / "journal.jsonl");

@@ -14,6 +14,7 @@
 #include "partrain/experiment/journal.hpp"
 #include "partrain/experiment/plots.hpp"
 #include "partrain/experiment/results.hpp"
+#include "partrain/experiment/rungs.hpp"
 #include "partrain/experiment/strategy.hpp"
 #include "partrain/io/checkpoint.hpp"
 #include "partrain/io/checkpoints.hpp"
@@ -31,22 +32,17 @@ std::vector<std::string> architecture_names() {
   }(std::make_index_sequence<Architectures::size>{});
 }
 
-/// Whether `metric` is maximised under `goal` (automatic: not when its name says loss or error).
-inline bool maximizes(std::string_view metric, metric_goal goal) {
-  if (goal != metric_goal::automatic) return goal == metric_goal::maximize;
-  return metric.find("loss") == std::string_view::npos && metric.find("error") == std::string_view::npos;
-}
-
 class experiment_folder {
  public:
   experiment_folder(std::filesystem::path folder, const trial_plan& plan, std::vector<std::string> architectures,
-                    bool retry_failed)
-      : folder_(std::move(folder)), plan_(plan), architectures_(std::move(architectures)) {
+                    const scheduler& stopping, bool retry_failed)
+      : folder_(std::move(folder)), plan_(plan), architectures_(std::move(architectures)), scheduler_(stopping) {
     const nlohmann::json header = {{"record", "experiment"}, {"format", "partrain experiment journal"},
                                    {"format_version", journal_format_version},
                                    {"partrain_version", io::partrain_version},
                                    {"space", plan.space().describe()}, {"strategy", plan.describe_strategy()},
-                                   {"architectures", architectures_}, {"trials", plan.size()}};
+                                   {"architectures", architectures_}, {"trials", plan.size()},
+                                   {"scheduler", describe(stopping)}};
     std::error_code ec;
     const bool had_journal = std::filesystem::exists(folder_ / journal_file, ec);
     if (!had_journal) {
@@ -75,6 +71,11 @@ class experiment_folder {
 
   std::size_t size() const { return plan_.size(); }
   std::vector<trial_result> results() const { return results_; }
+  /// The scheduler's decisions an earlier run journaled, in their order.
+  const std::vector<rung_record>& rung_records() const { return rungs_; }
+
+  /// A scheduler's decision, synced: a resume must know every one made.
+  void record_rung(const rung_record& r) { journal_->append(rung_json(r, scheduler_), true); }
 
   void record_status(const trial_result& r, nlohmann::json extra) {
     nlohmann::json j = status_record(r);
@@ -130,11 +131,16 @@ class experiment_folder {
     const std::pair<const char*, const char*> keys[] = {{"space", "search space"},
                                                         {"strategy", "strategy (or its seed)"},
                                                         {"architectures", "architecture list"},
-                                                        {"trials", "number of trials"}};
-    for (const auto& [key, what] : keys)
-      PARTRAIN_CHECK(old.value(key, nlohmann::json()) == now[key], config_error, "[partrain::experiment] cannot resume '",
-                     folder_.string(), "': its ", what, " differs; the journal has ", old.value(key, nlohmann::json()).dump(),
-                     ", this program ", now[key].dump(), " (give another folder for another experiment)");
+                                                        {"trials", "number of trials"},
+                                                        {"scheduler", "scheduler or its settings"}};
+    for (const auto& [key, what] : keys) {
+      // A journal of a partrain without schedulers had none: fifo.
+      const nlohmann::json had = old.contains(key) || key != std::string_view("scheduler") ? old.value(key, nlohmann::json())
+                                                                                           : nlohmann::json("fifo");
+      PARTRAIN_CHECK(had == now[key], config_error, "[partrain::experiment] cannot resume '", folder_.string(), "': its ",
+                     what, " differs; the journal has ", had.dump(), ", this program ", now[key].dump(),
+                     " (give another folder for another experiment)");
+    }
   }
   void resume(const journal_content& old, bool retry_failed) {
     for (std::size_t i = 0; i < plan_.size(); ++i) results_.push_back(fresh(i));
@@ -142,8 +148,9 @@ class experiment_folder {
     for (std::size_t line = 0; line < old.records.size(); ++line) {
       try {
         read_status(old.records[line], where);
+        if (old.records[line].value("record", "") == "rung") read_rung(old.records[line], where);
       } catch (const nlohmann::json::exception& e) {
-        fail<io_error>(where, "line ", line + 2, " is not a status record this partrain reads (", e.what(), ")");
+        fail<io_error>(where, "line ", line + 2, " is not a record this partrain reads (", e.what(), ")");
       }
     }
     for (trial_result& r : results_) {
@@ -152,6 +159,12 @@ class experiment_folder {
       if (r.ended() && !std::filesystem::exists(r.folder / "training_info.json")) r.status = trial_status::queued;
       if (r.ended()) r.info = io::read_training_info_json(r.folder / "training_info.json");
     }
+  }
+  void read_rung(const nlohmann::json& j, const std::string& where) {
+    const rung_record r = rung_from_json(j, where);
+    PARTRAIN_CHECK(r.trial < results_.size(), io_error, where, "a rung record names trial index ", r.trial,
+                   "; the experiment has ", results_.size());
+    rungs_.push_back(r);
   }
   void read_status(const nlohmann::json& j, const std::string& where) {
     if (j.value("record", "") != "status") return;
@@ -176,7 +189,9 @@ class experiment_folder {
   std::filesystem::path folder_;
   const trial_plan& plan_;
   std::vector<std::string> architectures_;
+  scheduler scheduler_;
   std::vector<trial_result> results_;
+  std::vector<rung_record> rungs_;
   std::optional<journal> journal_;
 };
 

@@ -37,12 +37,19 @@ inline trial_status status_from(std::string_view s) {
 /// Whether a metric is better high or low.
 enum class metric_goal { automatic, maximize, minimize };
 
+/// Whether `metric` is maximised under `goal` (automatic: not when its name says loss or error).
+inline bool maximizes(std::string_view metric, metric_goal goal) {
+  if (goal != metric_goal::automatic) return goal == metric_goal::maximize;
+  return metric.find("loss") == std::string_view::npos && metric.find("error") == std::string_view::npos;
+}
+
 struct trial_result {
   experiment::trial trial;
   trial_status status = trial_status::queued;
   std::string architecture;  ///< the network's description
   std::string error;         ///< why it failed
-  std::string stop_reason;   ///< training_info's, when it ended
+  std::string stop_reason;   ///< training_info's when it ended, or the scheduler's words
+  std::string rung;          ///< the last decision point of the scheduler it reached ("1 (4 epochs)")
   std::map<std::string, double> metrics;  ///< final validation/training figures and reported ones
   int worker = -1;
   std::string device, host;

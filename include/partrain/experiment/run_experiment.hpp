@@ -15,6 +15,8 @@
 
 #include "partrain/core/interrupt.hpp"
 #include "partrain/experiment/experiment_folder.hpp"
+#include "partrain/experiment/rungs.hpp"
+#include "partrain/experiment/scheduler.hpp"
 #include "partrain/experiment/table.hpp"
 #include "partrain/experiment/trial_run.hpp"
 #include "partrain/io/network_io.hpp"
@@ -30,6 +32,8 @@ struct experiment_options {
   std::string metric = "validation_accuracy";
   /// automatic: minimise a metric whose name has "loss" or "error" in it, else maximise.
   metric_goal goal = metric_goal::automatic;
+  /// Early stopping of weak trials: fifo (none), median_stopping or asha (scheduler.hpp).
+  experiment::scheduler scheduler = fifo{};
   bool retry_failed = false;          ///< on resume, run failed trials again (Ray's resume_errored)
   std::ostream* table = &std::cout;   ///< the trial table; null for none
 };
@@ -61,9 +65,27 @@ inline void check_metric(const experiment_result& r, std::ostream* out) {
        << "', so there is no best trial; they have: " << (have.empty() ? "none" : have) << "\n";
 }
 
+/// "1 (4 epochs)": the last decision point `trial` reached; empty when none.
+inline std::string rung_text(const rung_book& book, std::size_t trial) {
+  const auto r = book.last(trial);
+  const auto m = metric_of(book.settings());
+  return r && m ? partrain::detail::concat(r->rung, " (", io::detail::number_text(r->t), " ", to_string(m->unit), ")") : std::string();
+}
+
+/// The scheduler's view of trial `i`: its tracker, seeded with the history of the checkpoint
+/// it resumes from (values reported before it count at the rungs after it).
+inline rung_tracker make_tracker(rung_book& book, std::size_t i, const std::optional<std::filesystem::path>& resumes) {
+  rung_tracker tracker(book, i);
+  if (resumes && metric_of(book.settings())) {
+    const auto state = nlohmann::json::parse(io::read_text_file(*resumes / "state.json", "partrain::experiment"));
+    tracker.seed(io::training_info_from_json(state.at("history"), resumes->string()));
+  }
+  return tracker;
+}
+
 /// Trains trial `r.trial` with f and records it in the folder, the journal and the table.
 template <class Architectures, class F>
-void run_one(trial_result& r, F& f, context& ctx, experiment_folder& folder, trial_table& table) {
+void run_one(trial_result& r, F& f, context& ctx, experiment_folder& folder, trial_table& table, rung_book& book) {
   const std::size_t i = r.trial.index;
   r.status = trial_status::running, r.error.clear(), r.stop_reason.clear();
   r.worker = ctx.worker(), r.device = ctx.device().name(), r.host = host_name();
@@ -72,18 +94,29 @@ void run_one(trial_result& r, F& f, context& ctx, experiment_folder& folder, tri
                            {"resumes_from", resumes ? resumes->filename().string() : ""}});
   table.status(r);
   try {
+    rung_tracker tracker = make_tracker(book, i, resumes);
+    std::optional<scheduler_verdict> verdict;
     with_architecture<Architectures>(r.trial, [&]<class Net>(const trial& t) {
       trial_run run(t, r.folder, [&](const training_progress& p) {
         table.progress(i, p);
         if (p.state == training_state::iteration && p.iterations_per_epoch > 0 && p.iteration % p.iterations_per_epoch == 0)
           folder.record_progress(i, p);
-      });
+        const std::size_t passed = tracker.passed();
+        if (!verdict) verdict = tracker.on_progress(p);
+        if (tracker.passed() != passed) table.rung(i, rung_text(book, i));
+        return verdict.has_value();
+      }, book.settings());
       trained<Net> out = f.template operator()<Net>(run, ctx);
       r.info = out.info, r.seconds = out.info.wall_seconds, r.stop_reason = to_string(out.info.stop_reason);
       r.metrics = history_metrics(out.info);
+      r.rung = rung_text(book, i);
       for (const auto& [k, v] : run.reported()) r.metrics[k] = v;
       if (out.info.stop_reason == stop_reason::interrupted) return 0;  // stays running: resumes
       r.status = ends_early(out.info.stop_reason) ? trial_status::stopped : trial_status::finished;
+      if (verdict && out.info.stop_reason == stop_reason::output_fn) {  // the scheduler's stop, in its words
+        r.stop_reason = out.info.stop_message = verdict->why;
+        if (verdict->finished) r.status = trial_status::finished;
+      }
       folder.write_trial(r, io::make_trial_record(io::detail::trial_folder(i + 1, folder.size()), out));
       return 0;
     });
@@ -113,15 +146,20 @@ experiment_result run_experiment(parallel::pool& workers, const trial_plan& plan
   PARTRAIN_CHECK(plan.space().architectures() == Architectures::size, config_error,
                  "[partrain::experiment::run_experiment] the search space is over ", plan.space().architectures(),
                  " architectures; the type_list given has ", Architectures::size);
-  experiment_folder folder(options.folder, plan, architecture_names<Architectures>(), options.retry_failed);
+  validate(options.scheduler);
+  experiment_folder folder(options.folder, plan, architecture_names<Architectures>(), options.scheduler,
+                           options.retry_failed);
+  rung_book book(options.scheduler, folder.rung_records(), [&](const rung_record& r) { folder.record_rung(r); });
   experiment_result result{options.folder, options.metric, maximizes(options.metric, options.goal), folder.results()};
-  trial_table table(options.table, result.trials, options.metric, trial_table::is_terminal(options.table));
+  for (trial_result& r : result.trials) r.rung = detail::rung_text(book, r.trial.index);
+  trial_table table(options.table, result.trials, options.metric, trial_table::is_terminal(options.table),
+                    metric_of(options.scheduler).has_value());
   const partrain::detail::interrupt_handlers handlers;  // Ctrl-C between trials stops cleanly too
   std::vector<std::future<void>> running;
   for (trial_result& r : result.trials) {
     if (r.ended() || r.status == trial_status::failed) continue;
     running.push_back(workers.submit([&](context& ctx) {
-      if (!interrupt_requested()) detail::run_one<Architectures>(r, f, ctx, folder, table);
+      if (!interrupt_requested()) detail::run_one<Architectures>(r, f, ctx, folder, table, book);
     }));
   }
   for (auto& job : running) job.wait();  // every job ends before `result` goes

@@ -1,5 +1,5 @@
-// The experiment's table: one row per trial (trial index, status, progress, metric, elapsed,
-// worker, values). On a terminal tall enough it is redrawn in place as trials progress;
+// The experiment's table: one row per trial (trial index, status, progress, the last rung
+// reached when a scheduler stops trials, metric, elapsed, worker, values; why it stopped). On a terminal tall enough it is redrawn in place as trials progress;
 // otherwise (CI, a log file, a long search) each status change is one plain line, and the
 // whole table is printed at the end.
 #pragma once
@@ -24,10 +24,11 @@ namespace partrain::experiment {
 
 class trial_table {
  public:
-  /// Rows for `trials` (their results so far); `live`: redraw in place (a terminal).
-  trial_table(std::ostream* out, const std::vector<trial_result>& trials, std::string metric, bool live)
+  /// Rows for `trials` (their results so far); `live`: redraw in place (a terminal);
+  /// `rungs`: a column for the scheduler's rungs.
+  trial_table(std::ostream* out, const std::vector<trial_result>& trials, std::string metric, bool live, bool rungs)
       : out_(out), rows_(trials.size()), metric_(std::move(metric)),
-        live_(live && out != nullptr && trials.size() + 2 <= terminal_rows()) {
+        live_(live && out != nullptr && trials.size() + 2 <= terminal_rows()), rungs_(rungs) {
     for (std::size_t i = 0; i < trials.size(); ++i) rows_[i].result = trials[i];
   }
 
@@ -49,6 +50,7 @@ class trial_table {
     if (r.status == trial_status::running && !interrupted(r))
       *out_ << " on worker " << r.worker << " (" << r.device << ")";
     if (r.ended()) *out_ << ": " << metric_ << " " << metric_text(r.metric(metric_)) << ", " << seconds_text(r.seconds);
+    if (r.status == trial_status::stopped) *out_ << " (" << r.stop_reason << ")";
     if (r.status == trial_status::failed) *out_ << ": " << r.error;
     *out_ << " | " << values_text(r.trial) << "\n" << std::flush;
   }
@@ -62,6 +64,12 @@ class trial_table {
     if (!std::isnan(p.validation_loss)) r.result.metrics["validation_loss"] = p.validation_loss;
     const auto now = std::chrono::steady_clock::now();
     if (live_ && now - last_draw_ > std::chrono::milliseconds(250)) redraw();
+  }
+
+  /// A running trial reached a rung of the scheduler ("1 (4 epochs)").
+  void rung(std::size_t index, std::string text) {
+    std::lock_guard lock(mutex_);
+    rows_[index].result.rung = std::move(text);
   }
 
   /// The whole table (a live one drawn a last time).
@@ -105,8 +113,9 @@ class trial_table {
   }
   std::string header() const {
     std::ostringstream s;
-    s << std::left << std::setw(7) << "trial" << std::setw(12) << "status" << std::setw(10) << "progress"
-      << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_ << std::setw(10) << "elapsed"
+    s << std::left << std::setw(7) << "trial" << std::setw(12) << "status" << std::setw(10) << "progress";
+    if (rungs_) s << std::setw(18) << "rung";
+    s << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_ << std::setw(10) << "elapsed"
       << std::setw(8) << "worker" << "values";
     return s.str();
   }
@@ -117,11 +126,13 @@ class trial_table {
     else if (r.max_iterations > 0) progress = std::to_string(100 * r.iteration / r.max_iterations) + "%";
     const double elapsed = t.ended() ? t.seconds : r.elapsed;
     std::ostringstream s;
-    s << std::left << std::setw(7) << t.trial.index << std::setw(12) << status_text(t) << std::setw(10)
-      << progress << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_text(t.metric(metric_))
+    s << std::left << std::setw(7) << t.trial.index << std::setw(12) << status_text(t) << std::setw(10) << progress;
+    if (rungs_) s << std::setw(18) << (t.rung.empty() ? "-" : t.rung);
+    s << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_text(t.metric(metric_))
       << std::setw(10) << (elapsed > 0 ? seconds_text(elapsed) : "-") << std::setw(8)
       << (t.worker >= 0 ? std::to_string(t.worker) : "-") << values_text(t.trial);
     if (t.status == trial_status::failed) s << " | " << t.error.substr(0, 80);
+    if (t.status == trial_status::stopped) s << " | " << t.stop_reason;
     return s.str();
   }
   void redraw() {
@@ -137,6 +148,7 @@ class trial_table {
   std::vector<row> rows_;
   std::string metric_;
   bool live_;
+  bool rungs_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_draw_{};
   std::mutex mutex_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "partrain/experiment/scheduler.hpp"
 #include "partrain/experiment/search_space.hpp"
 #include "partrain/io/checkpoints.hpp"
 #include "partrain/optim/solver_choice.hpp"
@@ -19,9 +20,11 @@ namespace partrain::experiment {
 
 class trial_run {
  public:
+  /// `progress` sees every progress message and answers whether the experiment's scheduler
+  /// stops the trial there; `stopping`: that scheduler (its needs are checked in options()).
   trial_run(const experiment::trial& t, std::filesystem::path folder,
-            std::function<void(const training_progress&)> progress)
-      : trial_(t), folder_(std::move(folder)), progress_(std::move(progress)) {}
+            std::function<bool(const training_progress&)> progress, const scheduler& stopping = fifo{})
+      : trial_(t), folder_(std::move(folder)), progress_(std::move(progress)), scheduler_(stopping) {}
 
   const experiment::trial& trial() const { return trial_; }
   std::size_t index() const { return trial_.index; }
@@ -60,9 +63,12 @@ class trial_run {
   /// o asks), the last one kept (and the best) unless o keeps more, resumed from there when
   /// an earlier run of the experiment left one, the trial's seed, no verbose table (the
   /// experiment's table shows the trials) and progress reported to the experiment (o's own
-  /// output_fn is still called).
+  /// output_fn is still called; the scheduler may stop the trial through it).
+  /// config_error when the scheduler's metric needs validation_data the options lack, or its
+  /// first decision comes after max_epochs.
   template <class Solver, class Schedule>
   training_options<Solver, Schedule> options(training_options<Solver, Schedule> o) const {
+    check_scheduler_needs(static_cast<bool>(o.validation_data), o.max_epochs);
     o.checkpoint_path = folder_ / "checkpoints";
     if (o.checkpoints_to_keep == 0) o.checkpoints_to_keep = 1;
     if (io::latest_checkpoint(o.checkpoint_path)) o.resume_from = o.checkpoint_path;
@@ -70,8 +76,8 @@ class trial_run {
     o.verbose = false;
     auto own = std::move(o.output_fn);
     o.output_fn = [progress = progress_, own = std::move(own)](const training_progress& p) {
-      if (progress) progress(p);
-      return own ? own(p) : false;
+      const bool stop = progress && progress(p);
+      return (own && own(p)) || stop;
     };
     return o;
   }
@@ -88,9 +94,24 @@ class trial_run {
   }
 
  private:
+  void check_scheduler_needs(bool has_validation, int max_epochs) const {
+    const auto m = metric_of(scheduler_);
+    if (!m) return;
+    const std::string where = partrain::detail::concat("[partrain::experiment::trial_run] trial ", trial_.index, ": the scheduler ",
+                                     scheduler_name(scheduler_), "'s metric is ", m->name);
+    PARTRAIN_CHECK(has_validation || !m->name.starts_with("validation_"), config_error, where,
+                   " but the training options have no validation_data; give them validation_data (validated at "
+                   "least once by each decision point) or stop on a training metric");
+    const double first = decision_point(scheduler_, 0).value_or(0);
+    PARTRAIN_CHECK(m->unit != resource_unit::epochs || first <= max_epochs, config_error, where,
+                   ", its first decision comes at epoch ", first, ", after the trial's max_epochs (", max_epochs,
+                   "): no trial could be stopped; lower grace_period");
+  }
+
   experiment::trial trial_;
   std::filesystem::path folder_;
-  std::function<void(const training_progress&)> progress_;
+  std::function<bool(const training_progress&)> progress_;
+  scheduler scheduler_;
   mutable std::mutex mutex_;
   std::map<std::string, double> reported_;
 };
