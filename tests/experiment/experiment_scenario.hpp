@@ -28,17 +28,23 @@ inline partrain::experiment::trial_plan experiment_plan(std::size_t trials = 6, 
 }
 
 /// The trial function: 3 epochs, validation each epoch, a checkpoint every iteration
-/// (kill tests stop it anywhere); `pause_ms` per iteration slows it for kills to land.
+/// (kill tests stop it anywhere); `pause_ms` per iteration slows it for kills to land;
+/// trial `diverging` gets a learn rate that diverges at once; trial `interrupting` asks for
+/// an interrupt (as Ctrl-C) after iteration `interrupt_after`.
 struct train_trial {
+  static constexpr std::size_t none = std::size_t(-1);
   const partrain::data::image_set* train;
   const partrain::data::image_set* validation;
   int pause_ms = 0;
+  std::size_t diverging = none;
+  std::size_t interrupting = none;
+  int interrupt_after = 0;
 
   template <class Net>
   partrain::trained<Net> operator()(partrain::experiment::trial_run& run, partrain::context& ctx) const {
     partrain::training_options<partrain::optim::solver_choice> options{
         .solver = run.solver(),
-        .initial_learn_rate = run.get<double>("initial_learn_rate"),
+        .initial_learn_rate = run.index() == diverging ? 1e30 : run.get<double>("initial_learn_rate"),
         .max_epochs = 3,
         .mini_batch_size = 8,
         .shuffle = partrain::shuffle_mode::every_epoch,
@@ -46,9 +52,11 @@ struct train_trial {
         .validation_frequency = 6,
         .checkpoint_frequency = 1,
         .checkpoint_frequency_unit = partrain::checkpoint_unit::iteration};
-    if (pause_ms > 0)
-      options.output_fn = [ms = pause_ms](const partrain::training_progress&) {
+    if (pause_ms > 0 || run.index() == interrupting)
+      options.output_fn = [ms = pause_ms, interrupt = run.index() == interrupting,
+                           after = interrupt_after](const partrain::training_progress& p) {
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        if (interrupt && p.iteration == after) partrain::request_interrupt();
         return false;
       };
     return partrain::train_network<Net>(*train, run.options(options), ctx);
