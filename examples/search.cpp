@@ -1,10 +1,12 @@
-// A random search on the digits: 3 architectures x solver (sgdm with its momentum, adam,
-// rmsprop) x a log-uniform learn rate, 24 trials on the pool, journaled in an experiment
-// folder with a live table. Kill it (Ctrl-C, or kill -9) and run the same command again: it
-// continues where it stopped, and ends as an uninterrupted run would.
+// A random search on the digits (or Fashion-MNIST): 3 architectures x solver (sgdm with its
+// momentum, adam, rmsprop) x a log-uniform learn rate, 24 trials on the pool, journaled in an
+// experiment folder with a live table. ASHA stops weak trials early (--scheduler fifo trains
+// every trial to its end). Kill it (Ctrl-C, or kill -9) and run the same command again: it
+// continues where it stopped.
 #include <partrain/partrain.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -25,6 +27,10 @@ const char* const short_names[] = {"cnn 4-8", "cnn 8-16-32", "cnn 12-24-48"};
 struct flags {
   fs::path data = "DigitDataset";
   fs::path folder = "search";
+  fs::path fashion;  // Fashion-MNIST's IDX files there instead of the digits
+  std::size_t train_images = 8000;
+  std::string scheduler = "asha";
+  double eta = 4;
   std::size_t trials = 24;
   int epochs = 2;
   int workers = 0;  // 0: the GPUs' workers, or one per core
@@ -36,8 +42,14 @@ flags parse(int argc, char** argv) {
   flags f;
   auto usage = [&](int code) {
     std::printf(
-        "usage: %s [--data DIR] [--folder DIR] [--trials N] [--epochs N] [--workers N] [--seed N] [--retry-failed]\n"
+        "usage: %s [--data DIR | --fashion-mnist DIR [--train-images N]] [--folder DIR] [--trials N] [--epochs N]\n"
+        "          [--scheduler asha|median|fifo] [--eta X] [--workers N] [--seed N] [--retry-failed]\n"
         "  --data DIR       digit images in DIR/<label>/*.png; generated there when missing (DigitDataset)\n"
+        "  --fashion-mnist DIR  Fashion-MNIST's IDX files in DIR instead (/usr/share/datasets/fashion-mnist)\n"
+        "  --train-images N the training images drawn from its 60,000, per label alike (8000)\n"
+        "  --scheduler S    asha: stop weak trials at rungs (epoch 1, eta, eta^2 ... below --epochs);\n"
+        "                   median: stop a trial worse than the median at each epoch; fifo: none (asha)\n"
+        "  --eta X          ASHA's reduction factor: the best 1/X of trials go on at a rung (4)\n"
         "  --folder DIR     the experiment folder; an earlier run's folder resumes it (search)\n"
         "  --trials N       random trials (24)\n"
         "  --epochs N       epochs per trial (2)\n"
@@ -62,6 +74,10 @@ flags parse(int argc, char** argv) {
     try {
       if (a == "--data") f.data = v;
       else if (a == "--folder") f.folder = v;
+      else if (a == "--fashion-mnist") f.fashion = v;
+      else if (a == "--train-images") f.train_images = std::size_t(std::max(1, std::stoi(v)));
+      else if (a == "--scheduler") f.scheduler = v;
+      else if (a == "--eta") f.eta = std::stod(v);
       else if (a == "--trials") f.trials = std::size_t(std::max(0, std::stoi(v)));
       else if (a == "--epochs") f.epochs = std::stoi(v);
       else if (a == "--workers") f.workers = std::stoi(v);
@@ -79,17 +95,46 @@ flags parse(int argc, char** argv) {
     std::fprintf(stderr, "error: --trials and --epochs must be >= 1 and --workers >= 0\n");
     usage(2);
   }
+  if (f.scheduler != "asha" && f.scheduler != "median" && f.scheduler != "fifo") {
+    std::fprintf(stderr, "error: --scheduler is asha, median or fifo, not '%s'\n", f.scheduler.c_str());
+    usage(2);
+  }
   return f;
 }
 
-int main(int argc, char** argv) try {
-  const flags f = parse(argc, argv);
+/// Training, validation and test sets: 80/10/10 of the digits, or of Fashion-MNIST
+/// --train-images drawn from its training set, a tenth as many for validation, and 2,000 of
+/// its test set.
+std::array<pt::data::image_datastore, 3> data_sets(const flags& f) {
+  if (!f.fashion.empty()) {
+    const pt::data::idx_datastore all(f.fashion / "train-images-idx3-ubyte.gz", f.fashion / "train-labels-idx1-ubyte.gz");
+    const pt::data::idx_datastore tests(f.fashion / "t10k-images-idx3-ubyte.gz", f.fashion / "t10k-labels-idx1-ubyte.gz");
+    const double n = double(all.size());
+    auto parts = pt::data::split_each_label(all, f.train_images / n, f.train_images / 10 / n, {.seed = f.seed});
+    parts[2] = pt::data::split_each_label(tests, 0.2, {.seed = f.seed})[0];
+    return parts;
+  }
   if (!fs::exists(f.data)) {
     std::cout << "Generating the digit data set in " << f.data << " ...\n";
     pt::data::generate_digits(f.data, {.seed = 42});
   }
   pt::data::image_datastore imds(f.data, {.include_subfolders = true, .label_source = pt::data::folder_names});
-  const auto parts = pt::data::split_each_label(imds, 0.8, 0.1, {.seed = f.seed});
+  return pt::data::split_each_label(imds, 0.8, 0.1, {.seed = f.seed});
+}
+
+/// ASHA with rungs at epoch 1, eta, eta^2 ... below the trials' last epoch; or median
+/// stopping at every epoch; or none.
+ex::scheduler scheduler_of(const flags& f) {
+  if (f.scheduler == "asha")
+    return ex::asha{.metric = "validation_accuracy", .max_t = double(f.epochs), .grace_period = 1,
+                    .reduction_factor = f.eta};
+  if (f.scheduler == "median") return ex::median_stopping{.metric = "validation_accuracy"};
+  return ex::fifo{};
+}
+
+int main(int argc, char** argv) try {
+  const flags f = parse(argc, argv);
+  const auto parts = data_sets(f);
   const auto &train = parts[0], &validation = parts[1], &test = parts[2];
   pt::data::augmented_image_datastore augmented(
       {28, 28}, train, {.rand_x_translation = {-2, 2}, .rand_y_translation = {-2, 2}, .seed = f.seed});
@@ -102,11 +147,13 @@ int main(int argc, char** argv) try {
   const ex::trial_plan plan{space, ex::random_sampling{.num_samples = f.trials, .seed = f.seed}};
 
   pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : pt::parallel::workers_per_gpu(1)};
-  std::cout << "Search: " << plan.size() << " trials of " << space.describe() << "\nPool: " << pool.describe()
-            << "\nExperiment folder: " << f.folder.string() << "\n";
+  const ex::scheduler scheduler = scheduler_of(f);
+  std::cout << "Search: " << plan.size() << " trials of " << space.describe() << "\nScheduler: " << ex::describe(scheduler)
+            << "\nData: " << train.size() << " training, " << validation.size() << " validation, " << test.size()
+            << " test images\nPool: " << pool.describe() << "\nExperiment folder: " << f.folder.string() << "\n";
 
   const auto result = ex::run_experiment<architectures>(
-      pool, plan, {.folder = f.folder, .retry_failed = f.retry_failed},
+      pool, plan, {.folder = f.folder, .scheduler = scheduler, .retry_failed = f.retry_failed},
       [&]<class Net>(ex::trial_run& run, pt::context& ctx) {
         const pt::training_options<pt::optim::solver_choice> options{
             .solver = run.solver(),
@@ -115,7 +162,7 @@ int main(int argc, char** argv) try {
             .mini_batch_size = 128,
             .shuffle = pt::shuffle_mode::every_epoch,
             .validation_data = &validation,
-            .validation_frequency = std::max(1, int(train.size() / 128 / 2))};
+            .validation_frequency = std::max(1, int(train.size() / 128))};  // about once an epoch
         auto trained = pt::train_network<Net>(augmented, run.options(options), ctx);
         run.report("test_accuracy", pt::accuracy_percent(pt::classify(trained.network, ctx, test)));
         return trained;
@@ -125,6 +172,10 @@ int main(int argc, char** argv) try {
   std::cout << "\n" << result.count(ex::trial_status::finished) << " finished, "
             << result.count(ex::trial_status::stopped) << " stopped, " << result.count(ex::trial_status::failed)
             << " failed, " << left << " left" << (left ? " (run the same command again to continue)" : "") << "\n";
+  double epochs = 0, seconds = 0;  // the training work spent
+  for (const auto& t : result.trials)
+    if (t.ended()) epochs += double(t.info.iterations()) / std::max(1, t.info.iterations_per_epoch), seconds += t.seconds;
+  std::printf("Work: %.1f epochs of training in all, %.1f s of trial time\n", epochs, seconds);
   if (const auto* best = result.best())
     std::printf("Best: trial %zu (%s; %s, %s): validation accuracy %.2f%%, test accuracy %.2f%%\n",
                 best->trial.index, best->folder.filename().c_str(), short_names[best->trial.architecture],
