@@ -27,6 +27,12 @@ inline partrain::experiment::trial_plan experiment_plan(std::size_t trials = 6, 
   return {space, ex::random_sampling{.num_samples = trials, .seed = seed}};
 }
 
+/// ASHA for the scenario's 3 epochs: rungs at epochs 1 and 2, the better half of the
+/// validation losses going on at each.
+inline partrain::experiment::scheduler experiment_asha() {
+  return partrain::experiment::asha{.metric = "validation_loss", .max_t = 3, .grace_period = 1, .reduction_factor = 2};
+}
+
 /// The trial function: 3 epochs, validation each epoch, a checkpoint every iteration
 /// (kill tests stop it anywhere); `pause_ms` per iteration slows it for kills to land;
 /// trial `diverging` gets a learn rate that diverges at once; trial `interrupting` asks for

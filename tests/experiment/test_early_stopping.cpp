@@ -5,13 +5,12 @@
 // bad settings and resuming with another scheduler are named.
 #include <doctest/doctest.h>
 
-#include <cmath>
-#include <set>
 #include <sstream>
 #include <string>
 
 #include "../io/temp_dir.hpp"
 #include "experiment_scenario.hpp"
+#include "rung_checks.hpp"
 #include "partrain/io.hpp"
 
 namespace pt = partrain;
@@ -22,7 +21,7 @@ namespace {
 struct fixture {
   pt::data::image_set train = test::blobs(48, 4), validation = test::blobs(16, 5);
   // Rungs at epochs 1 and 2 of the trials' 3; the median of the others' validation loss.
-  ex::scheduler asha = ex::asha{.metric = "validation_loss", .max_t = 3, .grace_period = 1, .reduction_factor = 2};
+  ex::scheduler asha = test::experiment_asha();
   ex::trial_plan plan = test::experiment_plan(8);
   test::train_trial trial{&train, &validation, 0, 0};  // trial 0 diverges at once
 
@@ -34,35 +33,9 @@ struct fixture {
   }
 };
 
-std::vector<ex::rung_record> rung_records(const fs::path& folder) {
-  std::vector<ex::rung_record> rungs;
-  for (const auto& j : ex::read_journal(folder).records)
-    if (j.value("record", "") == "rung") rungs.push_back(ex::rung_from_json(j, "test"));
-  return rungs;
-}
-
-/// Each (trial, rung) journaled once, and every decision replays in the journal's order.
-void check_journal(const fs::path& folder, const ex::scheduler& s) {
-  const auto rungs = rung_records(folder);
-  std::set<std::pair<std::size_t, std::size_t>> seen;
-  for (const auto& r : rungs) CHECK_MESSAGE(seen.insert({r.trial, r.rung}).second, "trial ", r.trial, " rung ", r.rung);
-  const auto again = ex::replay(s, rungs);
-  for (std::size_t k = 0; k < rungs.size(); ++k) {
-    CAPTURE(k);
-    CHECK(again[k].stop == rungs[k].stop);
-    CHECK(again[k].compared_with == rungs[k].compared_with);
-    CHECK((again[k].cutoff == rungs[k].cutoff || (std::isnan(again[k].cutoff) && std::isnan(rungs[k].cutoff))));
-  }
-}
-
-/// `a` is the start of `full`: the same run, stopped earlier or not (equal numbers; NaN
-/// where `full` has NaN, as a history read back from its file has).
-bool prefix_of(const std::vector<double>& a, const std::vector<double>& full) {
-  if (a.size() > full.size()) return false;
-  for (std::size_t k = 0; k < a.size(); ++k)
-    if (!(a[k] == full[k] || (std::isnan(a[k]) && std::isnan(full[k])))) return false;
-  return true;
-}
+using test::check_rung_journal;
+using test::prefix_of;
+using test::rung_records;
 }  // namespace
 
 TEST_CASE_FIXTURE(fixture, "ASHA stops weak trials at rungs; each keeps its network and its full run's history up to the stop") {
@@ -100,7 +73,7 @@ TEST_CASE_FIXTURE(fixture, "ASHA stops weak trials at rungs; each keeps its netw
       CHECK(rungs[0].compared_with == 0);
       CHECK(!rungs[0].stop);
     }
-    check_journal(folder, asha);
+    check_rung_journal(folder, asha);
   }
   // The table has a rung column and says why a trial stopped.
   const std::string lines = table.str();
@@ -143,7 +116,7 @@ TEST_CASE_FIXTURE(fixture, "one worker: ASHA interrupted, its trial's checkpoint
     CHECK(a[k].value == b[k].value);
     CHECK(a[k].stop == b[k].stop);
   }
-  check_journal(dir.path / "cut", asha);
+  check_rung_journal(dir.path / "cut", asha);
 }
 
 TEST_CASE_FIXTURE(fixture, "bad scheduler settings, a metric the trials cannot give, and another scheduler on resume are named") {

@@ -1,6 +1,7 @@
 // An experiment killed with kill -9 at random moments, ten times in a row, leaves a
 // readable journal each time; run again to the end it gives every trial the network and
-// history of the experiment that was never killed.
+// history of the experiment that was never killed. With ASHA, kills leave one decision per
+// trial and rung, all of which replay, and each trial's history is its full run's start.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -15,7 +16,10 @@
 
 #include "../io/child_process.hpp"
 #include "../io/temp_dir.hpp"
+#include "experiment_scenario.hpp"
 #include "partrain/experiment.hpp"
+#include "partrain/io/training_info_io.hpp"
+#include "rung_checks.hpp"
 
 namespace pt = partrain;
 namespace ex = partrain::experiment;
@@ -24,10 +28,11 @@ using namespace std::chrono_literals;
 
 namespace {
 /// This test binary, run as the experiment tool (experiment_tool.cpp) on `folder`.
-pid_t start_tool(const fs::path& folder, int pause_ms) {
+pid_t start_tool(const fs::path& folder, int pause_ms, const std::string& scheduler = "fifo") {
   const pid_t pid = pt::test::spawn_child({fs::read_symlink("/proc/self/exe").string()},
                                           {"PARTRAIN_EXPERIMENT_TOOL_FOLDER=" + folder.string(),
-                                           "PARTRAIN_EXPERIMENT_TOOL_PAUSE_MS=" + std::to_string(pause_ms)});
+                                           "PARTRAIN_EXPERIMENT_TOOL_PAUSE_MS=" + std::to_string(pause_ms),
+                                           "PARTRAIN_EXPERIMENT_TOOL_SCHEDULER=" + scheduler});
   REQUIRE(pid > 0);
   return pid;
 }
@@ -99,4 +104,35 @@ TEST_CASE("kill -9 at random moments, ten times in a row: the journal stays read
   for (const auto& r : ex::read_journal(dir.path / "killed").records)
     resumed += r.value("status", "") == "running" && !r.value("resumes_from", "").empty();
   CHECK(resumed >= 3);
+}
+
+TEST_CASE("ASHA killed with kill -9 four times: one decision per trial and rung, all replay, each history its full run's start") {
+  pt::test::temp_dir dir("experiment-kill-asha");
+  constexpr int pause_ms = 30;
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(wait_for(start_tool(dir.path / "full", pause_ms)) == 0);  // every trial to its end
+  const double full_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::mt19937 rng(std::random_device{}());
+  std::size_t decided_before_kills = 0;
+  for (int kill = 0; kill < 4; ++kill) {
+    const pid_t pid = start_tool(dir.path / "killed", pause_ms, "asha");
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(
+        std::uniform_real_distribution<>(0.1, 0.3)(rng) * full_ms));
+    ::kill(pid, SIGKILL);
+    wait_for(pid);
+    if (fs::exists(dir.path / "killed" / ex::journal_file)) decided_before_kills = test::rung_records(dir.path / "killed").size();
+  }
+  CHECK(decided_before_kills >= 1);  // the kills landed after decisions were made
+  REQUIRE(wait_for(start_tool(dir.path / "killed", 0, "asha")) == 0);
+  test::check_rung_journal(dir.path / "killed", test::experiment_asha());
+  int stopped = 0;
+  for (int trial = 1; trial <= 6; ++trial) {
+    CAPTURE(trial);
+    const std::string name = "trial-0" + std::to_string(trial);
+    const auto killed = pt::io::read_training_info_json(dir.path / "killed" / name / "training_info.json");
+    const auto full = pt::io::read_training_info_json(dir.path / "full" / name / "training_info.json");
+    CHECK(test::prefix_of(killed.training_loss, full.training_loss));
+    stopped += killed.iterations() < full.iterations();
+  }
+  CHECK(stopped >= 1);
 }
