@@ -134,9 +134,8 @@ class experiment_folder {
                                                         {"trials", "number of trials"},
                                                         {"scheduler", "scheduler or its settings"}};
     for (const auto& [key, what] : keys) {
-      // A journal of a partrain without schedulers had none: fifo.
-      const nlohmann::json had = old.contains(key) || key != std::string_view("scheduler") ? old.value(key, nlohmann::json())
-                                                                                           : nlohmann::json("fifo");
+      nlohmann::json had = old.value(key, nlohmann::json());
+      if (had.is_null() && key == std::string_view("scheduler")) had = "fifo";  // a journal from before schedulers
       PARTRAIN_CHECK(had == now[key], config_error, "[partrain::experiment] cannot resume '", folder_.string(), "': its ",
                      what, " differs; the journal has ", had.dump(), ", this program ", now[key].dump(),
                      " (give another folder for another experiment)");

@@ -1,7 +1,8 @@
 // The experiment's table: one row per trial (trial index, status, progress, the last rung
-// reached when a scheduler stops trials, metric, elapsed, worker, values; why it stopped). On a terminal tall enough it is redrawn in place as trials progress;
-// otherwise (CI, a log file, a long search) each status change is one plain line, and the
-// whole table is printed at the end.
+// reached when a scheduler stops trials, metric, elapsed, worker, values; why it stopped).
+// On a terminal tall enough it is redrawn in place as trials progress; otherwise (CI, a log
+// file, a long search) each status change is one plain line, and the whole table is printed
+// at the end.
 #pragma once
 
 #include <sys/ioctl.h>
