@@ -99,6 +99,11 @@ flags parse(int argc, char** argv) {
     std::fprintf(stderr, "error: --scheduler is asha, median or fifo, not '%s'\n", f.scheduler.c_str());
     usage(2);
   }
+  if (f.scheduler != "fifo" && f.epochs < 2) {
+    std::fprintf(stderr, "error: --scheduler %s decides after epoch 1, so it needs --epochs 2 or more; "
+                 "give --scheduler fifo for 1-epoch trials\n", f.scheduler.c_str());
+    usage(2);
+  }
   return f;
 }
 

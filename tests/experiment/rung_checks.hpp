@@ -16,10 +16,7 @@
 namespace test {
 
 inline std::vector<partrain::experiment::rung_record> rung_records(const std::filesystem::path& folder) {
-  std::vector<partrain::experiment::rung_record> rungs;
-  for (const auto& j : partrain::experiment::read_journal(folder).records)
-    if (j.value("record", "") == "rung") rungs.push_back(partrain::experiment::rung_from_json(j, folder.string()));
-  return rungs;
+  return partrain::experiment::read_rung_records(folder);
 }
 
 /// Each (trial, rung) journaled once, and every decision replays in the journal's order.

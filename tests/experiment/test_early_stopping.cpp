@@ -134,7 +134,7 @@ TEST_CASE_FIXTURE(fixture, "bad scheduler settings, a metric the trials cannot g
                                     "validation_data") != std::string::npos);
   // A first rung after the trials' last epoch: no trial could ever be stopped.
   const auto late = blind.run(dir.path / "late", ex::asha{.metric = "training_loss", .grace_period = 4}, 1);
-  CHECK(late.trials[1].error.find("its first decision comes at epoch 4, after the trial's max_epochs (3)") !=
+  CHECK(late.trials[1].error.find("its first decision comes at epoch 4, not before the trial's max_epochs (3)") !=
         std::string::npos);
   // Resuming with other settings, or another scheduler.
   CHECK_THROWS_WITH_AS(blind.run(dir.path / "late", ex::asha{.metric = "training_loss", .grace_period = 2}, 1),

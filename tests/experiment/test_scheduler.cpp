@@ -39,6 +39,9 @@ TEST_CASE("nanpercentile interpolates linearly and leaves NaN out, as numpy does
   CHECK(ex::detail::nanpercentile({5}, 75) == 5);
   CHECK(ex::detail::nanpercentile({1, 2}, 50) == 1.5);
   CHECK(std::isnan(ex::detail::nanpercentile({NaN, NaN}, 50)));
+  // To the last bit: numpy 1.24's np.nanpercentile([0.1, 1.1], 75) and ([0.1, 0.9], 75).
+  CHECK(ex::detail::nanpercentile({0.1, 1.1}, 75) == 0.8500000000000001);
+  CHECK(ex::detail::nanpercentile({0.1, 0.9}, 75) == 0.7);
 }
 
 TEST_CASE("ASHA's rungs are at grace_period * eta^k below max_t; median stopping's every interval") {
@@ -205,6 +208,8 @@ TEST_CASE("bad scheduler settings are named") {
   CHECK_THROWS_WITH_AS(ex::validate(ex::median_stopping{.metric = "test_accuracy"}),
                        doctest::Contains("metric 'test_accuracy' is not one trials report while they train"),
                        pt::config_error);
+  CHECK_THROWS_WITH_AS(ex::validate(ex::asha{.unit = ex::resource_unit::iterations, .grace_period = 0.5}),
+                       doctest::Contains("grace_period is 0.5 iterations; expected at least 1"), pt::config_error);
   CHECK_THROWS_WITH_AS(ex::validate(ex::median_stopping{.min_samples_required = 0}),
                        doctest::Contains("min_samples_required is 0; expected at least 1"), pt::config_error);
   CHECK_THROWS_WITH_AS(ex::resource_unit_named("seconds"), doctest::Contains("trials report epochs and iterations"),

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "partrain/experiment/journal.hpp"
 #include "partrain/experiment/scheduler.hpp"
 #include "partrain/io/training_info_io.hpp"
 #include "partrain/train/training_info.hpp"
@@ -39,6 +40,14 @@ inline rung_record rung_from_json(const nlohmann::json& j, const std::string& wh
   r.compared_with = j.at("compared_with").get<std::size_t>();
   r.stop = j.at("decision").get<std::string>() == "stop";
   return r;
+}
+
+/// The decisions journaled in an experiment folder, in the journal's order.
+inline std::vector<rung_record> read_rung_records(const std::filesystem::path& folder) {
+  std::vector<rung_record> rungs;
+  for (const auto& j : read_journal(folder).records)
+    if (j.value("record", "") == "rung") rungs.push_back(rung_from_json(j, (folder / journal_file).string()));
+  return rungs;
 }
 
 /// The decisions `records` would get, made again in their order from the same records:

@@ -18,6 +18,11 @@
 // trial stops when its best value at its points so far is worse than the median of the
 // others' running means (the mean of each one's values at points up to this one; NaN
 // left out); a trial without a number there stops while that median is a number.
+//
+// Where this differs from Ray Tune: a NaN value stops a trial (Ray's `nan < cutoff` is false);
+// the value at a rung is the last reported at or before it (Ray takes the first report at or
+// past it); there is no rung at max_t itself; the median rule leaves NaN out and looks at the
+// trial's values at decision points only.
 #pragma once
 
 #include <algorithm>
@@ -94,6 +99,8 @@ inline void validate(const scheduler& s) {
                    "the end)");
     PARTRAIN_CHECK(c.grace_period > 0 && std::isfinite(c.grace_period), config_error, where, "grace_period is ",
                    c.grace_period, "; expected a positive number of ", to_string(c.unit));
+    PARTRAIN_CHECK(c.unit != resource_unit::iterations || c.grace_period >= 1, config_error, where, "grace_period is ",
+                   c.grace_period, " iterations; expected at least 1 (no value is reported before iteration 1)");
     return where;
   };
   if (const auto* a = std::get_if<asha>(&s)) {
@@ -175,7 +182,8 @@ inline double nanpercentile(std::vector<double> x, double q) {
   const double pos = q / 100 * double(x.size() - 1);
   const auto lo = std::size_t(std::floor(pos));
   const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (x[hi] - x[lo]) * (pos - double(lo));
+  const double t = pos - double(lo), d = x[hi] - x[lo];
+  return t >= 0.5 ? x[hi] - d * (1 - t) : x[lo] + d * t;  // numpy's _lerp, to the last bit
 }
 inline double nanmean(const std::vector<double>& x) {
   double sum = 0;

@@ -103,8 +103,8 @@ class trial_run {
                    " but the training options have no validation_data; give them validation_data (validated at "
                    "least once by each decision point) or stop on a training metric");
     const double first = decision_point(scheduler_, 0).value_or(0);
-    PARTRAIN_CHECK(m->unit != resource_unit::epochs || first <= max_epochs, config_error, where,
-                   ", its first decision comes at epoch ", first, ", after the trial's max_epochs (", max_epochs,
+    PARTRAIN_CHECK(m->unit != resource_unit::epochs || first < max_epochs, config_error, where,
+                   ", its first decision comes at epoch ", first, ", not before the trial's max_epochs (", max_epochs,
                    "): no trial could be stopped; lower grace_period");
   }
 
