@@ -135,7 +135,8 @@ class rung_tracker {
     const double end = scheduler_end(book_.settings());
     if (double(p.iteration) + 1e-9 >= end * per_unit && !last_iteration)
       return scheduler_verdict{true, partrain::detail::concat(scheduler_name(book_.settings()), ": reached max_t (",
-                                            io::detail::number_text(end), " ", to_string(metric_->unit), ")")};
+                                                              io::detail::number_text(end), " ",
+                                                              to_string(metric_->unit), ")")};
     return std::nullopt;
   }
 
@@ -164,10 +165,12 @@ class rung_tracker {
     using io::detail::number_text;
     const std::string at = partrain::detail::concat(number_text(r.t), " ", to_string(metric_->unit));
     if (std::holds_alternative<asha>(book_.settings()))
-      return partrain::detail::concat("asha: rung ", r.rung, " (", at, "): ", metric_->name, " ", number_text(r.value),
-                    " worse than the cutoff ", number_text(r.cutoff), " of ", r.compared_with, " other trials");
-    return partrain::detail::concat("median_stopping at ", at, ": its best ", metric_->name, " so far worse than the median ",
-                  number_text(r.cutoff), " of ", r.compared_with, " other trials' running means");
+      return partrain::detail::concat("asha: rung ", r.rung, " (", at, "): ", metric_->name, " ",
+                                      number_text(r.value), " worse than the cutoff ", number_text(r.cutoff), " of ",
+                                      r.compared_with, " other trials");
+    return partrain::detail::concat("median_stopping at ", at, ": its best ", metric_->name,
+                                    " so far worse than the median ", number_text(r.cutoff), " of ", r.compared_with,
+                                    " other trials' running means");
   }
 
   rung_book& book_;
