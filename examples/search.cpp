@@ -2,8 +2,12 @@
 // momentum, adam, rmsprop) x a log-uniform learn rate, 24 trials on the pool, journaled in an
 // experiment folder with a live table. ASHA stops weak trials early (--scheduler fifo trains
 // every trial to its end). Kill it (Ctrl-C, or kill -9) and run the same command again: it
-// continues where it stopped.
+// continues where it stopped. Built a second time as search_mpi when MPI is found: then
+// `mpirun -np N search_mpi ...` spreads the same search over N processes.
 #include <partrain/partrain.hpp>
+#if PARTRAIN_EXAMPLE_MPI
+#include <partrain/mpi.hpp>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -151,27 +155,48 @@ int main(int argc, char** argv) try {
                          .add("momentum", ex::uniform{0.8, 0.95}, ex::only_when{"solver", "sgdm"});
   const ex::trial_plan plan{space, ex::random_sampling{.num_samples = f.trials, .seed = f.seed}};
 
+#if PARTRAIN_EXAMPLE_MPI
+  pt::mpi::world world(&argc, &argv);
+  const bool speaks = world.rank() == 0;  // rank 0 holds the experiment and prints
+  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : world.local_pool_options()};
+#else
+  const bool speaks = true;
   pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : pt::parallel::workers_per_gpu(1)};
+#endif
   const ex::scheduler scheduler = scheduler_of(f);
-  std::cout << "Search: " << plan.size() << " trials of " << space.describe() << "\nScheduler: " << ex::describe(scheduler)
-            << "\nData: " << train.size() << " training, " << validation.size() << " validation, " << test.size()
-            << " test images\nPool: " << pool.describe() << "\nExperiment folder: " << f.folder.string() << "\n";
+  if (speaks)
+    std::cout << "Search: " << plan.size() << " trials of " << space.describe() << "\nScheduler: "
+              << ex::describe(scheduler) << "\nData: " << train.size() << " training, " << validation.size()
+              << " validation, " << test.size() << " test images\nPool: " << pool.describe()
+              << "\nExperiment folder: " << f.folder.string() << "\n";
 
-  const auto result = ex::run_experiment<architectures>(
-      pool, plan, {.folder = f.folder, .scheduler = scheduler, .retry_failed = f.retry_failed},
-      [&]<class Net>(ex::trial_run& run, pt::context& ctx) {
-        const pt::training_options<pt::optim::solver_choice> options{
-            .solver = run.solver(),
-            .initial_learn_rate = run.get<double>("initial_learn_rate"),
-            .max_epochs = f.epochs,
-            .mini_batch_size = 128,
-            .shuffle = pt::shuffle_mode::every_epoch,
-            .validation_data = &validation,
-            .validation_frequency = std::max(1, int(train.size() / 128))};  // about once an epoch
-        auto trained = pt::train_network<Net>(augmented, run.options(options), ctx);
-        run.report("test_accuracy", pt::accuracy_percent(pt::classify(trained.network, ctx, test)));
-        return trained;
-      });
+  const ex::experiment_options options{.folder = f.folder, .scheduler = scheduler, .retry_failed = f.retry_failed};
+  auto train_trial = [&]<class Net>(ex::trial_run& run, pt::context& ctx) {
+    const pt::training_options<pt::optim::solver_choice> options{
+        .solver = run.solver(),
+        .initial_learn_rate = run.get<double>("initial_learn_rate"),
+        .max_epochs = f.epochs,
+        .mini_batch_size = 128,
+        .shuffle = pt::shuffle_mode::every_epoch,
+        .validation_data = &validation,
+        .validation_frequency = std::max(1, int(train.size() / 128))};  // about once an epoch
+    auto trained = pt::train_network<Net>(augmented, run.options(options), ctx);
+    run.report("test_accuracy", pt::accuracy_percent(pt::classify(trained.network, ctx, test)));
+    return trained;
+  };
+#if PARTRAIN_EXAMPLE_MPI
+  const std::uint64_t data = pt::fingerprint()
+                                 .add_value(train.fingerprint())
+                                 .add_value(validation.fingerprint())
+                                 .add_value(test.fingerprint())
+                                 .value();
+  const auto result = pt::mpi::run_experiment<architectures>(world, pool, plan, options, train_trial,
+                                                             {.data_fingerprint = data});
+  std::printf("Rank %d of %d (%s): %s\n", world.rank(), world.size(), world.node().c_str(), pool.describe().c_str());
+  if (!speaks) return 0;
+#else
+  const auto result = ex::run_experiment<architectures>(pool, plan, options, train_trial);
+#endif
 
   const std::size_t left = result.count(ex::trial_status::running) + result.count(ex::trial_status::queued);
   std::cout << "\n" << result.count(ex::trial_status::finished) << " finished, "

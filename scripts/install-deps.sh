@@ -8,6 +8,7 @@ packages=(
   fonts-dejavu-core fonts-liberation fonts-freefont-ttf
   librsvg2-bin python3 python3-numpy python3-protobuf protobuf-compiler
   clang libclang-rt-14-dev
+  openmpi-bin libopenmpi-dev
   "$@"
 )
 missing=()

@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 jobs=$(nproc)
-cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPARTRAIN_SANITIZE=address,undefined -DPARTRAIN_ENABLE_CUDA=OFF \
+cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPARTRAIN_SANITIZE=address,undefined -DPARTRAIN_ENABLE_CUDA=OFF -DPARTRAIN_ENABLE_MPI=OFF \
   -DPARTRAIN_BUILD_BENCHMARKS=OFF -DPARTRAIN_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$root/build-asan" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -8,7 +8,8 @@ at namespace scope (a whole program, or declarations). Its #include lines move t
 of its translation unit; the rest goes into namespace guide_block_<n>, with `int main(`
 renamed `int guide_main(` (a block with main ends with main, which gets the `return 0` that
 main falls off its end with); the block registers its line, its section and its main (run by
-the test unless the info string says compile-only). Blocks alternate between the units.
+the test unless the info string says compile-only). A block whose info string says mpi is
+compiled only where partrain::mpi is built (PARTRAIN_GUIDE_MPI). Blocks alternate between the units.
 """
 import pathlib
 import re
@@ -25,7 +26,8 @@ def blocks(text):
                 section = line.lstrip("#").strip()
             match = FENCE.match(line)
             if match:
-                block = {"line": number, "section": section, "run": "compile-only" not in match.group(2), "code": []}
+                block = {"line": number, "section": section, "run": "compile-only" not in match.group(2),
+                         "mpi": "mpi" in match.group(2).split(), "code": []}
             elif line.startswith("```") and line.strip() != "```":
                 pass  # another language
         elif line.startswith("```"):
@@ -39,13 +41,14 @@ def blocks(text):
 
 
 def unit(members):
-    includes, bodies = [], []
+    includes, mpi_includes, bodies = [], [], []
     for index, block in members:
         code = []
         for line in block["code"]:
             if line.startswith("#include"):
-                if line not in includes:
-                    includes.append(line)
+                chosen = mpi_includes if block["mpi"] else includes
+                if line not in includes and line not in chosen:
+                    chosen.append(line)
                 code.append("")  # keeps the #line numbering of what follows
             else:
                 code.append(line)
@@ -58,11 +61,13 @@ def unit(members):
         body = re.sub(r"\bint\s+main\s*\(", "int guide_main(", "\n".join(code))
         main = f"&guide_block_{index}::guide_main" if has_main else "nullptr"
         section = block["section"].replace("\\", "\\\\").replace('"', '\\"')
-        bodies.append(
-            f"#line {block['line']} \"docs/guide.md\"\nnamespace guide_block_{index} {{\n{body}\n}}\n"
-            f"static const bool guide_registered_{index} = guide::add({{{block['line']}, \"{section}\", {main}, "
-            f"{'true' if block['run'] else 'false'}}});\n")
+        text = (f"#line {block['line']} \"docs/guide.md\"\nnamespace guide_block_{index} {{\n{body}\n}}\n"
+                f"static const bool guide_registered_{index} = guide::add({{{block['line']}, \"{section}\", {main}, "
+                f"{'true' if block['run'] else 'false'}}});\n")
+        bodies.append(f"#if PARTRAIN_GUIDE_MPI\n{text}#endif\n" if block["mpi"] else text)
+    guarded = "#if PARTRAIN_GUIDE_MPI\n" + "\n".join(mpi_includes) + "\n#endif\n" if mpi_includes else ""
     return ("// Generated from docs/guide.md by tests/guide/extract_guide.py: do not edit.\n" + "\n".join(includes) +
+            "\n" + guarded +
             "\n#include \"guide_registry.hpp\"\n\n" + "\n".join(bodies))
 
 

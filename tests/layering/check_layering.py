@@ -5,7 +5,7 @@
    type, no PARTRAIN_HAS_CUDA / __CUDACC__ branch, no kernel annotation, no backend::cuda.
    (Comments and string literals are not code and are not checked.)
 2. Includes point one way: core <- backend <- {data, layers} <- network <- optim <- train
-   <- io/report <- train_network.hpp <- parallel <- experiment. Each folder (or top-level header) may
+   <- io/report <- train_network.hpp <- parallel <- experiment <- mpi. Each folder (or top-level header) may
    include only from the levels below it and itself.
 
 Usage: check_layering.py <include dir> — prints every violation (file:line: why) and exits
@@ -33,7 +33,8 @@ ALLOWED = {
 ALLOWED["train_network"] = ALLOWED["report"] | {"report"}
 ALLOWED["parallel"] = ALLOWED["train_network"] | {"train_network"}
 ALLOWED["experiment"] = ALLOWED["parallel"] | {"parallel"}
-UMBRELLAS = {"partrain", "layers", "optim", "train", "data", "io", "report", "parallel", "experiment"}
+ALLOWED["mpi"] = ALLOWED["experiment"] | {"experiment"}
+UMBRELLAS = {"partrain", "layers", "optim", "train", "data", "io", "report", "parallel", "experiment", "mpi"}
 TOP_LEVEL = {"config": "config", "contracts": "contracts", "network": "network", "network_traits": "network", "network_layout": "network",
              "parameter_ref": "network", "gradient_check": "network", "train_network": "train_network"}
 

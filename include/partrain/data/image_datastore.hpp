@@ -19,6 +19,7 @@
 
 #include "partrain/core/error.hpp"
 #include "partrain/core/filesystem.hpp"
+#include "partrain/core/fingerprint.hpp"
 #include "partrain/core/shape.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/data/image_io.hpp"
@@ -191,6 +192,13 @@ class image_datastore {
   /// Label index of image i (0..num_classes()-1, or -1 without labels).
   int label(std::size_t i) const { return labels_[check(i)]; }
   const std::vector<int>& labels() const { return labels_; }
+  /// Its files (in order) and labels as one number: equal on every MPI rank that built the
+  /// same datastore (mpi::span_options::data_fingerprint).
+  std::uint64_t fingerprint() const {
+    partrain::fingerprint f;
+    for (std::size_t i = 0; i < size(); ++i) f.add(file(i).data(), file(i).size());
+    return f.add(std::span<const int>(labels_)).value();
+  }
   data::color_preprocessing color() const { return store_ ? store_->color : color_preprocessing::none; }
 
   /// Decodes every image of the store once (later calls return at once).

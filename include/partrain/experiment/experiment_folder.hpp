@@ -96,7 +96,7 @@ class experiment_folder {
     for (const auto& [k, v] : r.metrics) metrics[k] = io::detail::json_number(v);
     nlohmann::json checkpoints = nlohmann::json::array();
     for (const auto& c : io::list_checkpoints(r.folder / "checkpoints")) checkpoints.push_back(c.filename().string());
-    record_status(r, {{"checkpoints", checkpoints}, {"worker", r.worker}, {"device", r.device}, {"host", r.host}, {"metrics", metrics},
+    record_status(r, {{"checkpoints", checkpoints}, {"worker", r.worker}, {"rank", r.rank}, {"device", r.device}, {"host", r.host}, {"metrics", metrics},
                       {"seconds", io::detail::json_number(r.seconds)}, {"stop_reason", r.stop_reason},
                       {"error", r.error}});
   }
@@ -177,7 +177,7 @@ class experiment_folder {
                    " the values ", j.at("values").dump(), " and seed ", j.at("seed").dump(), "; this program ",
                    values.dump(), " and ", r.trial.seed, " (another partrain's sampling?)");
     r.status = status_from(j.at("status").get<std::string>());
-    r.worker = j.value("worker", -1), r.device = j.value("device", ""), r.host = j.value("host", "");
+    r.worker = j.value("worker", -1), r.rank = j.value("rank", 0), r.device = j.value("device", ""), r.host = j.value("host", "");
     r.error = j.value("error", ""), r.stop_reason = j.value("stop_reason", "");
     if (j.contains("seconds")) r.seconds = io::detail::from_json_number(j["seconds"], where, "seconds");
     r.metrics.clear();

@@ -52,6 +52,7 @@ struct trial_result {
   std::string rung;          ///< the last decision point of the scheduler it reached ("1 (4 epochs)")
   std::map<std::string, double> metrics;  ///< final validation/training figures and reported ones
   int worker = -1;
+  int rank = 0;  ///< the MPI rank that ran it (0 without MPI)
   std::string device, host;
   double seconds = 0;  ///< wall time, summed over the runs that trained it
   std::filesystem::path folder;

@@ -68,17 +68,28 @@ class rung_book {
   /// throws when it cannot: a decision not journaled is not taken).
   rung_book(scheduler s, std::vector<rung_record> recorded, std::function<void(const rung_record&)> write)
       : scheduler_(std::move(s)), records_(std::move(recorded)), write_(std::move(write)) {}
+  /// A book that asks `ask` for each new decision: the book of the process that holds the
+  /// experiment, over MPI (it decides and journals).
+  using remote = std::function<rung_record(std::size_t trial, std::size_t rung, double value)>;
+  rung_book(scheduler s, remote ask) : scheduler_(std::move(s)), ask_(std::move(ask)) {}
 
   const scheduler& settings() const { return scheduler_; }
 
   /// The decision for `trial` at decision point `rung`: the one recorded, if any (a trial
   /// resumed from an older checkpoint passes its rungs again), else a new one, journaled.
   rung_record decide(std::size_t trial, std::size_t rung, double value) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     for (const rung_record& r : records_)
       if (r.trial == trial && r.rung == rung) return r;
-    rung_record r = experiment::decide(scheduler_, records_, trial, rung, value);
-    write_(r);
+    rung_record r;
+    if (ask_) {
+      lock.unlock();  // the answer takes a round trip; other workers' decisions need not wait
+      r = ask_(trial, rung, value);
+      lock.lock();
+    } else {
+      r = experiment::decide(scheduler_, records_, trial, rung, value);
+      write_(r);
+    }
     records_.push_back(r);
     return r;
   }
@@ -95,6 +106,7 @@ class rung_book {
   scheduler scheduler_;
   std::vector<rung_record> records_;
   std::function<void(const rung_record&)> write_;
+  remote ask_;
   mutable std::mutex mutex_;
 };
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "partrain/core/launcher.hpp"
 #include "partrain/experiment/results.hpp"
 #include "partrain/train/training_progress.hpp"
 
@@ -34,7 +35,10 @@ class trial_table {
   }
 
   /// Whether `out` is the terminal (std::cout to a tty): then the table is live.
-  static bool is_terminal(const std::ostream* out) { return out == &std::cout && ::isatty(STDOUT_FILENO); }
+  /// Not under mpirun or srun with several processes: their output goes through the launcher.
+  static bool is_terminal(const std::ostream* out) {
+    return out == &std::cout && ::isatty(STDOUT_FILENO) && launched_by().processes <= 1;
+  }
   static std::size_t terminal_rows() {
     winsize w{};
     return ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_row > 0 ? w.ws_row : 24;
@@ -49,7 +53,8 @@ class trial_table {
     *out_ << "[experiment] trial " << r.trial.index << " (" << r.folder.filename().string() << ") "
           << status_text(r);
     if (r.status == trial_status::running && !interrupted(r))
-      *out_ << " on worker " << r.worker << " (" << r.device << ")";
+      *out_ << " on " << (r.rank > 0 ? "rank " + std::to_string(r.rank) + " " : "") << "worker " << r.worker << " ("
+            << r.device << ")";
     if (r.ended()) *out_ << ": " << metric_ << " " << metric_text(r.metric(metric_)) << ", " << seconds_text(r.seconds);
     if (r.status == trial_status::stopped) *out_ << " (" << r.stop_reason << ")";
     if (r.status == trial_status::failed) *out_ << ": " << r.error;
@@ -131,7 +136,8 @@ class trial_table {
     if (rungs_) s << std::setw(18) << (t.rung.empty() ? "-" : t.rung);
     s << std::setw(std::max<int>(12, int(metric_.size()) + 2)) << metric_text(t.metric(metric_))
       << std::setw(10) << (elapsed > 0 ? seconds_text(elapsed) : "-") << std::setw(8)
-      << (t.worker >= 0 ? std::to_string(t.worker) : "-") << values_text(t.trial);
+      << (t.worker < 0 ? "-" : (t.rank > 0 ? std::to_string(t.rank) + ":" : "") + std::to_string(t.worker))
+      << values_text(t.trial);
     if (t.status == trial_status::failed) s << " | " << t.error.substr(0, 80);
     if (t.status == trial_status::stopped) s << " | " << t.stop_reason;
     return s.str();

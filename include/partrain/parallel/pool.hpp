@@ -3,7 +3,10 @@
 // through the std::stop_token its context carries.
 #pragma once
 
+#include <sched.h>
+
 #include <concepts>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -42,9 +45,10 @@ struct cancelled_error : error {
 struct pool_options {
   bool use_gpus = true;     ///< put workers on GPUs when partrain::gpu_count() > 0
   int workers_per_gpu = 1;  ///< with GPUs: workers per GPU, each with its own stream (>= 1)
-  int cpu_workers = 0;      ///< without GPUs: worker threads; 0 = one per core (>= 0)
+  int cpu_workers = 0;      ///< without GPUs: worker threads; 0 = one per core it may use (allowed_cores)
   std::uint64_t seed = 0;   ///< worker i's context gets a seed derived from (seed, i)
   bool single_threaded_blas = true;  ///< openblas_set_num_threads(1) when CPU workers start
+  std::vector<int> gpus{};  ///< with GPUs: only these devices (empty: all); e.g. one per MPI rank
 };
 
 /// MATLAB's parpool(gpuDeviceCount): one worker per GPU; CPU workers (one per core) without one.
@@ -66,6 +70,15 @@ inline pool_options cpu_workers(int n) {
   return {.use_gpus = false, .cpu_workers = n};
 }
 
+/// The cores this process may use: SLURM_CPUS_PER_TASK under Slurm, else its CPU affinity
+/// (taskset, or mpirun's binding of each rank), else every core.
+inline int allowed_cores() {
+  if (const char* slurm = std::getenv("SLURM_CPUS_PER_TASK"); slurm && std::atoi(slurm) > 0) return std::atoi(slurm);
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 /// The device of each worker a pool with `options` starts on a machine with `gpus` GPUs:
 /// GPU g gets workers g*k .. g*k+k-1. Throws config_error for negative or zero counts.
 inline std::vector<device> plan_workers(const pool_options& options, int gpus) {
@@ -79,11 +92,15 @@ inline std::vector<device> plan_workers(const pool_options& options, int gpus) {
                  "; expected >= 0");
   std::vector<device> devices;
   if (options.use_gpus && gpus > 0) {
-    for (int g = 0; g < gpus; ++g)
+    std::vector<int> chosen = options.gpus;
+    for (int g = 0; chosen.empty() && g < gpus; ++g) chosen.push_back(g);
+    for (int g : chosen) {
+      PARTRAIN_CHECK(g >= 0 && g < gpus, config_error, "[partrain::parallel::pool] pool_options.gpus names GPU ", g,
+                     "; this process sees GPUs 0..", gpus - 1);
       for (int k = 0; k < options.workers_per_gpu; ++k) devices.push_back(device::cuda(g));
+    }
   } else {
-    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-    devices.assign(options.cpu_workers > 0 ? options.cpu_workers : cores, device::cpu());
+    devices.assign(options.cpu_workers > 0 ? options.cpu_workers : allowed_cores(), device::cpu());
   }
   return devices;
 }

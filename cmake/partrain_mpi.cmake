@@ -1,0 +1,21 @@
+# PARTRAIN_ENABLE_MPI: AUTO (the default) builds partrain::mpi when an MPI is found, ON
+# requires one, OFF leaves MPI out. partrain::mpi is partrain plus MPI::MPI_CXX; programs that
+# spread experiments over ranks (mpi/run_experiment.hpp) link it, no other program needs MPI.
+set(PARTRAIN_ENABLE_MPI AUTO CACHE STRING "Build partrain::mpi: AUTO (when MPI is found), ON or OFF")
+set_property(CACHE PARTRAIN_ENABLE_MPI PROPERTY STRINGS AUTO ON OFF)
+set(PARTRAIN_HAS_MPI OFF)
+if(NOT PARTRAIN_ENABLE_MPI STREQUAL "OFF")
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(MPI_CXX_FOUND)
+    set(PARTRAIN_HAS_MPI ON)
+    add_library(partrain_mpi INTERFACE)
+    add_library(partrain::mpi ALIAS partrain_mpi)
+    set_target_properties(partrain_mpi PROPERTIES EXPORT_NAME mpi)
+    target_link_libraries(partrain_mpi INTERFACE partrain MPI::MPI_CXX)
+    install(TARGETS partrain_mpi EXPORT partrainMpiTargets)
+    install(EXPORT partrainMpiTargets NAMESPACE partrain:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/partrain)
+  elseif(PARTRAIN_ENABLE_MPI STREQUAL "ON")
+    message(FATAL_ERROR "PARTRAIN_ENABLE_MPI=ON, but no MPI was found: apt-get install libopenmpi-dev openmpi-bin")
+  endif()
+endif()
+message(STATUS "partrain::mpi: ${PARTRAIN_HAS_MPI} (PARTRAIN_ENABLE_MPI=${PARTRAIN_ENABLE_MPI})")

@@ -1,0 +1,228 @@
+// An experiment over MPI ranks, SPMD: every rank runs the same program and calls
+// mpi::run_experiment with the same plan, options and trial function. Rank 0 holds the
+// experiment (folder, journal, scheduler, table, results) and trains too; every rank's free
+// workers ask rank 0 for the next trial, train it where they are, and send its progress
+// (batched), its scheduler questions and its trained network back. A trial travels as its
+// index in the plan: the plan gives its architecture, values and seed, the folder its
+// checkpoints (the folder must be one every rank sees, as a cluster's shared file system).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "partrain/core/fingerprint.hpp"
+#include "partrain/experiment/run_experiment.hpp"
+#include "partrain/mpi/link.hpp"
+#include "partrain/mpi/world.hpp"
+
+namespace partrain::mpi {
+
+struct span_options {
+  bool coordinator_trains = true;      ///< rank 0 trains trials too (false: it only coordinates)
+  std::uint64_t data_fingerprint = 0;  ///< of the data this rank built; must equal rank 0's (0: not checked)
+};
+
+namespace detail {
+using experiment::experiment_options;
+using experiment::trial_plan;
+using experiment::trial_result;
+
+/// What must be the same on every rank: plan, architectures, scheduler, folder and data.
+inline std::uint64_t experiment_fingerprint(const trial_plan& plan, const std::vector<std::string>& architectures,
+                                            const experiment_options& o, std::uint64_t data) {
+  fingerprint f;
+  auto text = [&](const std::string& s) { f.add(s.data(), s.size()); };
+  text(plan.space().describe()), text(plan.describe_strategy()), text(experiment::describe(o.scheduler));
+  text(std::filesystem::absolute(o.folder).lexically_normal().string()), text(o.metric);
+  for (const auto& a : architectures) text(a);
+  for (std::size_t i = 0; i < plan.size(); ++i) text(experiment::values_json(plan.at(i)).dump()), f.add_value(plan.at(i).seed);
+  f.add_value(data);
+  return f.value();
+}
+
+/// Every rank's fingerprint to rank 0, which compares them and runs `open`; every rank then
+/// throws if a fingerprint differs or `open` threw (rank 0 its own exception).
+inline void agree(const world& w, std::uint64_t mine, const std::function<void()>& open) {
+  std::vector<std::uint64_t> all(std::size_t(w.size()));
+  MPI_Gather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, 0, w.comm());
+  std::string problem;
+  std::exception_ptr error;
+  if (w.rank() == 0) {
+    for (int r = 1; r < w.size() && problem.empty(); ++r)
+      if (all[std::size_t(r)] != all[0])
+        problem = partrain::detail::concat(
+            "[partrain::mpi::run_experiment] rank ", r, "'s experiment differs from rank 0's: every rank must build "
+            "the same data, search space, strategy and seed, architectures, scheduler and folder (each runs the same "
+            "main, SPMD); refused before any training");
+    if (problem.empty()) try {
+        open();
+      } catch (const std::exception& e) {
+        error = std::current_exception(), problem = partrain::detail::concat("[partrain::mpi] rank 0: ", e.what());
+      }
+  }
+  int length = int(problem.size());
+  MPI_Bcast(&length, 1, MPI_INT, 0, w.comm());
+  problem.resize(std::size_t(length));
+  MPI_Bcast(problem.data(), length, MPI_CHAR, 0, w.comm());
+  if (error) std::rethrow_exception(error);
+  PARTRAIN_CHECK(problem.empty(), config_error, problem);
+}
+
+/// The events of a trial on a rank other than 0: messages to rank 0.
+class remote_events final : public experiment::trial_events {
+ public:
+  explicit remote_events(link& l) : link_(l) {}
+  void started(const trial_result& r, const std::string& resumes_from) override {
+    link_.send(0, {{{"kind", "started"}, {"trial", r.trial.index}, {"worker", r.worker}, {"rank", r.rank},
+                    {"device", r.device}, {"host", r.host}, {"resumes_from", resumes_from}}, {}});
+  }
+  void progress(std::size_t i, const training_progress& p) override { link_.send_progress(wire::progress_json(i, p)); }
+  void rung(std::size_t i, const std::string& text) override {
+    link_.send(0, {{{"kind", "rung"}, {"trial", i}, {"text", text}}, {}});
+  }
+  void ended(const trial_result& r, const io::trial_record* record) override {
+    message m{{{"kind", "ended"}, {"result", wire::result_json(r)}}, {}};
+    if (record) wire::put_record(*record, m);
+    link_.send(0, std::move(m));
+  }
+
+ private:
+  link& link_;
+};
+
+/// Rank 0's side of a message from rank `source`.
+template <class Architectures>
+void coordinate(experiment::detail::experiment_state<Architectures>& state, link& l, int source, message& m,
+                const std::function<std::optional<std::size_t>()>& next, const std::function<void()>& bye) {
+  const std::string kind = m.head.at("kind");
+  if (kind == "request") {
+    const auto i = next();
+    l.reply(source, m, {{{"trial", i ? nlohmann::json(*i) : nlohmann::json(nullptr)}}, {}});
+  } else if (kind == "decide") {
+    const double value = wire::from_json_number(m.head.at("value"), "[partrain::mpi] decide: ", "value");
+    const auto r = state.book.decide(m.head.at("trial"), m.head.at("rung"), value);
+    l.reply(source, m, {{{"rung_record", experiment::rung_json(r, state.book.settings())}}, {}});
+  } else if (kind == "progress") {
+    for (const auto& item : m.head.at("items")) state.events.progress(item.at("trial"), wire::progress_from(item));
+  } else if (kind == "rung") {
+    state.events.rung(m.head.at("trial"), m.head.at("text"));
+  } else if (kind == "started") {
+    trial_result& r = state.result.trials.at(m.head.at("trial").get<std::size_t>());
+    r.status = experiment::trial_status::running, r.error.clear(), r.stop_reason.clear();
+    r.worker = m.head.at("worker"), r.rank = m.head.at("rank"), r.device = m.head.at("device"), r.host = m.head.at("host");
+    state.events.started(r, m.head.at("resumes_from"));
+  } else if (kind == "ended") {
+    trial_result& r = state.result.trials.at(m.head.at("result").at("trial").get<std::size_t>());
+    wire::apply_result(m.head.at("result"), r);
+    try {
+      std::optional<io::trial_record> record;
+      if (m.head.contains("record")) record = wire::take_record(m);
+      state.events.ended(r, record ? &*record : nullptr);
+    } catch (const std::exception& e) {  // its files could not be written: the trial failed
+      r.status = experiment::trial_status::failed, r.error = e.what();
+      state.events.ended(r, nullptr);
+    }
+  } else if (kind == "bye") {
+    bye();
+  }
+}
+
+template <class Architectures, class F>
+experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, const trial_plan& plan,
+                                         const experiment_options& o, F& f, const span_options& s,
+                                         std::uint64_t mine) {
+  std::optional<experiment::detail::experiment_state<Architectures>> state;
+  agree(w, mine, [&] { state.emplace(plan, o); });
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::deque<std::size_t> todo;
+  for (const trial_result& r : state->result.trials)
+    if (!r.ended() && r.status != experiment::trial_status::failed) todo.push_back(r.trial.index);
+  int byes = 0;
+  auto next = [&]() -> std::optional<std::size_t> {
+    std::lock_guard lock(mutex);
+    if (todo.empty() || interrupt_requested()) return std::nullopt;
+    const std::size_t i = todo.front();
+    todo.pop_front();
+    return i;
+  };
+  link l(w.comm(), [&](int source, message& m) {
+    coordinate(*state, l, source, m, next, [&] {
+      std::lock_guard lock(mutex);
+      ++byes;
+      all_done.notify_all();
+    });
+  });
+  std::vector<std::future<void>> jobs;
+  for (int k = 0; s.coordinator_trains && k < workers.size(); ++k)
+    jobs.push_back(workers.submit([&](context& ctx) {
+      while (const auto i = next())
+        experiment::detail::run_one<Architectures>(state->result.trials[*i], f, ctx, state->events, state->book, 0);
+    }));
+  for (auto& job : jobs) job.wait();
+  {
+    std::unique_lock lock(mutex);
+    all_done.wait(lock, [&] { return byes == w.size() - 1; });
+  }
+  l.stop();
+  for (auto& job : jobs) job.get();
+  return state->finish();
+}
+
+template <class Architectures, class F>
+experiment::experiment_result run_other_rank(world& w, parallel::pool& workers, const trial_plan& plan,
+                                             const experiment_options& o, F& f, std::uint64_t mine) {
+  agree(w, mine, [] {});
+  link l(w.comm(), [](int, message&) {});  // rank 0 sends this rank replies only
+  experiment::rung_book book(o.scheduler, [&](std::size_t trial, std::size_t rung, double value) {
+    const message a = l.call(0, {{{"kind", "decide"}, {"trial", trial}, {"rung", rung}, {"value", wire::json_number(value)}}, {}});
+    return experiment::rung_from_json(a.head.at("rung_record"), "[partrain::mpi] a decision from rank 0: ");
+  });
+  remote_events events(l);
+  const auto names = experiment::architecture_names<Architectures>();
+  std::vector<std::future<void>> jobs;
+  for (int k = 0; k < workers.size(); ++k)
+    jobs.push_back(workers.submit([&](context& ctx) {
+      while (!interrupt_requested()) {
+        const message a = l.call(0, {{{"kind", "request"}}, {}});
+        if (a.head.at("trial").is_null()) return;
+        trial_result r;
+        r.trial = plan.at(a.head.at("trial").get<std::size_t>());
+        r.architecture = names[r.trial.architecture];
+        r.folder = o.folder / io::detail::trial_folder(r.trial.index + 1, plan.size());
+        experiment::detail::run_one<Architectures>(r, f, ctx, events, book, w.rank());
+      }
+    }));
+  for (auto& job : jobs) job.wait();
+  l.send(0, {{{"kind", "bye"}}, {}});
+  l.stop();
+  for (auto& job : jobs) job.get();
+  return {o.folder, o.metric, experiment::maximizes(o.metric, o.goal), {}};
+}
+}  // namespace detail
+
+/// experiment::run_experiment over every rank of `w`; call it on every rank with the same
+/// arguments (each rank's `workers`: w.local_pool_options()). Rank 0 returns every trial's
+/// result and writes the summary; the other ranks return a result without trials.
+/// Throws config_error on every rank before any training when a rank's plan, options or
+/// data_fingerprint differ from rank 0's, or what experiment::run_experiment throws for the
+/// folder. A rank that dies ends the job (mpirun's default); running it again resumes.
+template <class Architectures, class F>
+experiment::experiment_result run_experiment(world& w, parallel::pool& workers, const experiment::trial_plan& plan,
+                                             const experiment::experiment_options& options, F f,
+                                             span_options span = {}) {
+  const std::uint64_t mine = detail::experiment_fingerprint(plan, experiment::architecture_names<Architectures>(),
+                                                            options, span.data_fingerprint);
+  const partrain::detail::interrupt_handlers handlers;  // SIGTERM from mpirun or Slurm: checkpoint and stop
+  if (w.rank() == 0) return detail::run_rank_0<Architectures>(w, workers, plan, options, f, span, mine);
+  return detail::run_other_rank<Architectures>(w, workers, plan, options, f, mine);
+}
+
+}  // namespace partrain::mpi

@@ -1,0 +1,120 @@
+// What ranks send each other: a message is a JSON head and a byte blob (a trained network's
+// tensors as safetensors bytes). Only host data: progress, trial results, rung decisions.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "partrain/experiment/results.hpp"
+#include "partrain/io/safetensors.hpp"
+#include "partrain/io/training_info_io.hpp"
+#include "partrain/io/trial_record.hpp"
+#include "partrain/train/training_progress.hpp"
+
+namespace partrain::mpi {
+
+struct message {
+  nlohmann::json head;
+  std::vector<std::byte> blob;
+};
+
+namespace wire {
+using io::detail::from_json_number;
+using io::detail::json_number;
+
+/// [8-byte length of the head's text][head as JSON text][blob].
+inline std::vector<std::byte> encode(const message& m) {
+  const std::string head = m.head.dump();
+  const std::uint64_t n = head.size();
+  std::vector<std::byte> bytes(8 + head.size() + m.blob.size());
+  std::memcpy(bytes.data(), &n, 8);
+  std::memcpy(bytes.data() + 8, head.data(), head.size());
+  if (!m.blob.empty()) std::memcpy(bytes.data() + 8 + head.size(), m.blob.data(), m.blob.size());
+  return bytes;
+}
+
+/// throws io_error naming the sending rank when the bytes are not a message.
+inline message decode(std::span<const std::byte> bytes, int source) {
+  std::uint64_t n = 0;
+  if (bytes.size() >= 8) std::memcpy(&n, bytes.data(), 8);
+  PARTRAIN_CHECK(bytes.size() >= 8 && n <= bytes.size() - 8, io_error, "[partrain::mpi] a message of ", bytes.size(),
+                 " bytes from rank ", source, " is not one of partrain's (a head of ", n, " bytes)");
+  message m;
+  m.head = nlohmann::json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()) + 8, n), nullptr, false);
+  PARTRAIN_CHECK(m.head.is_object(), io_error, "[partrain::mpi] a message from rank ", source, " has no JSON head");
+  m.blob.assign(bytes.begin() + 8 + std::ptrdiff_t(n), bytes.end());
+  return m;
+}
+
+inline nlohmann::json progress_json(std::size_t trial, const training_progress& p) {
+  return {{"trial", trial}, {"state", int(p.state)}, {"epoch", p.epoch}, {"iteration", p.iteration},
+          {"iterations_per_epoch", p.iterations_per_epoch}, {"max_iterations", p.max_iterations},
+          {"training_loss", json_number(p.training_loss)}, {"training_accuracy", json_number(p.training_accuracy)},
+          {"validation_loss", json_number(p.validation_loss)},
+          {"validation_accuracy", json_number(p.validation_accuracy)},
+          {"base_learn_rate", json_number(p.base_learn_rate)}, {"elapsed_seconds", p.elapsed_seconds},
+          {"images_per_second", p.images_per_second}, {"warning", p.warning}};
+}
+inline training_progress progress_from(const nlohmann::json& j) {
+  const std::string where = "[partrain::mpi] progress: ";
+  training_progress p;
+  p.trial = j.at("trial").get<int>();
+  p.state = training_state(j.at("state").get<int>());
+  p.epoch = j.at("epoch"), p.iteration = j.at("iteration");
+  p.iterations_per_epoch = j.at("iterations_per_epoch"), p.max_iterations = j.at("max_iterations");
+  p.training_loss = from_json_number(j.at("training_loss"), where, "training_loss");
+  p.training_accuracy = from_json_number(j.at("training_accuracy"), where, "training_accuracy");
+  p.validation_loss = from_json_number(j.at("validation_loss"), where, "validation_loss");
+  p.validation_accuracy = from_json_number(j.at("validation_accuracy"), where, "validation_accuracy");
+  p.base_learn_rate = from_json_number(j.at("base_learn_rate"), where, "base_learn_rate");
+  p.elapsed_seconds = j.at("elapsed_seconds"), p.images_per_second = j.at("images_per_second");
+  p.warning = j.at("warning");
+  return p;
+}
+
+/// What a rank learnt running a trial (not its trial, folder or architecture: both sides know them).
+inline nlohmann::json result_json(const experiment::trial_result& r) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [k, v] : r.metrics) metrics[k] = json_number(v);
+  return {{"trial", r.trial.index}, {"status", to_string(r.status)}, {"error", r.error},
+          {"stop_reason", r.stop_reason}, {"rung", r.rung}, {"metrics", metrics}, {"worker", r.worker},
+          {"rank", r.rank}, {"device", r.device}, {"host", r.host}, {"seconds", json_number(r.seconds)},
+          {"info", io::to_json(r.info)}};
+}
+inline void apply_result(const nlohmann::json& j, experiment::trial_result& r) {
+  const std::string where = "[partrain::mpi] trial result: ";
+  r.status = experiment::status_from(j.at("status").get<std::string>());
+  r.error = j.at("error"), r.stop_reason = j.at("stop_reason"), r.rung = j.at("rung");
+  r.metrics.clear();
+  for (const auto& [k, v] : j.at("metrics").items()) r.metrics[k] = from_json_number(v, where, k.c_str());
+  r.worker = j.at("worker"), r.rank = j.at("rank"), r.device = j.at("device"), r.host = j.at("host");
+  r.seconds = from_json_number(j.at("seconds"), where, "seconds");
+  r.info = io::training_info_from_json(j.at("info"), "a trial result from another rank");
+}
+
+/// A trained network's record: its fields in the head, its tensors as safetensors bytes.
+inline void put_record(const io::trial_record& record, message& m) {
+  m.head["record"] = {{"name", record.name}, {"architecture", record.architecture}, {"solver", record.solver},
+                      {"options", record.options}, {"info", io::to_json(record.info)},
+                      {"test_accuracy", json_number(record.test_accuracy)}};
+  m.blob = io::serialize_safetensors(record.tensors, record.metadata);
+}
+inline io::trial_record take_record(const message& m) {
+  const nlohmann::json& j = m.head.at("record");
+  io::trial_record r;
+  r.name = j.at("name"), r.architecture = j.at("architecture"), r.solver = j.at("solver");
+  r.options = j.at("options");
+  r.info = io::training_info_from_json(j.at("info"), "a trained network from another rank");
+  r.test_accuracy = from_json_number(j.at("test_accuracy"), "[partrain::mpi] record: ", "test_accuracy");
+  io::safetensors_content content = io::parse_safetensors(m.blob, "a trained network from another rank");
+  r.tensors = std::move(content.tensors), r.metadata = std::move(content.metadata);
+  return r;
+}
+
+}  // namespace wire
+}  // namespace partrain::mpi

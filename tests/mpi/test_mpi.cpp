@@ -1,0 +1,217 @@
+// Experiments under a real mpirun (Open MPI): 3 ranks give every trial the network and
+// history the local pool gives it, bit for bit; with ASHA every decision replays and every
+// history is its full run's start; free workers ask for trials, so one slow trial does not
+// hold up the others; a rank killed with kill -9 ends the job and the rerun resumes, naming
+// the trials each rank had; bad launches are refused before any training.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../experiment/experiment_scenario.hpp"
+#include "../experiment/rung_checks.hpp"
+#include "../io/child_process.hpp"
+#include "../io/temp_dir.hpp"
+#include "partrain/experiment.hpp"
+
+namespace pt = partrain;
+namespace ex = partrain::experiment;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+std::string text_of(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+/// `mpirun -np n` of this binary as the tool (mpi_tool.cpp) on `folder`, in the background;
+/// its output goes to <folder>.log. Returns the shell's pid.
+pid_t start_mpirun(int n, const fs::path& folder, const std::vector<std::string>& settings = {}) {
+  std::string command = "PARTRAIN_MPI_TOOL_FOLDER='" + folder.string() + "'";
+  std::string forward = " -x PARTRAIN_MPI_TOOL_FOLDER";
+  for (const auto& s : settings) command += " " + s, forward += " -x " + s.substr(0, s.find('='));
+  command += " exec mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(n) + forward + " '" +
+             fs::read_symlink("/proc/self/exe").string() + "' > '" + folder.string() + ".log' 2>&1";
+  const pid_t pid = pt::test::spawn_child({"/bin/sh", "-c", command});
+  REQUIRE(pid > 0);
+  return pid;
+}
+/// mpirun's exit code (-1 when it did not exit).
+int exit_code(pid_t pid) {
+  const int status = pt::test::wait_for(pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+int mpirun(int n, const fs::path& folder, const std::vector<std::string>& settings = {}) {
+  return exit_code(start_mpirun(n, folder, settings));
+}
+
+/// The experiment on the local pool (2 CPU workers), as the tool runs it over ranks.
+void run_locally(const fs::path& folder, const ex::scheduler& s = ex::fifo{}) {
+  const auto train = test::blobs(48, 4), validation = test::blobs(16, 5);
+  pt::parallel::pool workers{pt::parallel::cpu_workers(2)};
+  ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(),
+                                                     {.folder = folder, .scheduler = s, .table = nullptr},
+                                                     test::train_trial{&train, &validation});
+}
+
+fs::path trial_folder(const fs::path& folder, int trial) { return folder / ("trial-0" + std::to_string(trial + 1)); }
+
+/// What must not depend on where trials ran: each trial's network file and its history.
+std::string outcome_of(const fs::path& folder, int trial) {
+  auto info = nlohmann::json::parse(text_of(trial_folder(folder, trial) / "training_info.json"));
+  info.erase("wall_seconds");
+  return text_of(trial_folder(folder, trial) / "network.safetensors") + info.dump();
+}
+
+/// Each trial's last status in the journal, and the rank it was on.
+std::map<std::size_t, std::pair<std::string, int>> last_status(const fs::path& folder) {
+  std::map<std::size_t, std::pair<std::string, int>> last;
+  for (const auto& r : ex::read_journal(folder).records)
+    if (r.value("record", "") == "status") last[r.at("trial_index")] = {r.value("status", ""), r.value("rank", -1)};
+  return last;
+}
+
+/// The rank each trial last started on, from the journal.
+std::map<std::size_t, int> ranks_of(const fs::path& folder) {
+  std::map<std::size_t, int> ranks;
+  for (const auto& r : ex::read_journal(folder).records)
+    if (r.value("record", "") == "status" && r.value("status", "") == "running")
+      ranks[r.at("trial_index").get<std::size_t>()] = r.value("rank", -1);
+  return ranks;
+}
+}  // namespace
+
+TEST_CASE("mpirun -np 3: every trial's network and history equal the local pool's, bit for bit") {
+  pt::test::temp_dir dir("mpi-same");
+  run_locally(dir.path / "local");
+  REQUIRE_MESSAGE(mpirun(3, dir.path / "ranks", {"PARTRAIN_MPI_TOOL_PAUSE_MS=5"}) == 0, text_of(dir.path / "ranks.log"));
+  const auto summary = nlohmann::json::parse(text_of(dir.path / "ranks" / "summary.json"));
+  REQUIRE(summary["trials"].size() == 6);
+  for (int trial = 0; trial < 6; ++trial) {
+    CAPTURE(trial);
+    CHECK(summary["trials"][trial]["status"] == "finished");
+    CHECK(outcome_of(dir.path / "ranks", trial) == outcome_of(dir.path / "local", trial));
+  }
+  std::set<int> ranks;
+  for (const auto& [trial, rank] : ranks_of(dir.path / "ranks")) ranks.insert(rank);
+  CHECK_MESSAGE(ranks.size() >= 2, "the trials ran on ranks ", ranks.size(), " only");
+  CHECK(text_of(dir.path / "ranks.log").find("on rank ") != std::string::npos);  // the table says where
+}
+
+TEST_CASE("mpirun -np 3 with ASHA: one decision per trial and rung, all replay, each history its full run's start") {
+  pt::test::temp_dir dir("mpi-asha");
+  run_locally(dir.path / "full");
+  REQUIRE_MESSAGE(mpirun(3, dir.path / "asha", {"PARTRAIN_MPI_TOOL_SCHEDULER=asha"}) == 0, text_of(dir.path / "asha.log"));
+  test::check_rung_journal(dir.path / "asha", test::experiment_asha());
+  CHECK(test::rung_records(dir.path / "asha").size() >= 6);  // every trial passes rung 0
+  int stopped = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    CAPTURE(trial);
+    const auto info = pt::io::read_training_info_json(trial_folder(dir.path / "asha", trial) / "training_info.json");
+    const auto full = pt::io::read_training_info_json(trial_folder(dir.path / "full", trial) / "training_info.json");
+    CHECK(test::prefix_of(info.training_loss, full.training_loss));
+    CHECK(test::prefix_of(info.validation_loss, full.validation_loss));
+    stopped += info.iterations() < full.iterations();
+  }
+  CHECK(stopped >= 1);
+  // A stop takes effect at the iteration of its decision (bound: 0 iterations): the rank
+  // waits for rank 0's answer at each decision point.
+  for (const auto& r : test::rung_records(dir.path / "asha"))
+    if (r.stop) {
+      CAPTURE(r.trial);
+      const auto info = pt::io::read_training_info_json(trial_folder(dir.path / "asha", int(r.trial)) / "training_info.json");
+      CHECK(double(info.iterations()) == r.t * info.iterations_per_epoch);
+    }
+}
+
+TEST_CASE("workers ask for trials when free: the rank with a slow trial trains only it") {
+  pt::test::temp_dir dir("mpi-uneven");
+  REQUIRE_MESSAGE(mpirun(3, dir.path / "uneven", {"PARTRAIN_MPI_TOOL_SLOW_TRIAL=0"}) == 0,
+                  text_of(dir.path / "uneven.log"));
+  const auto ranks = ranks_of(dir.path / "uneven");
+  REQUIRE(ranks.size() == 6);
+  std::map<int, int> trials_of;
+  for (const auto& [trial, rank] : ranks) ++trials_of[rank];
+  CAPTURE(text_of(dir.path / "uneven.log"));
+  CHECK(trials_of[ranks.at(0)] == 1);  // a fixed split would have given it two
+  CHECK(trials_of.size() == 3);
+}
+
+TEST_CASE("a rank killed with kill -9 ends the job; the rerun names the trials each rank had and ends as never killed") {
+  pt::test::temp_dir dir("mpi-kill");
+  run_locally(dir.path / "local");
+  const fs::path folder = dir.path / "killed";
+  const pid_t job = start_mpirun(3, folder, {"PARTRAIN_MPI_TOOL_PAUSE_MS=40"});
+  // Wait until a trial has ended and rank 2 is in the second of its trial's 3 epochs (a
+  // whole epoch, 240 ms of pauses, left: the kill lands mid-trial).
+  bool ready = false;
+  for (int k = 0; k < 600 && !ready; ++k) {
+    std::this_thread::sleep_for(20ms);
+    if (!fs::exists(folder / ex::journal_file) || !fs::exists(folder.string() + ".rank2.pid")) continue;
+    std::map<std::size_t, int> epochs;
+    for (const auto& r : ex::read_journal(folder).records)
+      if (r.value("record", "") == "progress") epochs[r.at("trial_index")] = r.at("epoch");
+    bool ended = false, on_2 = false;
+    for (const auto& [trial, last] : last_status(folder))
+      ended |= last.first == "finished", on_2 |= last.first == "running" && last.second == 2 && epochs[trial] == 1;
+    ready = ended && on_2;
+  }
+  REQUIRE(ready);
+  ::kill(std::stoi(text_of(folder.string() + ".rank2.pid")), SIGKILL);
+  CHECK(exit_code(job) != 0);  // mpirun tore the job down
+  std::vector<std::string> left_running;  // what the rerun must name
+  for (const auto& [trial, last] : last_status(folder))
+    if (last.first == "running")
+      left_running.push_back("trial " + std::to_string(trial) + " on " +
+                             (last.second > 0 ? "rank " + std::to_string(last.second) + " " : "") + "worker");
+  REQUIRE_MESSAGE(mpirun(3, folder) == 0, text_of(folder.string() + ".log"));
+  const std::string log = text_of(folder.string() + ".log");
+  INFO(log);
+  CHECK(!left_running.empty());
+  for (const auto& said : left_running) CHECK_MESSAGE(log.find(said) != std::string::npos, said);
+  for (int trial = 0; trial < 6; ++trial) {
+    CAPTURE(trial);
+    CHECK(outcome_of(folder, trial) == outcome_of(dir.path / "local", trial));
+  }
+}
+
+TEST_CASE("bad launches are refused before any training, naming the cause") {
+  pt::test::temp_dir dir("mpi-bad");
+  SUBCASE("a rank whose data differs from rank 0's") {
+    CHECK(mpirun(3, dir.path / "odd", {"PARTRAIN_MPI_TOOL_ODD_RANK=1"}) != 0);
+    const std::string log = text_of(dir.path / "odd.log");
+    CHECK_MESSAGE(log.find("rank 1's experiment differs from rank 0's") != std::string::npos, log);
+    CHECK_FALSE(fs::exists(dir.path / "odd" / ex::journal_file));
+  }
+  SUBCASE("MPI initialised by the program with less than MPI_THREAD_SERIALIZED") {
+    CHECK(mpirun(2, dir.path / "funneled", {"PARTRAIN_MPI_TOOL_INIT=funneled"}) != 0);
+    const std::string log = text_of(dir.path / "funneled.log");
+    CHECK_MESSAGE(log.find("initialised with MPI_THREAD_FUNNELED; partrain needs MPI_THREAD_SERIALIZED") != std::string::npos, log);
+  }
+  SUBCASE("srun without --mpi=pmix: processes that are each rank 0 of 1") {
+    // What srun sets in each of 3 unconnected tasks; MPI then starts this one alone.
+    const std::string command = "SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=1 PARTRAIN_MPI_TOOL_FOLDER='" +
+                                (dir.path / "unconnected").string() + "' '" + fs::read_symlink("/proc/self/exe").string() +
+                                "' > '" + (dir.path / "unconnected.log").string() + "' 2>&1";
+    CHECK(exit_code(pt::test::spawn_child({"/bin/sh", "-c", command})) != 0);
+    const std::string log = text_of(dir.path / "unconnected.log");
+    CHECK_MESSAGE(log.find("srun started 3 processes, but MPI gave this one (srun rank 1) rank 0 of 1") != std::string::npos, log);
+    CHECK_MESSAGE(log.find("--mpi=pmix") != std::string::npos, log);
+  }
+  SUBCASE("an experiment without MPI started by mpirun: each process would run all of it") {
+    CHECK(mpirun(2, dir.path / "local", {"PARTRAIN_MPI_TOOL_LOCAL=1"}) != 0);
+    const std::string log = text_of(dir.path / "local.log");
+    CHECK_MESSAGE(log.find("is one of 2 that mpirun started") != std::string::npos, log);
+    CHECK_FALSE(fs::exists(dir.path / "local" / ex::journal_file));
+  }
+}
