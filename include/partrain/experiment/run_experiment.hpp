@@ -48,7 +48,6 @@ inline void check_metric(const experiment_result& r, std::ostream* out) {
        << "', so there is no best trial; they have: " << (have.empty() ? "none" : have) << "\n";
 }
 
-
 /// What the process that holds an experiment keeps while it runs: its folder and journal,
 /// the scheduler's decisions, the results and the table.
 template <class Architectures>
