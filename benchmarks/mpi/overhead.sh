@@ -19,7 +19,7 @@ metrics() {  # every trial's metrics from summary.csv, without where and how lon
   python3 -c "
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-drop = {'worker', 'host', 'device', 'seconds'}
+drop = {'worker', 'rank', 'host', 'device', 'seconds'}
 print([{k: v for k, v in r.items() if k not in drop} for r in rows])" "$1/summary.csv"
 }
 for round in $(seq 1 "$rounds"); do

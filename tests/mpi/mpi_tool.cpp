@@ -6,6 +6,7 @@
 //   PARTRAIN_MPI_TOOL_PAUSE_MS=<ms>      a pause per iteration (kills land mid-trial)
 //   PARTRAIN_MPI_TOOL_SLOW_TRIAL=<i>     trial i pauses 100 ms per iteration, the others none
 //   PARTRAIN_MPI_TOOL_ODD_RANK=<r>       rank r builds other validation data
+//   PARTRAIN_MPI_TOOL_FAILING=<i>        trial i throws
 //   PARTRAIN_MPI_TOOL_LOCAL=1            experiment::run_experiment (no MPI), as a program built without it
 //   PARTRAIN_MPI_TOOL_COORDINATOR_ONLY=1 rank 0 trains nothing
 //   PARTRAIN_MPI_TOOL_INIT=funneled      the program initialises MPI with MPI_THREAD_FUNNELED
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "../experiment/experiment_scenario.hpp"
@@ -31,8 +33,10 @@ int env_int(const char* name, int otherwise) {
 struct uneven_trial {
   test::train_trial base;
   std::size_t slow = test::train_trial::none;
+  std::size_t failing = test::train_trial::none;
   template <class Net>
   partrain::trained<Net> operator()(partrain::experiment::trial_run& run, partrain::context& ctx) const {
+    if (run.index() == failing) throw std::runtime_error("trial " + std::to_string(failing) + " fails on purpose");
     test::train_trial t = base;
     if (slow != test::train_trial::none) t.pause_ms = run.index() == slow ? 100 : 0;
     return t.template operator()<Net>(run, ctx);
@@ -66,7 +70,8 @@ int run_as_tool(const std::string& folder) {
     const auto result = partrain::mpi::run_experiment<test::experiment_architectures>(
         world, workers, test::experiment_plan(), options,
         uneven_trial{{&train, &validation, env_int("PARTRAIN_MPI_TOOL_PAUSE_MS", 0)},
-                     slow >= 0 ? std::size_t(slow) : test::train_trial::none},
+                     slow >= 0 ? std::size_t(slow) : test::train_trial::none,
+                     std::size_t(env_int("PARTRAIN_MPI_TOOL_FAILING", -1))},
         {.coordinator_trains = !env_int("PARTRAIN_MPI_TOOL_COORDINATOR_ONLY", 0),
          .data_fingerprint = partrain::fingerprint().add(std::span<const float>(validation.pixels)).value()});
     if (world.rank() != 0) return 0;

@@ -34,13 +34,14 @@ std::string text_of(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-/// `mpirun -np n` of this binary as the tool (mpi_tool.cpp) on `folder`, in the background;
-/// its output goes to <folder>.log. Returns the shell's pid.
+/// `mpirun -np n` of this binary as the tool (mpi_tool.cpp) on `folder`, in the background
+/// (ended after 2 minutes: a hang fails the test, not CI); its output goes to <folder>.log.
+/// Returns the shell's pid.
 pid_t start_mpirun(int n, const fs::path& folder, const std::vector<std::string>& settings = {}) {
   std::string command = "PARTRAIN_MPI_TOOL_FOLDER='" + folder.string() + "'";
   std::string forward = " -x PARTRAIN_MPI_TOOL_FOLDER";
   for (const auto& s : settings) command += " " + s, forward += " -x " + s.substr(0, s.find('='));
-  command += " exec mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(n) + forward + " '" +
+  command += " exec timeout 120 mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(n) + forward + " '" +
              fs::read_symlink("/proc/self/exe").string() + "' > '" + folder.string() + ".log' 2>&1";
   const pid_t pid = pt::test::spawn_child({"/bin/sh", "-c", command});
   REQUIRE(pid > 0);
@@ -185,12 +186,58 @@ TEST_CASE("a rank killed with kill -9 ends the job; the rerun names the trials e
   }
 }
 
+TEST_CASE("a trial that throws on another rank fails alone, with its message and its rank") {
+  pt::test::temp_dir dir("mpi-throw");
+  CHECK(mpirun(3, dir.path / "throws", {"PARTRAIN_MPI_TOOL_FAILING=4", "PARTRAIN_MPI_TOOL_COORDINATOR_ONLY=1"}) != 0);
+  const auto summary = nlohmann::json::parse(text_of(dir.path / "throws" / "summary.json"));
+  for (int trial = 0; trial < 6; ++trial) {
+    CAPTURE(trial);
+    const auto& t = summary["trials"][trial];
+    CHECK(t["rank"].get<int>() >= 1);  // rank 0 only coordinates
+    CHECK(t["status"] == (trial == 4 ? "failed" : "finished"));
+    if (trial == 4) CHECK(t["error"] == "trial 4 fails on purpose");
+  }
+}
+
+TEST_CASE("SIGTERM to rank 0 alone: every rank's running trial checkpoints and stops; the rerun ends as never stopped") {
+  pt::test::temp_dir dir("mpi-term");
+  run_locally(dir.path / "local");
+  const fs::path folder = dir.path / "stopped";
+  const pid_t job = start_mpirun(3, folder, {"PARTRAIN_MPI_TOOL_PAUSE_MS=40"});
+  bool ready = false;  // a trial on another rank is in its second epoch
+  for (int k = 0; k < 600 && !ready; ++k) {
+    std::this_thread::sleep_for(20ms);
+    if (!fs::exists(folder / ex::journal_file) || !fs::exists(folder.string() + ".rank0.pid")) continue;
+    std::map<std::size_t, int> epochs;
+    for (const auto& r : ex::read_journal(folder).records)
+      if (r.value("record", "") == "progress") epochs[r.at("trial_index")] = r.at("epoch");
+    for (const auto& [trial, last] : last_status(folder))
+      ready |= last.first == "running" && last.second > 0 && epochs[trial] == 1;
+  }
+  REQUIRE(ready);
+  ::kill(std::stoi(text_of(folder.string() + ".rank0.pid")), SIGTERM);
+  CHECK(exit_code(job) == 1);  // rank 0 ended with trials left, and no rank was killed
+  int stopped_elsewhere = 0;
+  for (const auto& [trial, last] : last_status(folder))
+    if (last.first == "running" && last.second > 0) {
+      ++stopped_elsewhere;
+      CHECK_FALSE(pt::io::list_checkpoints(trial_folder(folder, int(trial)) / "checkpoints").empty());
+    }
+  CHECK(stopped_elsewhere >= 1);
+  REQUIRE_MESSAGE(mpirun(3, folder) == 0, text_of(folder.string() + ".log"));
+  for (int trial = 0; trial < 6; ++trial) {
+    CAPTURE(trial);
+    CHECK(outcome_of(folder, trial) == outcome_of(dir.path / "local", trial));
+  }
+}
+
 TEST_CASE("bad launches are refused before any training, naming the cause") {
   pt::test::temp_dir dir("mpi-bad");
   SUBCASE("a rank whose data differs from rank 0's") {
     CHECK(mpirun(3, dir.path / "odd", {"PARTRAIN_MPI_TOOL_ODD_RANK=1"}) != 0);
     const std::string log = text_of(dir.path / "odd.log");
-    CHECK_MESSAGE(log.find("rank 1's experiment differs from rank 0's") != std::string::npos, log);
+    CHECK_MESSAGE(log.find("ranks whose experiment differs from rank 0's (rank 1: data "
+                           "(span_options::data_fingerprint))") != std::string::npos, log);
     CHECK_FALSE(fs::exists(dir.path / "odd" / ex::journal_file));
   }
   SUBCASE("MPI initialised by the program with less than MPI_THREAD_SERIALIZED") {
@@ -207,6 +254,11 @@ TEST_CASE("bad launches are refused before any training, naming the cause") {
     const std::string log = text_of(dir.path / "unconnected.log");
     CHECK_MESSAGE(log.find("srun started 3 processes, but MPI gave this one (srun rank 1) rank 0 of 1") != std::string::npos, log);
     CHECK_MESSAGE(log.find("--mpi=pmix") != std::string::npos, log);
+  }
+  SUBCASE("a rank 0 that only coordinates, alone") {
+    CHECK(mpirun(1, dir.path / "alone", {"PARTRAIN_MPI_TOOL_COORDINATOR_ONLY=1"}) != 0);
+    const std::string log = text_of(dir.path / "alone.log");
+    CHECK_MESSAGE(log.find("coordinator_trains is false and rank 0 is the only rank") != std::string::npos, log);
   }
   SUBCASE("an experiment without MPI started by mpirun: each process would run all of it") {
     CHECK(mpirun(2, dir.path / "local", {"PARTRAIN_MPI_TOOL_LOCAL=1"}) != 0);

@@ -117,7 +117,7 @@ inline std::pair<std::vector<std::string>, std::vector<std::string>> columns(con
 }  // namespace detail
 
 /// One row per trial: trial, trial_index, folder, status, architecture, each value, each
-/// metric, seed, worker, host, device, seconds, rung (the scheduler's last one reached),
+/// metric, seed, worker, rank (MPI), host, device, seconds, rung (the scheduler's last one reached),
 /// stop_reason, error.
 inline std::string summary_csv(const experiment_result& r) {
   using io::detail::csv_cell;
@@ -125,7 +125,7 @@ inline std::string summary_csv(const experiment_result& r) {
   std::string s = "trial,trial_index,folder,status,architecture";
   for (const auto& k : values) s += "," + csv_cell(k);
   for (const auto& k : metrics) s += "," + csv_cell(k);
-  s += ",seed,worker,host,device,seconds,rung,stop_reason,error\n";
+  s += ",seed,worker,rank,host,device,seconds,rung,stop_reason,error\n";
   for (const auto& t : r.trials) {
     s += std::to_string(t.trial.index + 1) + "," + std::to_string(t.trial.index) + "," +
          csv_cell(t.folder.filename().string()) + "," + std::string(to_string(t.status)) + "," +
@@ -133,7 +133,8 @@ inline std::string summary_csv(const experiment_result& r) {
     for (const auto& k : values)
       s += "," + (t.trial.has(k) ? csv_cell(to_string(t.trial.values.at(k))) : std::string());
     for (const auto& k : metrics) s += "," + (t.metrics.count(k) ? io::detail::number_text(t.metrics.at(k)) : std::string());
-    s += "," + std::to_string(t.trial.seed) + "," + std::to_string(t.worker) + "," + csv_cell(t.host) + "," +
+    s += "," + std::to_string(t.trial.seed) + "," + std::to_string(t.worker) + "," + std::to_string(t.rank) + "," +
+         csv_cell(t.host) + "," +
          csv_cell(t.device) + "," + io::detail::number_text(t.seconds) + "," + csv_cell(t.rung) + "," +
          csv_cell(t.stop_reason) + "," + csv_cell(t.error) + "\n";
   }
@@ -160,7 +161,7 @@ inline nlohmann::json summary_json(const experiment_result& r) {
                            {"folder", t.folder.filename().string()}, {"status", to_string(t.status)},
                            {"architecture", t.architecture}, {"architecture_index", t.trial.architecture},
                            {"values", values_json(t.trial)}, {"metrics", metrics}, {"seed", t.trial.seed},
-                           {"worker", t.worker}, {"host", t.host}, {"device", t.device},
+                           {"worker", t.worker}, {"rank", t.rank}, {"host", t.host}, {"device", t.device},
                            {"seconds", io::detail::json_number(t.seconds)}, {"rung", t.rung}, {"stop_reason", t.stop_reason},
                            {"error", t.error}});
   }

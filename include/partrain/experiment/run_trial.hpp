@@ -94,10 +94,10 @@ void run_one(trial_result& r, F& f, context& ctx, trial_events& events, rung_boo
   const std::size_t i = r.trial.index;
   r.status = trial_status::running, r.error.clear(), r.stop_reason.clear();
   r.worker = ctx.worker(), r.rank = rank, r.device = ctx.device().name(), r.host = host_name();
-  const auto resumes = io::latest_checkpoint(r.folder / "checkpoints");  // left by an earlier run
-  events.started(r, resumes ? resumes->filename().string() : "");
   std::optional<io::trial_record> record;
   try {
+    const auto resumes = io::latest_checkpoint(r.folder / "checkpoints");  // left by an earlier run
+    events.started(r, resumes ? resumes->filename().string() : "");
     rung_tracker tracker = make_tracker(book, i, resumes);
     std::optional<scheduler_verdict> verdict;
     with_architecture<Architectures>(r.trial, [&]<class Net>(const trial& t) {
@@ -131,7 +131,10 @@ void run_one(trial_result& r, F& f, context& ctx, trial_events& events, rung_boo
     events.ended(r, record ? &*record : nullptr);
   } catch (const std::exception& e) {  // its files could not be written: the trial failed
     r.status = trial_status::failed, r.error = e.what();
-    events.ended(r, nullptr);
+    try {
+      events.ended(r, nullptr);
+    } catch (...) {  // nor its end recorded: the journal keeps it running, and a rerun runs it again
+    }
   }
 }
 }  // namespace detail

@@ -57,7 +57,7 @@ class trial_table {
             << r.device << ")";
     if (r.ended()) *out_ << ": " << metric_ << " " << metric_text(r.metric(metric_)) << ", " << seconds_text(r.seconds);
     if (r.status == trial_status::stopped) *out_ << " (" << r.stop_reason << ")";
-    if (r.status == trial_status::failed) *out_ << ": " << r.error;
+    if (r.status == trial_status::failed) *out_ << (r.rank > 0 ? " on rank " + std::to_string(r.rank) : "") << ": " << r.error;
     *out_ << " | " << values_text(r.trial) << "\n" << std::flush;
   }
 

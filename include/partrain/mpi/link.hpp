@@ -11,6 +11,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <future>
 #include <map>
 #include <mutex>
@@ -60,7 +61,10 @@ class link {
       flush_progress();
       outbox_.emplace_back(dest, wire::encode(m));
     }
-    return answer.get();
+    message reply = answer.get();
+    PARTRAIN_CHECK(!reply.head.contains("error"), io_error, "[partrain::mpi] rank ", dest, " could not answer: ",
+                   reply.head.value("error", std::string()));
+    return reply;
   }
   /// Answers `request` (a call() from rank `dest`).
   void reply(int dest, const message& request, message answer) {
@@ -70,7 +74,12 @@ class link {
   /// Sends what is queued, ends the thread, and rethrows what a handler threw, if anything.
   void stop() {
     join();
-    if (auto e = std::exchange(error_, nullptr)) std::rethrow_exception(e);
+    std::exception_ptr e;
+    {
+      std::lock_guard lock(mutex_);
+      e = std::exchange(error_, nullptr);
+    }
+    if (e) std::rethrow_exception(e);
   }
 
  private:
@@ -86,8 +95,13 @@ class link {
 
   void flush_progress() {  // under mutex_
     if (batch_.empty()) return;
-    outbox_.emplace_back(0, wire::encode({{{"kind", "progress"}, {"items", std::move(batch_)}}, {}}));
-    batch_ = nlohmann::json::array();
+    nlohmann::json items = std::exchange(batch_, nlohmann::json::array());
+    outbox_.emplace_back(0, wire::encode({{{"kind", "progress"}, {"items", std::move(items)}}, {}}));
+  }
+  static int byte_count(std::size_t n, int dest) {
+    PARTRAIN_CHECK(n <= std::size_t(std::numeric_limits<int>::max()), io_error, "[partrain::mpi] a message of ", n,
+                   " bytes for rank ", dest, " is over MPI's 2 GiB count");
+    return int(n);
   }
 
   void loop() {
@@ -103,8 +117,13 @@ class link {
         out.swap(outbox_);
         done = stopping_;
       }
-      for (auto& [dest, bytes] : out) MPI_Send(bytes.data(), int(bytes.size()), MPI_BYTE, dest, tag, comm_);
-      const bool received = receive();
+      bool received = false;
+      try {  // what fails here is kept for stop() to throw; the thread goes on serving the other ranks
+        for (auto& [dest, bytes] : out) MPI_Send(bytes.data(), byte_count(bytes.size(), dest), MPI_BYTE, dest, tag, comm_);
+        received = receive();
+      } catch (...) {
+        keep(std::current_exception());
+      }
       if (done && out.empty() && !received) return;
       if (!out.empty() || received) {
         idle = std::chrono::microseconds(20);
@@ -125,8 +144,9 @@ class link {
     MPI_Get_count(&status, MPI_BYTE, &count);
     std::vector<std::byte> bytes(static_cast<std::size_t>(count));
     MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, comm_, MPI_STATUS_IGNORE);
+    message m;
     try {
-      message m = wire::decode(bytes, status.MPI_SOURCE);
+      m = wire::decode(bytes, status.MPI_SOURCE);
       if (m.head.contains("reply_to")) {
         std::promise<message> p;
         {
@@ -140,10 +160,16 @@ class link {
       } else {
         on_message_(status.MPI_SOURCE, m);
       }
-    } catch (...) {
-      if (!error_) error_ = std::current_exception();
+    } catch (const std::exception& e) {
+      keep(std::current_exception());
+      if (m.head.contains("id"))  // a rank waits for the answer: it gets the error instead
+        send(status.MPI_SOURCE, {{{"reply_to", m.head["id"]}, {"error", e.what()}}, {}});
     }
     return true;
+  }
+  void keep(std::exception_ptr e) {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = e;
   }
 
   MPI_Comm comm_;

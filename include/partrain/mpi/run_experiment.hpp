@@ -7,6 +7,7 @@
 // checkpoints (the folder must be one every rank sees, as a cluster's shared file system).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -34,45 +35,73 @@ using experiment::experiment_options;
 using experiment::trial_plan;
 using experiment::trial_result;
 
-/// What must be the same on every rank: plan, architectures, scheduler, folder and data.
-inline std::uint64_t experiment_fingerprint(const trial_plan& plan, const std::vector<std::string>& architectures,
-                                            const experiment_options& o, std::uint64_t data) {
-  fingerprint f;
-  auto text = [&](const std::string& s) { f.add(s.data(), s.size()); };
-  text(plan.space().describe()), text(plan.describe_strategy()), text(experiment::describe(o.scheduler));
-  text(std::filesystem::absolute(o.folder).lexically_normal().string()), text(o.metric);
-  for (const auto& a : architectures) text(a);
-  for (std::size_t i = 0; i < plan.size(); ++i) text(experiment::values_json(plan.at(i)).dump()), f.add_value(plan.at(i).seed);
-  f.add_value(data);
-  return f.value();
+/// What must be the same on every rank, in parts that errors name.
+inline constexpr const char* experiment_parts[] = {
+    "plan (search space, strategy and seed, trials, architectures)", "scheduler or metric", "folder",
+    "data (span_options::data_fingerprint)"};
+
+inline std::vector<std::uint64_t> experiment_fingerprint(const trial_plan& plan,
+                                                         const std::vector<std::string>& architectures,
+                                                         const experiment_options& o, std::uint64_t data) {
+  fingerprint parts[4];
+  auto text = [](fingerprint& f, const std::string& s) { f.add(s.data(), s.size()); };
+  text(parts[0], plan.space().describe()), text(parts[0], plan.describe_strategy());
+  for (const auto& a : architectures) text(parts[0], a);
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    text(parts[0], experiment::values_json(plan.at(i)).dump()), parts[0].add_value(plan.at(i).seed);
+  text(parts[1], experiment::describe(o.scheduler)), text(parts[1], o.metric);
+  text(parts[2], std::filesystem::absolute(o.folder).lexically_normal().string());
+  parts[3].add_value(data);
+  return {parts[0].value(), parts[1].value(), parts[2].value(), parts[3].value()};
 }
 
-/// Every rank's fingerprint to rank 0, which compares them and runs `open`; every rank then
-/// throws if a fingerprint differs or `open` threw (rank 0 its own exception).
-inline void agree(const world& w, std::uint64_t mine, const std::function<void()>& open) {
-  std::vector<std::uint64_t> all(std::size_t(w.size()));
-  MPI_Gather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, 0, w.comm());
-  std::string problem;
-  std::exception_ptr error;
-  if (w.rank() == 0) {
-    for (int r = 1; r < w.size() && problem.empty(); ++r)
-      if (all[std::size_t(r)] != all[0])
-        problem = partrain::detail::concat(
-            "[partrain::mpi::run_experiment] rank ", r, "'s experiment differs from rank 0's: every rank must build "
-            "the same data, search space, strategy and seed, architectures, scheduler and folder (each runs the same "
-            "main, SPMD); refused before any training");
-    if (problem.empty()) try {
-        open();
-      } catch (const std::exception& e) {
-        error = std::current_exception(), problem = partrain::detail::concat("[partrain::mpi] rank 0: ", e.what());
-      }
-  }
+/// Every rank's `mine` (the same count on each) to rank 0, whose `judge` names a problem
+/// (empty: none) from all of them, rank by rank; then every rank throws it as a config_error
+/// — rank 0 `own`, if judge set it (its own exception, of its own type).
+inline void check_on_rank_0(const world& w, const std::vector<std::uint64_t>& mine,
+                            const std::function<std::string(const std::vector<std::uint64_t>&)>& judge,
+                            const std::exception_ptr& own) {
+  const int n = int(mine.size());
+  std::vector<std::uint64_t> all(mine.size() * std::size_t(w.size()));
+  MPI_Gather(mine.data(), n, MPI_UINT64_T, all.data(), n, MPI_UINT64_T, 0, w.comm());
+  std::string problem = w.rank() == 0 ? judge(all) : std::string();
   int length = int(problem.size());
   MPI_Bcast(&length, 1, MPI_INT, 0, w.comm());
   problem.resize(std::size_t(length));
   MPI_Bcast(problem.data(), length, MPI_CHAR, 0, w.comm());
-  if (error) std::rethrow_exception(error);
+  if (own) std::rethrow_exception(own);
   PARTRAIN_CHECK(problem.empty(), config_error, problem);
+}
+
+/// Which ranks' parts differ from rank 0's; empty when none.
+inline std::string differing_ranks(const std::vector<std::uint64_t>& all, std::size_t parts) {
+  std::string out;
+  for (std::size_t r = 1; r * parts < all.size(); ++r) {
+    std::string which;
+    for (std::size_t k = 0; k < parts; ++k)
+      if (all[r * parts + k] != all[k]) which += (which.empty() ? "" : ", ") + std::string(experiment_parts[k]);
+    if (!which.empty()) out += partrain::detail::concat(out.empty() ? "" : "; ", "rank ", r, ": ", which);
+  }
+  return out.empty() ? out
+                     : "[partrain::mpi::run_experiment] ranks whose experiment differs from rank 0's (" + out +
+                           "): every rank must build the same data and plan and give the same options (each runs "
+                           "the same main, SPMD); refused before any training";
+}
+
+/// After rank 0 opened the folder: every rank must see its journal (checkpoints go there).
+inline void check_shared_folder(const world& w, const std::filesystem::path& folder) {
+  std::error_code ec;
+  const std::uint64_t sees = std::filesystem::exists(folder / experiment::journal_file, ec) ? 1 : 0;
+  check_on_rank_0(w, {sees}, [&](const std::vector<std::uint64_t>& all) {
+    std::string blind;
+    for (std::size_t r = 1; r < all.size(); ++r)
+      if (!all[r]) blind += (blind.empty() ? "" : ", ") + std::to_string(r);
+    return blind.empty() ? std::string()
+                         : partrain::detail::concat("[partrain::mpi::run_experiment] rank(s) ", blind,
+                                                    " do not see the experiment folder '", folder.string(),
+                                                    "' that rank 0 opened: put it on a file system every rank sees "
+                                                    "(trials checkpoint there, wherever they run)");
+  }, nullptr);
 }
 
 /// The events of a trial on a rank other than 0: messages to rank 0.
@@ -137,9 +166,23 @@ void coordinate(experiment::detail::experiment_state<Architectures>& state, link
 template <class Architectures, class F>
 experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, const trial_plan& plan,
                                          const experiment_options& o, F& f, const span_options& s,
-                                         std::uint64_t mine) {
+                                         const std::vector<std::uint64_t>& mine) {
+  PARTRAIN_CHECK(s.coordinator_trains || w.size() > 1, config_error,
+                 "[partrain::mpi::run_experiment] span_options::coordinator_trains is false and rank 0 is the only "
+                 "rank: no rank would train; start more ranks (mpirun -np 2 or more) or let rank 0 train");
   std::optional<experiment::detail::experiment_state<Architectures>> state;
-  agree(w, mine, [&] { state.emplace(plan, o); });
+  std::exception_ptr opening;
+  check_on_rank_0(w, mine, [&](const std::vector<std::uint64_t>& all) {
+    if (std::string problem = differing_ranks(all, mine.size()); !problem.empty()) return problem;
+    try {
+      state.emplace(plan, o);
+      return std::string();
+    } catch (const std::exception& e) {
+      opening = std::current_exception();
+      return partrain::detail::concat("[partrain::mpi] rank 0: ", e.what());
+    }
+  }, opening);
+  check_shared_folder(w, o.folder);
   std::mutex mutex;
   std::condition_variable all_done;
   std::deque<std::size_t> todo;
@@ -166,21 +209,43 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
       while (const auto i = next())
         experiment::detail::run_one<Architectures>(state->result.trials[*i], f, ctx, state->events, state->book, 0);
     }));
-  for (auto& job : jobs) job.wait();
-  {
-    std::unique_lock lock(mutex);
-    all_done.wait(lock, [&] { return byes == w.size() - 1; });
+  // A SIGTERM or Ctrl-C here reaches every rank (srun may signal rank 0's task alone):
+  // their running trials checkpoint and stop too.
+  bool told = false;
+  auto pass_interrupt_on = [&] {
+    if (told || !interrupt_requested()) return;
+    told = true;
+    for (int r = 1; r < w.size(); ++r) l.send(r, {{{"kind", "interrupt"}}, {}});
+  };
+  for (auto& job : jobs)
+    while (job.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) pass_interrupt_on();
+  for (std::unique_lock lock(mutex); !all_done.wait_for(lock, std::chrono::milliseconds(50),
+                                                        [&] { return byes == w.size() - 1; });) {
+    lock.unlock();
+    pass_interrupt_on();
+    lock.lock();
   }
-  l.stop();
+  std::exception_ptr failed;  // the folder's summary is written all the same
+  try {
+    l.stop();
+  } catch (...) {
+    failed = std::current_exception();
+  }
   for (auto& job : jobs) job.get();
-  return state->finish();
+  experiment::experiment_result result = state->finish();
+  if (failed) std::rethrow_exception(failed);
+  return result;
 }
 
 template <class Architectures, class F>
 experiment::experiment_result run_other_rank(world& w, parallel::pool& workers, const trial_plan& plan,
-                                             const experiment_options& o, F& f, std::uint64_t mine) {
-  agree(w, mine, [] {});
-  link l(w.comm(), [](int, message&) {});  // rank 0 sends this rank replies only
+                                             const experiment_options& o, F& f,
+                                             const std::vector<std::uint64_t>& mine) {
+  check_on_rank_0(w, mine, {}, nullptr);
+  check_shared_folder(w, o.folder);
+  link l(w.comm(), [](int, message& m) {  // besides replies, rank 0 sends only this
+    if (m.head.value("kind", "") == "interrupt") request_interrupt();
+  });
   experiment::rung_book book(o.scheduler, [&](std::size_t trial, std::size_t rung, double value) {
     const message a = l.call(0, {{{"kind", "decide"}, {"trial", trial}, {"rung", rung}, {"value", wire::json_number(value)}}, {}});
     return experiment::rung_from_json(a.head.at("rung_record"), "[partrain::mpi] a decision from rank 0: ");
@@ -218,7 +283,7 @@ template <class Architectures, class F>
 experiment::experiment_result run_experiment(world& w, parallel::pool& workers, const experiment::trial_plan& plan,
                                              const experiment::experiment_options& options, F f,
                                              span_options span = {}) {
-  const std::uint64_t mine = detail::experiment_fingerprint(plan, experiment::architecture_names<Architectures>(),
+  const std::vector<std::uint64_t> mine = detail::experiment_fingerprint(plan, experiment::architecture_names<Architectures>(),
                                                             options, span.data_fingerprint);
   const partrain::detail::interrupt_handlers handlers;  // SIGTERM from mpirun or Slurm: checkpoint and stop
   if (w.rank() == 0) return detail::run_rank_0<Architectures>(w, workers, plan, options, f, span, mine);

@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,13 @@ class world {
           ", and check with `mpirun -np 2 hostname` that ranks see each other");
     }
   }
-  ~world() { finalize(); }
+  /// Finalises MPI if it initialised it — but not while an exception unwinds the program:
+  /// the other ranks may wait for this one in a collective, and MPI_Finalize could wait for
+  /// them. Left unfinalised, the process's exit ends the job (mpirun aborts the others).
+  ~world() {
+    if (std::uncaught_exceptions() > unwinding_) return;
+    finalize();
+  }
   world(const world&) = delete;
   world& operator=(const world&) = delete;
 
@@ -108,6 +115,7 @@ class world {
     owns_ = false;
   }
 
+  int unwinding_ = std::uncaught_exceptions();
   bool owns_ = false;
   MPI_Comm comm_ = MPI_COMM_NULL, node_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;

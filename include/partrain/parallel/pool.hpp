@@ -70,13 +70,15 @@ inline pool_options cpu_workers(int n) {
   return {.use_gpus = false, .cpu_workers = n};
 }
 
-/// The cores this process may use: SLURM_CPUS_PER_TASK under Slurm, else its CPU affinity
-/// (taskset, or mpirun's binding of each rank), else every core.
+/// The cores this process may use: its CPU affinity (taskset, or mpirun's binding of each
+/// rank), at most SLURM_CPUS_PER_TASK under Slurm; every core when neither says.
 inline int allowed_cores() {
-  if (const char* slurm = std::getenv("SLURM_CPUS_PER_TASK"); slurm && std::atoi(slurm) > 0) return std::atoi(slurm);
+  int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   cpu_set_t set;
-  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return int(std::max(1u, std::thread::hardware_concurrency()));
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) cores = CPU_COUNT(&set);
+  if (const char* slurm = std::getenv("SLURM_CPUS_PER_TASK"); slurm && std::atoi(slurm) > 0)
+    cores = std::min(cores, std::atoi(slurm));
+  return cores;
 }
 
 /// The device of each worker a pool with `options` starts on a machine with `gpus` GPUs:
