@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sched.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -243,6 +246,17 @@ TEST_CASE("pool: cancel_all stops running jobs, cancels queued ones, and the poo
   CHECK(p.submit([](context& ctx) { return ctx.stop_requested(); }).get() == false);
 }
 
+TEST_CASE("pool: one CPU worker per core the process may use; Slurm's count caps it") {
+  cpu_set_t set;
+  REQUIRE(::sched_getaffinity(0, sizeof set, &set) == 0);
+  CHECK(parallel::allowed_cores() == CPU_COUNT(&set));
+  ::setenv("SLURM_CPUS_PER_TASK", "1", 1);
+  CHECK(parallel::allowed_cores() == 1);
+  ::setenv("SLURM_CPUS_PER_TASK", "100000", 1);  // more than the affinity allows: the affinity
+  CHECK(parallel::allowed_cores() == CPU_COUNT(&set));
+  ::unsetenv("SLURM_CPUS_PER_TASK");
+}
+
 TEST_CASE("pool: GPU placements and the CPU fallback") {
   using parallel::plan_workers;
   const auto on3 = plan_workers(parallel::workers_per_gpu(2), 3);
@@ -251,8 +265,14 @@ TEST_CASE("pool: GPU placements and the CPU fallback") {
   CHECK(plan_workers(parallel::one_worker_per_gpu(), 2) ==
         std::vector<device>{device::cuda(0), device::cuda(1)});
   CHECK(plan_workers(parallel::cpu_workers(3), 2) == std::vector<device>(3, device::cpu()));
-  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = parallel::allowed_cores();  // this process's CPU affinity
+  CHECK(cores >= 1);
+  CHECK(cores <= int(std::max(1u, std::thread::hardware_concurrency())));
   CHECK(plan_workers(parallel::workers_per_gpu(4), 0) == std::vector<device>(cores, device::cpu()));
+  // One rank's GPU (pool_options::gpus): its workers there only; a GPU it does not see is refused.
+  CHECK(plan_workers({.workers_per_gpu = 2, .gpus = {1}}, 3) == std::vector<device>{device::cuda(1), device::cuda(1)});
+  CHECK_THROWS_WITH_AS(plan_workers({.gpus = {3}}, 3),
+                       doctest::Contains("pool_options.gpus names GPU 3; this process sees GPUs 0..2"), config_error);
 
   if (gpu_count() == 0) {
     pool p{parallel::one_worker_per_gpu()};

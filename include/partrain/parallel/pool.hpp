@@ -95,7 +95,8 @@ inline std::vector<device> plan_workers(const pool_options& options, int gpus) {
   std::vector<device> devices;
   if (options.use_gpus && gpus > 0) {
     std::vector<int> chosen = options.gpus;
-    for (int g = 0; chosen.empty() && g < gpus; ++g) chosen.push_back(g);
+    if (chosen.empty())
+      for (int g = 0; g < gpus; ++g) chosen.push_back(g);
     for (int g : chosen) {
       PARTRAIN_CHECK(g >= 0 && g < gpus, config_error, "[partrain::parallel::pool] pool_options.gpus names GPU ", g,
                      "; this process sees GPUs 0..", gpus - 1);
