@@ -143,6 +143,11 @@ ex::scheduler scheduler_of(const flags& f) {
 
 int main(int argc, char** argv) try {
   const flags f = parse(argc, argv);
+#if PARTRAIN_EXAMPLE_MPI
+  pt::mpi::world world(&argc, &argv);
+  if (world.rank() == 0 && f.fashion.empty() && !fs::exists(f.data)) data_sets(f);  // generates the digits once
+  MPI_Barrier(world.comm());  // before the other ranks read them
+#endif
   const auto parts = data_sets(f);
   const auto &train = parts[0], &validation = parts[1], &test = parts[2];
   pt::data::augmented_image_datastore augmented(
@@ -156,7 +161,6 @@ int main(int argc, char** argv) try {
   const ex::trial_plan plan{space, ex::random_sampling{.num_samples = f.trials, .seed = f.seed}};
 
 #if PARTRAIN_EXAMPLE_MPI
-  pt::mpi::world world(&argc, &argv);
   const bool speaks = world.rank() == 0;  // rank 0 holds the experiment and prints
   pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : world.local_pool_options()};
 #else
