@@ -82,6 +82,24 @@ std::map<std::size_t, std::pair<std::string, int>> last_status(const fs::path& f
   return last;
 }
 
+/// Waits (12 s at most) until the journal shows a trial running on a rank `on` picks in the
+/// second of its 3 epochs, and, with `after_an_end`, another trial finished; false if never.
+template <class Pick>
+bool wait_for_second_epoch(const fs::path& folder, Pick on, bool after_an_end) {
+  for (int k = 0; k < 600; ++k) {
+    std::this_thread::sleep_for(20ms);
+    if (!fs::exists(folder / ex::journal_file) || !fs::exists(folder.string() + ".rank2.pid")) continue;
+    std::map<std::size_t, int> epochs;
+    for (const auto& r : ex::read_journal(folder).records)
+      if (r.value("record", "") == "progress") epochs[r.at("trial_index")] = r.at("epoch");
+    bool ended = !after_an_end, there = false;
+    for (const auto& [trial, last] : last_status(folder))
+      ended |= last.first == "finished", there |= last.first == "running" && on(last.second) && epochs[trial] == 1;
+    if (ended && there) return true;
+  }
+  return false;
+}
+
 /// The rank each trial last started on, from the journal.
 std::map<std::size_t, int> ranks_of(const fs::path& folder) {
   std::map<std::size_t, int> ranks;
@@ -153,21 +171,9 @@ TEST_CASE("a rank killed with kill -9 ends the job; the rerun names the trials e
   run_locally(dir.path / "local");
   const fs::path folder = dir.path / "killed";
   const pid_t job = start_mpirun(3, folder, {"PARTRAIN_MPI_TOOL_PAUSE_MS=40"});
-  // Wait until a trial has ended and rank 2 is in the second of its trial's 3 epochs (a
-  // whole epoch, 240 ms of pauses, left: the kill lands mid-trial).
-  bool ready = false;
-  for (int k = 0; k < 600 && !ready; ++k) {
-    std::this_thread::sleep_for(20ms);
-    if (!fs::exists(folder / ex::journal_file) || !fs::exists(folder.string() + ".rank2.pid")) continue;
-    std::map<std::size_t, int> epochs;
-    for (const auto& r : ex::read_journal(folder).records)
-      if (r.value("record", "") == "progress") epochs[r.at("trial_index")] = r.at("epoch");
-    bool ended = false, on_2 = false;
-    for (const auto& [trial, last] : last_status(folder))
-      ended |= last.first == "finished", on_2 |= last.first == "running" && last.second == 2 && epochs[trial] == 1;
-    ready = ended && on_2;
-  }
-  REQUIRE(ready);
+  // Until a trial has ended and rank 2 is in the second of its trial's 3 epochs (a whole
+  // epoch, 240 ms of pauses, left: the kill lands mid-trial).
+  REQUIRE(wait_for_second_epoch(folder, [](int rank) { return rank == 2; }, true));
   ::kill(std::stoi(text_of(folder.string() + ".rank2.pid")), SIGKILL);
   CHECK(exit_code(job) != 0);  // mpirun tore the job down
   std::vector<std::string> left_running;  // what the rerun must name
@@ -204,17 +210,7 @@ TEST_CASE("SIGTERM to rank 0 alone: every rank's running trial checkpoints and s
   run_locally(dir.path / "local");
   const fs::path folder = dir.path / "stopped";
   const pid_t job = start_mpirun(3, folder, {"PARTRAIN_MPI_TOOL_PAUSE_MS=40"});
-  bool ready = false;  // a trial on another rank is in its second epoch
-  for (int k = 0; k < 600 && !ready; ++k) {
-    std::this_thread::sleep_for(20ms);
-    if (!fs::exists(folder / ex::journal_file) || !fs::exists(folder.string() + ".rank0.pid")) continue;
-    std::map<std::size_t, int> epochs;
-    for (const auto& r : ex::read_journal(folder).records)
-      if (r.value("record", "") == "progress") epochs[r.at("trial_index")] = r.at("epoch");
-    for (const auto& [trial, last] : last_status(folder))
-      ready |= last.first == "running" && last.second > 0 && epochs[trial] == 1;
-  }
-  REQUIRE(ready);
+  REQUIRE(wait_for_second_epoch(folder, [](int rank) { return rank > 0; }, false));  // a trial on another rank
   ::kill(std::stoi(text_of(folder.string() + ".rank0.pid")), SIGTERM);
   CHECK(exit_code(job) == 1);  // rank 0 ended with trials left, and no rank was killed
   int stopped_elsewhere = 0;
