@@ -111,6 +111,13 @@ flags parse(int argc, char** argv) {
   return f;
 }
 
+/// The digits in --data, generated there on a first run.
+void generate_digits_if_missing(const flags& f) {
+  if (!f.fashion.empty() || fs::exists(f.data)) return;
+  std::cout << "Generating the digit data set in " << f.data << " ...\n";
+  pt::data::generate_digits(f.data, {.seed = 42});
+}
+
 /// Training, validation and test sets: 80/10/10 of the digits, or of Fashion-MNIST
 /// --train-images drawn from its training set, a tenth as many for validation, and 2,000 of
 /// its test set.
@@ -123,10 +130,7 @@ std::array<pt::data::image_datastore, 3> data_sets(const flags& f) {
     parts[2] = pt::data::split_each_label(tests, 0.2, {.seed = f.seed})[0];
     return parts;
   }
-  if (!fs::exists(f.data)) {
-    std::cout << "Generating the digit data set in " << f.data << " ...\n";
-    pt::data::generate_digits(f.data, {.seed = 42});
-  }
+  generate_digits_if_missing(f);
   pt::data::image_datastore imds(f.data, {.include_subfolders = true, .label_source = pt::data::folder_names});
   return pt::data::split_each_label(imds, 0.8, 0.1, {.seed = f.seed});
 }
@@ -145,7 +149,7 @@ int main(int argc, char** argv) try {
   const flags f = parse(argc, argv);
 #if PARTRAIN_EXAMPLE_MPI
   pt::mpi::world world(&argc, &argv);
-  if (world.rank() == 0 && f.fashion.empty() && !fs::exists(f.data)) data_sets(f);  // generates the digits once
+  if (world.rank() == 0) generate_digits_if_missing(f);
   MPI_Barrier(world.comm());  // before the other ranks read them
 #endif
   const auto parts = data_sets(f);
