@@ -2,4 +2,5 @@
 #pragma once
 
 #include "partrain/mpi/run_experiment.hpp"
+#include "partrain/mpi/submit_each.hpp"
 #include "partrain/mpi/world.hpp"

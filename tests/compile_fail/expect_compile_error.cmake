@@ -1,7 +1,11 @@
 # cmake -P script: compiles SOURCE and passes only if compilation fails with EXPECTED in its output.
 string(REPLACE "@SEMICOLON@" ";" EXPECTED "${EXPECTED}")
+set(extra)
+foreach(dir ${EXTRA_INCLUDE})  # e.g. MPI's headers for the mpi_* cases
+  list(APPEND extra -isystem ${dir})
+endforeach()
 execute_process(
-  COMMAND ${COMPILER} -std=c++20 -fsyntax-only -I${INCLUDE} -isystem ${STB_INCLUDE} ${SOURCE}
+  COMMAND ${COMPILER} -std=c++20 -fsyntax-only -I${INCLUDE} -isystem ${STB_INCLUDE} ${extra} ${SOURCE}
   RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(result EQUAL 0)
   message(FATAL_ERROR "${SOURCE} compiled, but it must fail with: ${EXPECTED}")

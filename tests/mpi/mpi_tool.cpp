@@ -10,6 +10,10 @@
 //   PARTRAIN_MPI_TOOL_LOCAL=1            experiment::run_experiment (no MPI), as a program built without it
 //   PARTRAIN_MPI_TOOL_COORDINATOR_ONLY=1 rank 0 trains nothing
 //   PARTRAIN_MPI_TOOL_INIT=funneled      the program initialises MPI with MPI_THREAD_FUNNELED
+//   PARTRAIN_MPI_TOOL_SWEEP=1            the sweep of sweep_scenario.hpp (mpi::submit_each) instead;
+//                                        rank 0 writes each trial's outcome and rank to the folder
+//   PARTRAIN_MPI_TOOL_STOP=<i>           (sweep) rank 0's channel stops trial i when it sees its
+//                                        iteration 2; trials pause 25 ms per iteration
 // Each rank writes its pid to <folder>.rank<r>.pid (for the kill test).
 #include <unistd.h>
 
@@ -20,8 +24,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "../experiment/experiment_scenario.hpp"
-#include "partrain/mpi/run_experiment.hpp"
+#include "sweep_scenario.hpp"
+#include "partrain/mpi.hpp"
 
 namespace {
 int env_int(const char* name, int otherwise) {
@@ -42,6 +46,42 @@ struct uneven_trial {
     return t.template operator()<Net>(run, ctx);
   }
 };
+
+/// The sweep over the ranks; rank 0 writes every trial's outcome (or error) and rank to `folder`.
+int run_sweep(partrain::mpi::world& world, const std::filesystem::path& folder) {
+  const int stop = env_int("PARTRAIN_MPI_TOOL_STOP", -1);
+  const bool odd = world.rank() == env_int("PARTRAIN_MPI_TOOL_ODD_RANK", -1);
+  const auto train = test::blobs(48, 4), validation = test::blobs(16, odd ? 6 : 5);
+  partrain::parallel::pool workers{partrain::parallel::cpu_workers(1)};
+  partrain::parallel::channel<partrain::training_progress> progress;
+  test::progress_count delivered;
+  delivered.count(progress);
+  int seen = -1;  // the iteration of trial `stop` rank 0's callback stopped it at
+  progress.after_each([&](const partrain::training_progress& p) {
+    if (p.trial == stop && p.iteration >= 2 && seen < 0) seen = p.iteration, progress.stop_trial(stop);
+  });
+  auto sweep = partrain::mpi::submit_each<test::sweep_architectures>(
+      world, workers, test::sweep_trial{&train, &validation, &progress, stop >= 0 ? 25 : 0},
+      {.coordinator_trains = stop < 0 && !env_int("PARTRAIN_MPI_TOOL_COORDINATOR_ONLY", 0),
+       .progress = &progress,
+       .data_fingerprint = partrain::fingerprint().add(std::span<const float>(validation.pixels)).value()});
+  if (world.rank() != 0) return 0;
+  auto outcomes = partrain::parallel::fetch_outcomes(sweep.futures);
+  sweep.wait();
+  progress.close();
+  std::filesystem::create_directories(folder);
+  std::ofstream ranks(folder / "ranks.txt");
+  bool all_ok = true;
+  partrain::for_each(outcomes, [&](auto& outcome, std::size_t trial) {
+    ranks << sweep.rank_of(trial) << "\n";
+    if (!outcome.ok()) return void((all_ok = false, std::ofstream(folder / ("trial-" + std::to_string(trial) + ".error")) << outcome.message));
+    test::write_sweep_trial(folder, int(trial), outcome.value(), delivered);
+    if (int(trial) == stop)
+      std::ofstream(folder / "stop.txt") << seen << " " << outcome.value().info.iterations() << " "
+                                         << partrain::to_string(outcome.value().info.stop_reason) << "\n";
+  });
+  return all_ok ? 0 : 1;
+}
 
 int run_as_tool(const std::string& folder) {
   namespace ex = partrain::experiment;
@@ -64,6 +104,7 @@ int run_as_tool(const std::string& folder) {
     }
     partrain::mpi::world world;
     std::ofstream(folder + ".rank" + std::to_string(world.rank()) + ".pid") << ::getpid() << "\n";
+    if (env_int("PARTRAIN_MPI_TOOL_SWEEP", 0)) return run_sweep(world, folder);
     const bool odd = world.rank() == env_int("PARTRAIN_MPI_TOOL_ODD_RANK", -1);
     const auto validation = test::blobs(16, odd ? 6 : 5);
     partrain::parallel::pool workers{partrain::parallel::cpu_workers(1)};

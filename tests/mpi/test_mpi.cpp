@@ -21,6 +21,7 @@
 #include "../experiment/rung_checks.hpp"
 #include "../io/child_process.hpp"
 #include "../io/temp_dir.hpp"
+#include "mpirun.hpp"
 #include "partrain/experiment.hpp"
 
 namespace pt = partrain;
@@ -28,34 +29,9 @@ namespace ex = partrain::experiment;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using test::mpirun, test::start_mpirun, test::exit_code, test::text_of;
+
 namespace {
-std::string text_of(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-/// `mpirun -np n` of this binary as the tool (mpi_tool.cpp) on `folder`, in the background
-/// (ended after 2 minutes: a hang fails the test, not CI); its output goes to <folder>.log.
-/// Returns the shell's pid.
-pid_t start_mpirun(int n, const fs::path& folder, const std::vector<std::string>& settings = {}) {
-  std::string command = "PARTRAIN_MPI_TOOL_FOLDER='" + folder.string() + "'";
-  std::string forward = " -x PARTRAIN_MPI_TOOL_FOLDER";
-  for (const auto& s : settings) command += " " + s, forward += " -x " + s.substr(0, s.find('='));
-  command += " exec timeout 120 mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(n) + forward + " '" +
-             fs::read_symlink("/proc/self/exe").string() + "' > '" + folder.string() + ".log' 2>&1";
-  const pid_t pid = pt::test::spawn_child({"/bin/sh", "-c", command});
-  REQUIRE(pid > 0);
-  return pid;
-}
-/// mpirun's exit code (-1 when it did not exit).
-int exit_code(pid_t pid) {
-  const int status = pt::test::wait_for(pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-int mpirun(int n, const fs::path& folder, const std::vector<std::string>& settings = {}) {
-  return exit_code(start_mpirun(n, folder, settings));
-}
-
 /// The experiment on the local pool (2 CPU workers), as the tool runs it over ranks.
 void run_locally(const fs::path& folder, const ex::scheduler& s = ex::fifo{}) {
   const auto train = test::blobs(48, 4), validation = test::blobs(16, 5);

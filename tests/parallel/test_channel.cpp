@@ -260,6 +260,27 @@ TEST_CASE("channel<training_progress>: sender stamps the trial and carries stop 
   CHECK_THROWS_WITH_AS(orphan(p), doctest::Contains("the channel is closed"), config_error);
 }
 
+TEST_CASE("channel: forward_to sends to a function on the sender's thread instead of the callbacks") {
+  channel<training_progress> queue;
+  std::vector<training_progress> delivered, forwarded;
+  queue.after_each([&](const training_progress& p) { delivered.push_back(p); });
+  queue.forward_to([&](const training_progress& p) { forwarded.push_back(p); });  // synchronous: no lock needed
+  auto send = queue.sender(3);
+  training_progress p;
+  p.iteration = 7;
+  CHECK_FALSE(send(p));
+  queue.stop_trial(3);
+  CHECK(send(p));  // stops still answer here
+  REQUIRE(forwarded.size() == 2);
+  CHECK(forwarded[0].trial == 3);
+  CHECK(forwarded[0].iteration == 7);
+  queue.forward_to({});
+  CHECK(send(p));
+  CHECK(queue.close().empty());
+  CHECK(delivered.size() == 1);  // only the message sent after forwarding ended
+  CHECK(forwarded.size() == 2);
+}
+
 TEST_CASE("pool + channel: trials report progress; a callback stops one trial") {
   constexpr int trials = 4, max_iterations = 1000;
   channel<training_progress> queue;

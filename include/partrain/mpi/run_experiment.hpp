@@ -21,6 +21,7 @@
 #include "partrain/core/fingerprint.hpp"
 #include "partrain/experiment/run_experiment.hpp"
 #include "partrain/mpi/link.hpp"
+#include "partrain/mpi/same_on_every_rank.hpp"
 #include "partrain/mpi/world.hpp"
 
 namespace partrain::mpi {
@@ -36,7 +37,7 @@ using experiment::trial_plan;
 using experiment::trial_result;
 
 /// What must be the same on every rank, in parts that errors name.
-inline constexpr const char* experiment_parts[] = {
+inline const std::vector<std::string> experiment_parts = {
     "plan (search space, strategy and seed, trials, architectures)", "scheduler or metric", "folder",
     "data (span_options::data_fingerprint)"};
 
@@ -53,39 +54,6 @@ inline std::vector<std::uint64_t> experiment_fingerprint(const trial_plan& plan,
   text(parts[2], std::filesystem::absolute(o.folder).lexically_normal().string());
   parts[3].add_value(data);
   return {parts[0].value(), parts[1].value(), parts[2].value(), parts[3].value()};
-}
-
-/// Every rank's `mine` (the same count on each) to rank 0, whose `judge` names a problem
-/// (empty: none) from all of them, rank by rank; then every rank throws it as a config_error
-/// — rank 0 `own`, if judge set it (its own exception, of its own type).
-inline void check_on_rank_0(const world& w, const std::vector<std::uint64_t>& mine,
-                            const std::function<std::string(const std::vector<std::uint64_t>&)>& judge,
-                            const std::exception_ptr& own) {
-  const int n = int(mine.size());
-  std::vector<std::uint64_t> all(mine.size() * std::size_t(w.size()));
-  MPI_Gather(mine.data(), n, MPI_UINT64_T, all.data(), n, MPI_UINT64_T, 0, w.comm());
-  std::string problem = w.rank() == 0 ? judge(all) : std::string();
-  int length = int(problem.size());
-  MPI_Bcast(&length, 1, MPI_INT, 0, w.comm());
-  problem.resize(std::size_t(length));
-  MPI_Bcast(problem.data(), length, MPI_CHAR, 0, w.comm());
-  if (own) std::rethrow_exception(own);
-  PARTRAIN_CHECK(problem.empty(), config_error, problem);
-}
-
-/// Which ranks' parts differ from rank 0's; empty when none.
-inline std::string differing_ranks(const std::vector<std::uint64_t>& all, std::size_t parts) {
-  std::string out;
-  for (std::size_t r = 1; r * parts < all.size(); ++r) {
-    std::string which;
-    for (std::size_t k = 0; k < parts; ++k)
-      if (all[r * parts + k] != all[k]) which += (which.empty() ? "" : ", ") + std::string(experiment_parts[k]);
-    if (!which.empty()) out += partrain::detail::concat(out.empty() ? "" : "; ", "rank ", r, ": ", which);
-  }
-  return out.empty() ? out
-                     : "[partrain::mpi::run_experiment] ranks whose experiment differs from rank 0's (" + out +
-                           "): every rank must build the same data and plan and give the same options (each runs "
-                           "the same main, SPMD); refused before any training";
 }
 
 /// After rank 0 opened the folder: every rank must see its journal (checkpoints go there).
@@ -173,7 +141,9 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
   std::optional<experiment::detail::experiment_state<Architectures>> state;
   std::exception_ptr opening;
   check_on_rank_0(w, mine, [&](const std::vector<std::uint64_t>& all) {
-    if (std::string problem = differing_ranks(all, mine.size()); !problem.empty()) return problem;
+    if (std::string problem = differing_ranks(all, experiment_parts, "partrain::mpi::run_experiment", "experiment");
+        !problem.empty())
+      return problem;
     try {
       state.emplace(plan, o);
       return std::string();

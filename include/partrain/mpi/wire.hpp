@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "partrain/experiment/results.hpp"
+#include "partrain/io/network_io.hpp"
 #include "partrain/io/safetensors.hpp"
 #include "partrain/io/training_info_io.hpp"
 #include "partrain/io/trial_record.hpp"
@@ -114,6 +116,22 @@ inline io::trial_record take_record(const message& m) {
   io::safetensors_content content = io::parse_safetensors(m.blob, "a trained network from another rank");
   r.tensors = std::move(content.tensors), r.metadata = std::move(content.metadata);
   return r;
+}
+
+/// A trained network as a message: its record (put_record) with the options it was trained with.
+template <class Net>
+void put_trained(trained<Net>& t, message& m) {
+  put_record(io::detail::trial_record_of(std::string(), t, t.options, std::numeric_limits<double>::quiet_NaN()), m);
+}
+/// put_trained's network back; throws io_error naming `source` when it is not a Net.
+template <class Net>
+trained<Net> take_trained(const message& m, const std::string& source) {
+  io::trial_record r = take_record(m);
+  PARTRAIN_CHECK(r.architecture == Net::description(), io_error, "[partrain::mpi] ", source, " holds the architecture '",
+                 r.architecture, "', not '", Net::description(), "'");
+  trained<Net> out{Net(0), std::move(r.info), io::options_from_json(r.options)};
+  io::assign_network_tensors(out.network, r.tensors, source);
+  return out;
 }
 
 }  // namespace wire

@@ -42,6 +42,7 @@ struct channel_state {
   std::vector<T> pending;
   std::shared_ptr<const callback_list> callbacks = std::make_shared<callback_list>();
   std::unordered_set<int> stopped;  // trials asked to stop (see channel::stop_trial)
+  std::shared_ptr<const std::function<void(const T&)>> forward;  // see channel::forward_to
   bool closed = false;
   std::exception_ptr first_error;  // first exception a callback threw, not yet reported
   std::atomic<std::size_t> delivered{0};
@@ -49,14 +50,21 @@ struct channel_state {
   // Queues msg; returns whether trial `stop_of` was asked to stop (false for -1).
   bool push(T&& msg, int stop_of) {
     bool was_empty = false, stop = false;
+    std::shared_ptr<const std::function<void(const T&)>> to;
     {
       std::lock_guard lock(mutex);
       PARTRAIN_CHECK(!closed, config_error,
                      "[partrain::parallel::channel::send] the channel is closed; close() or "
                      "destroy it only after every producer (trial) has finished sending");
-      was_empty = pending.empty();
-      pending.push_back(std::move(msg));
       stop = stop_of >= 0 && stopped.contains(stop_of);
+      if (!(to = forward)) {
+        was_empty = pending.empty();
+        pending.push_back(std::move(msg));
+      }
+    }
+    if (to) {
+      (*to)(msg);
+      return stop;
     }
     // The delivery thread takes whole batches, so only the first message of one must wake it.
     if (was_empty) wake.notify_one();
@@ -149,6 +157,14 @@ class channel {
       state_->callbacks = std::move(list);
     }
     state_->wake.notify_one();
+  }
+
+  /// Sends every later message to `to`, on the sending thread, instead of to the callbacks
+  /// (an empty `to` ends that): a sweep over MPI ranks forwards its other ranks' progress to
+  /// rank 0's channel this way. stop_trial still answers the senders here.
+  void forward_to(std::function<void(const T&)> to) {
+    std::lock_guard lock(state_->mutex);
+    state_->forward = to ? std::make_shared<const std::function<void(const T&)>>(std::move(to)) : nullptr;
   }
 
   /// delivery_mode::manual only: runs the callbacks, on the caller's thread, for the messages
