@@ -9,6 +9,7 @@ packages=(
   librsvg2-bin python3 python3-numpy python3-protobuf protobuf-compiler
   clang libclang-rt-14-dev
   openmpi-bin libopenmpi-dev
+  slurmctld slurmd slurm-client munge
   "$@"
 )
 missing=()

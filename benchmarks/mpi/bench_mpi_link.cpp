@@ -3,10 +3,13 @@
 // parsed), with the journal measured on its own. Figures for sizing a job:
 //   progress items/s       wire::progress_json items in batches, decoded, table updated
 //   decisions/s            call() round trips answered at once (a scheduler's question)
-//   results/s, MB/s        a trained seed CNN's record (safetensors bytes) taken apart
+//   results/s, MB/s        a trained seed CNN's record (safetensors bytes) taken apart;
+//                          --scale S sends S copies of its tensors in each (a network S
+//                          times larger), and rank 0 then also times writing one to disk
 //   journal appends/s      fsynced status lines (what rank 0 writes per trial event)
 //
-// usage: mpirun -np N partrain_bench_mpi_link [--items K] [--calls M] [--results R]
+// usage: mpirun -np N partrain_bench_mpi_link [--items K] [--calls M] [--results R] [--scale S]
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <mutex>
@@ -43,15 +46,19 @@ struct phase_clock {
 
 int main(int argc, char** argv) {
   pt::mpi::world w(&argc, &argv);
-  long items = 200000, calls = 2000, results = 200;
+  long items = 200000, calls = 2000, results = 200, scale = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--items")) items = std::atol(argv[i + 1]);
     if (!std::strcmp(argv[i], "--calls")) calls = std::atol(argv[i + 1]);
     if (!std::strcmp(argv[i], "--results")) results = std::atol(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--scale")) scale = std::max(1L, std::atol(argv[i + 1]));
   }
   using seed_cnn = pt::models::digit_cnn<8, 2>;
   pt::trained<seed_cnn> net{seed_cnn(1), {}, {}};
-  const pt::io::trial_record record = pt::io::make_trial_record("trial-001", net);
+  pt::io::trial_record record = pt::io::make_trial_record("trial-001", net);
+  const auto one = record.tensors;
+  for (long k = 1; k < scale; ++k)  // a network `scale` times larger: its tensors again, renamed
+    for (auto t : one) t.name += "." + std::to_string(k), record.tensors.push_back(std::move(t));
   std::vector<pt::experiment::trial_result> trials(1000);
   for (std::size_t i = 0; i < trials.size(); ++i) trials[i].trial.index = i;
   pt::experiment::trial_table table(nullptr, trials, "validation_accuracy", false, false);
@@ -116,7 +123,7 @@ int main(int argc, char** argv) {
   }
 
   {
-    std::printf("one trained seed CNN: %zu bytes of safetensors\n", result_bytes);
+    std::printf("one trained network (%ld x the seed CNN): %zu bytes of safetensors\n", scale, result_bytes);
     const auto folder = std::filesystem::temp_directory_path() / ("partrain-bench-journal-" + std::to_string(::getpid()));
     std::filesystem::create_directories(folder);
     {
@@ -126,6 +133,14 @@ int main(int argc, char** argv) {
       const auto t0 = clock_type::now();
       for (int k = 0; k < n; ++k) j.append(line, true);
       std::printf("%-22s %10.0f appends/s (fsynced, %s)\n", "journal", n / seconds_since(t0), folder.c_str());
+    }
+    {  // what rank 0 does with each result: its network file, written atomically
+      const int n = 20;
+      const auto t0 = clock_type::now();
+      for (int k = 0; k < n; ++k) pt::io::write_safetensors(folder / "network.safetensors", record.tensors, {});
+      const double s = seconds_since(t0);
+      std::printf("%-22s %10.1f files/s, %.0f MB/s (write_safetensors)\n", "network file", n / s,
+                  n * double(result_bytes) / s / 1e6);
     }
     std::filesystem::remove_all(folder);
   }

@@ -61,7 +61,7 @@ int run_sweep(partrain::mpi::world& world, const std::filesystem::path& folder) 
     if (p.trial == stop && p.iteration >= 2 && seen < 0) seen = p.iteration, progress.stop_trial(stop);
   });
   auto sweep = partrain::mpi::submit_each<test::sweep_architectures>(
-      world, workers, test::sweep_trial{&train, &validation, &progress, stop >= 0 ? 25 : 0},
+      world, workers, test::sweep_trial{&train, &validation, &progress, stop >= 0 ? 25 : env_int("PARTRAIN_MPI_TOOL_PAUSE_MS", 0)},
       {.coordinator_trains = stop < 0 && !env_int("PARTRAIN_MPI_TOOL_COORDINATOR_ONLY", 0),
        .progress = &progress,
        .data_fingerprint = partrain::fingerprint().add(std::span<const float>(validation.pixels)).value()});

@@ -21,10 +21,9 @@ struct sweep_trial {
   const partrain::data::image_set* train;
   const partrain::data::image_set* validation;
   partrain::parallel::channel<partrain::training_progress>* progress;
-  int pause_ms = 0;  ///< per iteration, so a stop lands mid-trial
+  int pause_ms = 0; ///< per iteration, so a stop lands mid-trial
 
-  template <class Net>
-  partrain::trained<Net> operator()(int trial, partrain::context& ctx) const {
+  template <class Net> partrain::trained<Net> operator()(int trial, partrain::context& ctx) const {
     partrain::training_options<> options{.initial_learn_rate = 0.01 * (1 + trial),
                                          .max_epochs = 3,
                                          .mini_batch_size = 8,
@@ -35,7 +34,8 @@ struct sweep_trial {
                                          .seed = std::uint64_t(10 + trial),
                                          .output_fn = progress->sender(trial)};
     if (pause_ms > 0)
-      options.output_fn = [send = options.output_fn, ms = pause_ms](const partrain::training_progress& p) {
+      options.output_fn = [send = options.output_fn,
+                           ms = pause_ms](const partrain::training_progress& p) {
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         return send(p);
       };
@@ -64,4 +64,4 @@ void write_sweep_trial(const std::filesystem::path& folder, int trial, partrain:
                                 << "progress messages: " << progress.messages.at(trial) << "\n";
 }
 
-}  // namespace test
+} // namespace test

@@ -21,6 +21,7 @@
 #include "../experiment/rung_checks.hpp"
 #include "../io/child_process.hpp"
 #include "../io/temp_dir.hpp"
+#include "experiment_outcomes.hpp"
 #include "mpirun.hpp"
 #include "partrain/experiment.hpp"
 
@@ -30,34 +31,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 using test::mpirun, test::start_mpirun, test::exit_code, test::text_of;
+using test::run_locally, test::outcome_of, test::trial_folder, test::last_status, test::ranks_of;
 
 namespace {
-/// The experiment on the local pool (2 CPU workers), as the tool runs it over ranks.
-void run_locally(const fs::path& folder, const ex::scheduler& s = ex::fifo{}) {
-  const auto train = test::blobs(48, 4), validation = test::blobs(16, 5);
-  pt::parallel::pool workers{pt::parallel::cpu_workers(2)};
-  ex::run_experiment<test::experiment_architectures>(workers, test::experiment_plan(),
-                                                     {.folder = folder, .scheduler = s, .table = nullptr},
-                                                     test::train_trial{&train, &validation});
-}
-
-fs::path trial_folder(const fs::path& folder, int trial) { return folder / ("trial-0" + std::to_string(trial + 1)); }
-
-/// What must not depend on where trials ran: each trial's network file and its history.
-std::string outcome_of(const fs::path& folder, int trial) {
-  auto info = nlohmann::json::parse(text_of(trial_folder(folder, trial) / "training_info.json"));
-  info.erase("wall_seconds");
-  return text_of(trial_folder(folder, trial) / "network.safetensors") + info.dump();
-}
-
-/// Each trial's last status in the journal, and the rank it was on.
-std::map<std::size_t, std::pair<std::string, int>> last_status(const fs::path& folder) {
-  std::map<std::size_t, std::pair<std::string, int>> last;
-  for (const auto& r : ex::read_journal(folder).records)
-    if (r.value("record", "") == "status") last[r.at("trial_index")] = {r.value("status", ""), r.value("rank", -1)};
-  return last;
-}
-
 /// Waits (12 s at most) until the journal shows a trial running on a rank `on` picks in the
 /// second of its 3 epochs, and, with `after_an_end`, another trial finished; false if never.
 template <class Pick>
@@ -76,14 +52,6 @@ bool wait_for_second_epoch(const fs::path& folder, Pick on, bool after_an_end) {
   return false;
 }
 
-/// The rank each trial last started on, from the journal.
-std::map<std::size_t, int> ranks_of(const fs::path& folder) {
-  std::map<std::size_t, int> ranks;
-  for (const auto& r : ex::read_journal(folder).records)
-    if (r.value("record", "") == "status" && r.value("status", "") == "running")
-      ranks[r.at("trial_index").get<std::size_t>()] = r.value("rank", -1);
-  return ranks;
-}
 }  // namespace
 
 TEST_CASE("mpirun -np 3: every trial's network and history equal the local pool's, bit for bit") {
@@ -98,7 +66,13 @@ TEST_CASE("mpirun -np 3: every trial's network and history equal the local pool'
     CHECK(outcome_of(dir.path / "ranks", trial) == outcome_of(dir.path / "local", trial));
   }
   std::set<int> ranks;
-  for (const auto& [trial, rank] : ranks_of(dir.path / "ranks")) ranks.insert(rank);
+  for (const auto& [trial, rank] : ranks_of(dir.path / "ranks")) {
+    ranks.insert(rank);
+    // The log of the rank that ran it says so.
+    const std::string log = text_of(dir.path / "ranks" / "logs" / ("rank-" + std::to_string(rank) + ".log"));
+    CHECK_MESSAGE(log.find("starts on ") != std::string::npos, log);
+    CHECK_MESSAGE(log.find(": trial " + std::to_string(trial) + " finished") != std::string::npos, log);
+  }
   CHECK_MESSAGE(ranks.size() >= 2, "the trials ran on ranks ", ranks.size(), " only");
   CHECK(text_of(dir.path / "ranks.log").find("on rank ") != std::string::npos);  // the table says where
 }
@@ -196,12 +170,25 @@ TEST_CASE("SIGTERM to rank 0 alone: every rank's running trial checkpoints and s
       CHECK_FALSE(pt::io::list_checkpoints(trial_folder(folder, int(trial)) / "checkpoints").empty());
     }
   CHECK(stopped_elsewhere >= 1);
+  for (int rank = 1; rank < 3; ++rank)  // each rank's log says why it stopped
+    CHECK(text_of(folder / "logs" / ("rank-" + std::to_string(rank) + ".log")).find("interrupted by rank 0") !=
+          std::string::npos);
   REQUIRE_MESSAGE(mpirun(3, folder) == 0, text_of(folder.string() + ".log"));
   for (int trial = 0; trial < 6; ++trial) {
     CAPTURE(trial);
     CHECK(outcome_of(folder, trial) == outcome_of(dir.path / "local", trial));
   }
 }
+
+namespace {
+/// The tool started without mpirun, with `environment` set; it must fail. Returns its output.
+std::string run_alone(const fs::path& folder, const std::string& environment) {
+  const std::string command = environment + " PARTRAIN_MPI_TOOL_FOLDER='" + folder.string() + "' '" +
+                              fs::read_symlink("/proc/self/exe").string() + "' > '" + folder.string() + ".log' 2>&1";
+  CHECK(exit_code(pt::test::spawn_child({"/bin/sh", "-c", command})) != 0);
+  return text_of(folder.string() + ".log");
+}
+}  // namespace
 
 TEST_CASE("bad launches are refused before any training, naming the cause") {
   pt::test::temp_dir dir("mpi-bad");
@@ -217,15 +204,18 @@ TEST_CASE("bad launches are refused before any training, naming the cause") {
     const std::string log = text_of(dir.path / "funneled.log");
     CHECK_MESSAGE(log.find("initialised with MPI_THREAD_FUNNELED; partrain needs MPI_THREAD_SERIALIZED") != std::string::npos, log);
   }
-  SUBCASE("srun without --mpi=pmix: processes that are each rank 0 of 1") {
-    // What srun sets in each of 3 unconnected tasks; MPI then starts this one alone.
-    const std::string command = "SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=1 PARTRAIN_MPI_TOOL_FOLDER='" +
-                                (dir.path / "unconnected").string() + "' '" + fs::read_symlink("/proc/self/exe").string() +
-                                "' > '" + (dir.path / "unconnected.log").string() + "' 2>&1";
-    CHECK(exit_code(pt::test::spawn_child({"/bin/sh", "-c", command})) != 0);
-    const std::string log = text_of(dir.path / "unconnected.log");
-    CHECK_MESSAGE(log.find("srun started 3 processes, but MPI gave this one (srun rank 1) rank 0 of 1") != std::string::npos, log);
+  SUBCASE("srun without --mpi=pmix: tasks MPI cannot connect, named before MPI_Init") {
+    // What srun sets in each of 3 tasks without an MPI plugin (no PMIx or PMI variables).
+    const std::string log = run_alone(dir.path / "unconnected", "SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=1");
+    CHECK_MESSAGE(log.find("srun started 3 tasks (this is task 1) without an MPI plugin") != std::string::npos, log);
     CHECK_MESSAGE(log.find("--mpi=pmix") != std::string::npos, log);
+  }
+  SUBCASE("a launcher whose processes MPI gives each rank 0 of 1") {
+    // A PMI launcher this MPI does not speak: MPI_Init makes a singleton of each process.
+    const std::string log = run_alone(dir.path / "singleton", "PMI_SIZE=3 PMI_RANK=1");
+    CHECK_MESSAGE(log.find("mpirun started 3 processes, but MPI gave this one (mpirun rank 1) rank 0 of 1") !=
+                      std::string::npos,
+                  log);
   }
   SUBCASE("a rank 0 that only coordinates, alone") {
     CHECK(mpirun(1, dir.path / "alone", {"PARTRAIN_MPI_TOOL_COORDINATOR_ONLY=1"}) != 0);

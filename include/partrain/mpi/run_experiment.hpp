@@ -21,6 +21,7 @@
 #include "partrain/core/fingerprint.hpp"
 #include "partrain/experiment/run_experiment.hpp"
 #include "partrain/mpi/link.hpp"
+#include "partrain/mpi/rank_log.hpp"
 #include "partrain/mpi/same_on_every_rank.hpp"
 #include "partrain/mpi/world.hpp"
 
@@ -131,6 +132,21 @@ void coordinate(experiment::detail::experiment_state<Architectures>& state, link
   }
 }
 
+/// The rank's first line: where it runs and with what.
+inline void start_log(rank_log& log, const world& w, const parallel::pool& workers, bool trains) {
+  log.line(partrain::detail::concat("starts on ", w.node(), " (pid ", ::getpid(), ", local rank ", w.local_rank(),
+                                    " of ", w.size(), " ranks): ", trains ? workers.describe() : "coordinates only"));
+}
+/// The rank's last line: how its part ended.
+inline void end_log(rank_log& log, const std::exception_ptr& failed) {
+  if (!failed) return log.line(interrupt_requested() ? "ends, interrupted (SIGTERM or Ctrl-C)" : "ends");
+  try {
+    std::rethrow_exception(failed);
+  } catch (const std::exception& e) {
+    log.line(partrain::detail::concat("ends with an error: ", e.what()));
+  }
+}
+
 template <class Architectures, class F>
 experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, const trial_plan& plan,
                                          const experiment_options& o, F& f, const span_options& s,
@@ -153,6 +169,9 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
     }
   }, opening);
   check_shared_folder(w, o.folder);
+  rank_log log(o.folder, 0);
+  start_log(log, w, workers, s.coordinator_trains);
+  logged_events local_events(log, state->events);
   std::mutex mutex;
   std::condition_variable all_done;
   std::deque<std::size_t> todo;
@@ -177,7 +196,7 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
   for (int k = 0; s.coordinator_trains && k < workers.size(); ++k)
     jobs.push_back(workers.submit([&](context& ctx) {
       while (const auto i = next())
-        experiment::detail::run_one<Architectures>(state->result.trials[*i], f, ctx, state->events, state->book, 0);
+        experiment::detail::run_one<Architectures>(state->result.trials[*i], f, ctx, local_events, state->book, 0);
     }));
   // A SIGTERM or Ctrl-C here reaches every rank (srun may signal rank 0's task alone):
   // their running trials checkpoint and stop too.
@@ -185,6 +204,7 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
   auto pass_interrupt_on = [&] {
     if (told || !interrupt_requested()) return;
     told = true;
+    log.line("interrupted (SIGTERM or Ctrl-C): passed on to every rank");
     for (int r = 1; r < w.size(); ++r) l.send(r, {{{"kind", "interrupt"}}, {}});
   };
   for (auto& job : jobs)
@@ -201,6 +221,7 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
   } catch (...) {
     failed = std::current_exception();
   }
+  end_log(log, failed);
   for (auto& job : jobs) job.get();
   experiment::experiment_result result = state->finish();
   if (failed) std::rethrow_exception(failed);
@@ -213,14 +234,19 @@ experiment::experiment_result run_other_rank(world& w, parallel::pool& workers, 
                                              const std::vector<std::uint64_t>& mine) {
   check_on_rank_0(w, mine, {}, nullptr);
   check_shared_folder(w, o.folder);
-  link l(w.comm(), [](int, message& m) {  // besides replies, rank 0 sends only this
-    if (m.head.value("kind", "") == "interrupt") request_interrupt();
+  rank_log log(o.folder, w.rank());
+  start_log(log, w, workers, true);
+  link l(w.comm(), [&log](int, message& m) {  // besides replies, rank 0 sends only this
+    if (m.head.value("kind", "") != "interrupt") return;
+    log.line("interrupted by rank 0: running trials checkpoint and stop");
+    request_interrupt();
   });
   experiment::rung_book book(o.scheduler, [&](std::size_t trial, std::size_t rung, double value) {
     const message a = l.call(0, {{{"kind", "decide"}, {"trial", trial}, {"rung", rung}, {"value", wire::json_number(value)}}, {}});
     return experiment::rung_from_json(a.head.at("rung_record"), "[partrain::mpi] a decision from rank 0: ");
   });
-  remote_events events(l);
+  remote_events remote(l);
+  logged_events events(log, remote);
   const auto names = experiment::architecture_names<Architectures>();
   std::vector<std::future<void>> jobs;
   for (int k = 0; k < workers.size(); ++k)
@@ -237,8 +263,15 @@ experiment::experiment_result run_other_rank(world& w, parallel::pool& workers, 
     }));
   for (auto& job : jobs) job.wait();
   l.send(0, {{{"kind", "bye"}}, {}});
-  l.stop();
-  for (auto& job : jobs) job.get();
+  std::exception_ptr failed;
+  try {
+    l.stop();
+    for (auto& job : jobs) job.get();
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  end_log(log, failed);
+  if (failed) std::rethrow_exception(failed);
   return {o.folder, o.metric, experiment::maximizes(o.metric, o.goal), {}};
 }
 }  // namespace detail

@@ -5,9 +5,9 @@
 #pragma once
 
 #include <array>
-#include <cstdint>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <future>
@@ -31,38 +31,37 @@ namespace partrain::mpi {
 
 /// Whether a trial's result can travel from the rank that trained it to rank 0: trained<Net>
 /// (its network's tensors, training info and options) can.
-template <class R>
-inline constexpr bool travels = false;
-template <class Net>
-inline constexpr bool travels<trained<Net>> = true;
+template <class R> inline constexpr bool travels = false;
+template <class Net> inline constexpr bool travels<trained<Net>> = true;
 
 struct sweep_options {
-  bool coordinator_trains = true;  ///< rank 0 trains trials too (false: it only coordinates)
+  bool coordinator_trains = true; ///< rank 0 trains trials too (false: it only coordinates)
   /// The channel the trials' output_fn send to (its sender(trial)), made on every rank. On
   /// rank 0 its callbacks get every trial's progress, wherever the trial trains, and its
   /// stop_trial stops a trial on any rank; on the other ranks it forwards to rank 0 and runs
   /// no callback.
   parallel::channel<training_progress>* progress = nullptr;
-  std::uint64_t data_fingerprint = 0;  ///< of the data this rank built; must equal rank 0's (0: not checked)
+  std::uint64_t data_fingerprint =
+      0; ///< of the data this rank built; must equal rank 0's (0: not checked)
 };
 
 /// What mpi::submit_each returns. `futures` is parallel::submit_each's tuple: on rank 0 each
 /// future gets its trial's result (or error) from whichever rank trained it. On the other
 /// ranks every future throws config_error ("the result is on rank 0") once this rank's part
 /// is done. The destructor (or wait()) waits until every rank's part is done.
-template <class List, class F>
-class sweep {
+template <class List, class F> class sweep {
+  template <std::size_t I> using net = type_at<I, List>;
   template <std::size_t I>
-  using net = type_at<I, List>;
-  template <std::size_t I>
-  using trial_result = decltype(std::declval<F&>().template operator()<net<I>>(0, std::declval<context&>()));
+  using trial_result =
+      decltype(std::declval<F&>().template operator()<net<I>>(0, std::declval<context&>()));
   static constexpr std::size_t trials = List::size;
 
   template <std::size_t... I>
-  static auto promises_for(std::index_sequence<I...>) -> std::tuple<std::promise<trial_result<I>>...>;
+  static auto promises_for(std::index_sequence<I...>)
+      -> std::tuple<std::promise<trial_result<I>>...>;
   using promises = decltype(promises_for(std::make_index_sequence<trials>{}));
 
- public:
+public:
   template <std::size_t... I>
   static auto futures_for(std::index_sequence<I...>) -> std::tuple<std::future<trial_result<I>>...>;
   using futures_type = decltype(futures_for(std::make_index_sequence<trials>{}));
@@ -74,19 +73,26 @@ class sweep {
       const std::string d = Net::description();
       architectures.add(d.data(), d.size());
     });
-    detail::check_same_on_every_rank(w, {architectures.value(), o.data_fingerprint},
-                                     {"architectures (the type_list)", "data (sweep_options::data_fingerprint)"},
-                                     "partrain::mpi::submit_each", "sweep");
+    detail::check_same_on_every_rank(
+        w, {architectures.value(), o.data_fingerprint},
+        {"architectures (the type_list)", "data (sweep_options::data_fingerprint)"},
+        "partrain::mpi::submit_each", "sweep");
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((std::get<I>(futures) = std::get<I>(promises_).get_future()), ...);
-    }(std::make_index_sequence<trials>{});
-    if (w.rank() == 0) {
-      PARTRAIN_CHECK(o.coordinator_trains || w.size() > 1, config_error,
-                     "[partrain::mpi::submit_each] sweep_options::coordinator_trains is false and rank 0 is the only "
-                     "rank: no rank would train; start more ranks (mpirun -np 2 or more) or let rank 0 train");
-      for (std::size_t i : parallel::detail::longest_first<List>()) todo_.push_back(i);
     }
-    link_.emplace(w.comm(), [this](int source, message& m) { on_message(source, m); });  // after todo_: it answers requests
+    (std::make_index_sequence<trials>{});
+    if (w.rank() == 0) {
+      PARTRAIN_CHECK(
+          o.coordinator_trains || w.size() > 1, config_error,
+          "[partrain::mpi::submit_each] sweep_options::coordinator_trains is false and rank 0 is "
+          "the only "
+          "rank: no rank would train; start more ranks (mpirun -np 2 or more) or let rank 0 train");
+      for (std::size_t i : parallel::detail::longest_first<List>())
+        todo_.push_back(i);
+    }
+    link_.emplace(w.comm(), [this](int source, message& m) {
+      on_message(source, m);
+    }); // after todo_: it answers requests
     if (w.rank() != 0 && o.progress) {
       o.progress->forward_to([this](const training_progress& p) {
         link_->send_progress(wire::progress_json(std::size_t(p.trial), p));
@@ -94,7 +100,8 @@ class sweep {
     }
     const int local = w.rank() == 0 && !o.coordinator_trains ? 0 : workers.size();
     jobs_left_ = local;
-    for (int k = 0; k < local; ++k) jobs_.push_back(workers.submit([this](context& ctx) { work(ctx); }));
+    for (int k = 0; k < local; ++k)
+      jobs_.push_back(workers.submit([this](context& ctx) { work(ctx); }));
     if (local == 0) part_done();
   }
   ~sweep() {
@@ -120,7 +127,8 @@ class sweep {
   void wait() {
     if (waited_) return;
     waited_ = true;
-    for (auto& job : jobs_) job.wait();
+    for (auto& job : jobs_)
+      job.wait();
     if (world_.rank() != 0) {
       link_->send(0, {{{"kind", "bye"}}, {}});
     } else {
@@ -131,16 +139,16 @@ class sweep {
     if (options_.progress && world_.rank() != 0) options_.progress->forward_to({});
   }
 
- private:
+private:
   /// Calls fn.template operator()<I>() for trial i.
-  template <class Fn>
-  static void at_trial(std::size_t i, Fn&& fn) {
+  template <class Fn> static void at_trial(std::size_t i, Fn&& fn) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((i == I ? (fn.template operator()<I>(), 0) : 0), ...);
-    }(std::make_index_sequence<trials>{});
+    }
+    (std::make_index_sequence<trials>{});
   }
 
-  std::optional<std::size_t> next() {  // rank 0
+  std::optional<std::size_t> next() { // rank 0
     std::lock_guard lock(mutex_);
     if (todo_.empty()) return std::nullopt;
     const std::size_t i = todo_.front();
@@ -161,18 +169,19 @@ class sweep {
         if (!i) break;
         at_trial(*i, [&]<std::size_t I>() { train<I>(ctx); });
       }
-    } catch (...) {  // the link failed: the coordination error reaches wait()
+    } catch (...) { // the link failed: the coordination error reaches wait()
     }
     std::lock_guard lock(mutex_);
     if (--jobs_left_ == 0) part_done();
   }
 
-  template <std::size_t I>
-  void train(context& ctx) {
-    static_assert(travels<trial_result<I>>,
-                  "mpi::submit_each: a trial's result travels from the rank that trained it to rank 0, so f must "
-                  "return partrain::trained<Net> (what train_network returns); compute other values from the "
-                  "network on rank 0");
+  template <std::size_t I> void train(context& ctx) {
+    static_assert(
+        travels<trial_result<I>>,
+        "mpi::submit_each: a trial's result travels from the rank that trained it to rank 0, so f "
+        "must "
+        "return partrain::trained<Net> (what train_network returns); compute other values from the "
+        "network on rank 0");
     if (world_.rank() == 0) {
       {
         std::lock_guard lock(mutex_);
@@ -198,14 +207,17 @@ class sweep {
     link_->send(0, std::move(ended));
   }
 
-  void part_done() {  // under mutex_: this rank trains no more; other ranks' futures say where results are
+  void part_done() { // under mutex_: this rank trains no more; other ranks' futures say where
+                     // results are
     if (world_.rank() == 0) return;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (std::get<I>(promises_).set_exception(std::make_exception_ptr(config_error(partrain::detail::concat(
-           "[partrain::mpi::submit_each] trial ", I, "'s result is on rank 0, not on rank ", world_.rank(),
-           ": read the futures on rank 0 (results travel there)")))),
+      (std::get<I>(promises_).set_exception(
+           std::make_exception_ptr(config_error(partrain::detail::concat(
+               "[partrain::mpi::submit_each] trial ", I, "'s result is on rank 0, not on rank ",
+               world_.rank(), ": read the futures on rank 0 (results travel there)")))),
        ...);
-    }(std::make_index_sequence<trials>{});
+    }
+    (std::make_index_sequence<trials>{});
   }
 
   void on_message(int source, message& m) {
@@ -222,7 +234,7 @@ class sweep {
       rank_of_.at(m.head.at("trial").get<std::size_t>()) = source;
     } else if (kind == "ended") {
       ended(source, m);
-    } else if (kind == "stop" && options_.progress) {  // on a rank other than 0
+    } else if (kind == "stop" && options_.progress) { // on a rank other than 0
       options_.progress->stop_trial(m.head.at("trial").get<int>());
     } else if (kind == "bye") {
       std::lock_guard lock(mutex_);
@@ -249,8 +261,9 @@ class sweep {
     at_trial(i, [&]<std::size_t I>() {
       auto& promise = std::get<I>(promises_);
       if (m.head.contains("error")) {
-        promise.set_exception(std::make_exception_ptr(error(partrain::detail::concat(
-            "[partrain::mpi] trial ", I, " failed on rank ", source, ": ", m.head.at("error").get<std::string>()))));
+        promise.set_exception(std::make_exception_ptr(
+            error(partrain::detail::concat("[partrain::mpi] trial ", I, " failed on rank ", source,
+                                           ": ", m.head.at("error").get<std::string>()))));
         return;
       }
       try {
@@ -275,7 +288,7 @@ class sweep {
   int jobs_left_ = 0;
   bool waited_ = false;
   std::vector<std::future<void>> jobs_;
-  std::optional<link> link_;  // started once what its messages reach is built
+  std::optional<link> link_; // started once what its messages reach is built
 };
 
 /// parallel::submit_each over every rank of `w`: call it on every rank with the same List
@@ -288,4 +301,4 @@ sweep<List, F> submit_each(world& w, parallel::pool& workers, F f, sweep_options
   return sweep<List, F>(w, workers, std::move(f), options);
 }
 
-}  // namespace partrain::mpi
+} // namespace partrain::mpi

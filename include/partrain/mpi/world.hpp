@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -30,6 +31,19 @@ inline std::string error_text(int code) {
   MPI_Error_string(code, text, &length);
   return std::string(text, std::size_t(length));
 }
+
+/// srun started several tasks with no MPI plugin (Debian's Slurm defaults to
+/// MpiDefault=none): no PMIx or PMI variables, so MPI_Init cannot connect them (Open MPI
+/// aborts inside it with a message about its own build). Said before MPI is touched.
+inline void refuse_srun_without_pmi() {
+  const launch_info l = launched_by();
+  auto set = [](const char* name) { return std::getenv(name) != nullptr; };
+  if (l.launcher != "srun" || l.processes < 2 || set("PMIX_RANK") || set("PMI_RANK") || set("PMI_FD")) return;
+  fail<config_error>("[partrain::mpi::world] srun started ", l.processes, " tasks (this is task ", l.rank,
+                     ") without an MPI plugin, so MPI cannot connect them: give srun --mpi=pmix (Debian's Slurm "
+                     "defaults to MpiDefault=none; `srun --mpi=list` shows the plugins), or set MpiDefault=pmix in "
+                     "slurm.conf");
+}
 }  // namespace detail
 
 /// Every rank makes one: it initialises MPI, unless the program did, and finalises it if it
@@ -43,6 +57,7 @@ class world {
     int initialized = 0, provided = 0;
     MPI_Initialized(&initialized);
     if (!initialized) {
+      detail::refuse_srun_without_pmi();
       const int code = MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
       PARTRAIN_CHECK(code == MPI_SUCCESS, config_error, "[partrain::mpi::world] MPI_Init_thread failed: ",
                      detail::error_text(code));
