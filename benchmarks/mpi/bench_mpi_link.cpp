@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     if (phases[2].done == senders) break;
   }
   l.stop();
-  const char* names[] = {"progress items", "decisions (round trip)", "trained seed CNNs"};
+  const char* names[] = {"progress items", "decisions (round trip)", "trained networks"};
   const long counts[] = {items, calls, results};
   for (int k = 0; k < 3; ++k) {
     const double s = std::chrono::duration<double>(phases[std::size_t(k)].last - *phases[std::size_t(k)].first).count();

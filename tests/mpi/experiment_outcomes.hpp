@@ -3,9 +3,11 @@
 #pragma once
 
 #include <filesystem>
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +45,15 @@ inline std::map<std::size_t, std::pair<std::string, int>> last_status(const fs::
     if (r.value("record", "") == "status")
       last[r.at("trial_index")] = {r.value("status", ""), r.value("rank", -1)};
   return last;
+}
+
+/// The journal's progress records (one per trial and epoch), less their times, sorted.
+inline std::vector<std::string> journal_progress(const fs::path& folder) {
+  std::vector<std::string> lines;
+  for (auto r : ex::read_journal(folder).records)
+    if (r.value("record", "") == "progress") r.erase("elapsed_seconds"), lines.push_back(r.dump());
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 /// The rank each trial last started on, from the journal.

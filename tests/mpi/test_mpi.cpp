@@ -57,7 +57,8 @@ bool wait_for_second_epoch(const fs::path& folder, Pick on, bool after_an_end) {
 TEST_CASE("mpirun -np 3: every trial's network and history equal the local pool's, bit for bit") {
   pt::test::temp_dir dir("mpi-same");
   run_locally(dir.path / "local");
-  REQUIRE_MESSAGE(mpirun(3, dir.path / "ranks", {"PARTRAIN_MPI_TOOL_PAUSE_MS=5"}) == 0, text_of(dir.path / "ranks.log"));
+  // 15 ms an iteration: other ranks send the latest iteration every 100 ms, and what rank 0 journals.
+  REQUIRE_MESSAGE(mpirun(3, dir.path / "ranks", {"PARTRAIN_MPI_TOOL_PAUSE_MS=15"}) == 0, text_of(dir.path / "ranks.log"));
   const auto summary = nlohmann::json::parse(text_of(dir.path / "ranks" / "summary.json"));
   REQUIRE(summary["trials"].size() == 6);
   for (int trial = 0; trial < 6; ++trial) {
@@ -65,6 +66,10 @@ TEST_CASE("mpirun -np 3: every trial's network and history equal the local pool'
     CHECK(summary["trials"][trial]["status"] == "finished");
     CHECK(outcome_of(dir.path / "ranks", trial) == outcome_of(dir.path / "local", trial));
   }
+  // Other ranks send rank 0 fewer progress items, never one it journals.
+  const auto journaled = test::journal_progress(dir.path / "local");
+  CHECK(journaled.size() == 18);  // 6 trials x 3 epochs
+  CHECK(test::journal_progress(dir.path / "ranks") == journaled);
   std::set<int> ranks;
   for (const auto& [trial, rank] : ranks_of(dir.path / "ranks")) {
     ranks.insert(rank);

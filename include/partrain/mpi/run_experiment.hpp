@@ -22,6 +22,7 @@
 #include "partrain/experiment/run_experiment.hpp"
 #include "partrain/mpi/link.hpp"
 #include "partrain/mpi/rank_log.hpp"
+#include "partrain/mpi/remote_events.hpp"
 #include "partrain/mpi/same_on_every_rank.hpp"
 #include "partrain/mpi/world.hpp"
 
@@ -72,28 +73,6 @@ inline void check_shared_folder(const world& w, const std::filesystem::path& fol
                                                     "(trials checkpoint there, wherever they run)");
   }, nullptr);
 }
-
-/// The events of a trial on a rank other than 0: messages to rank 0.
-class remote_events final : public experiment::trial_events {
- public:
-  explicit remote_events(link& l) : link_(l) {}
-  void started(const trial_result& r, const std::string& resumes_from) override {
-    link_.send(0, {{{"kind", "started"}, {"trial", r.trial.index}, {"worker", r.worker}, {"rank", r.rank},
-                    {"device", r.device}, {"host", r.host}, {"resumes_from", resumes_from}}, {}});
-  }
-  void progress(std::size_t i, const training_progress& p) override { link_.send_progress(wire::progress_json(i, p)); }
-  void rung(std::size_t i, const std::string& text) override {
-    link_.send(0, {{{"kind", "rung"}, {"trial", i}, {"text", text}}, {}});
-  }
-  void ended(const trial_result& r, const io::trial_record* record) override {
-    message m{{{"kind", "ended"}, {"result", wire::result_json(r)}}, {}};
-    if (record) wire::put_record(*record, m);
-    link_.send(0, std::move(m));
-  }
-
- private:
-  link& link_;
-};
 
 /// Rank 0's side of a message from rank `source`.
 template <class Architectures>
