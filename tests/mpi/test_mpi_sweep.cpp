@@ -81,8 +81,8 @@ TEST_CASE("Slurm: mpi::submit_each under srun --mpi=pmix -n 3 equals the local p
 TEST_CASE("mpi::submit_each: stop_trial on rank 0 stops a trial on another rank within its bound") {
   // Rank 0 only coordinates; trial 1 runs 25 ms per iteration, 18 iterations in all. Its stop
   // reaches its rank with that rank's next progress batch (every 100 ms), so it takes effect
-  // within about 2 batches and one iteration of the message the callback saw: 12 iterations
-  // here leaves room for a loaded machine.
+  // within about 100 ms and two iterations of the message the callback saw (6 iterations
+  // here); 12 leaves room for a loaded machine.
   pt::test::temp_dir dir("mpi-sweep-stop");
   REQUIRE_MESSAGE(
       mpirun(3, dir.path / "ranks", {"PARTRAIN_MPI_TOOL_SWEEP=1", "PARTRAIN_MPI_TOOL_STOP=1"}) == 0,

@@ -39,10 +39,13 @@ class link {
   link& operator=(const link&) = delete;
 
   /// Queues `m` for rank `dest`; messages to one rank arrive in the order they were queued.
+  /// Throws io_error, sending nothing, for a message over MPI's 2 GiB count.
   void send(int dest, message m) {
+    std::vector<std::byte> bytes = wire::encode(m);
+    byte_count(bytes.size(), dest);
     std::lock_guard lock(mutex_);
     flush_progress();
-    outbox_.emplace_back(dest, wire::encode(m));
+    outbox_.emplace_back(dest, std::move(bytes));
   }
   /// One progress item for rank 0, sent in a batch.
   void send_progress(nlohmann::json item) {

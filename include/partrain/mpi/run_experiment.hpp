@@ -30,7 +30,7 @@ namespace partrain::mpi {
 
 struct span_options {
   bool coordinator_trains = true;      ///< rank 0 trains trials too (false: it only coordinates)
-  std::uint64_t data_fingerprint = 0;  ///< of the data this rank built; must equal rank 0's (0: not checked)
+  std::uint64_t data_fingerprint = 0;  ///< of the data this rank built; must equal rank 0's (0 on every rank: not checked)
 };
 
 namespace detail {

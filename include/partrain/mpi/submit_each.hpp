@@ -41,14 +41,17 @@ struct sweep_options {
   /// stop_trial stops a trial on any rank; on the other ranks it forwards to rank 0 and runs
   /// no callback.
   parallel::channel<training_progress>* progress = nullptr;
-  std::uint64_t data_fingerprint =
-      0; ///< of the data this rank built; must equal rank 0's (0: not checked)
+  /// Of the data this rank built; must equal rank 0's (0 on every rank: not checked).
+  std::uint64_t data_fingerprint = 0;
 };
 
 /// What mpi::submit_each returns. `futures` is parallel::submit_each's tuple: on rank 0 each
-/// future gets its trial's result (or error) from whichever rank trained it. On the other
+/// future gets its trial's result (or error) from whichever rank trained it; a trial that
+/// threw on another rank holds a partrain::error with its message and rank. On the other
 /// ranks every future throws config_error ("the result is on rank 0") once this rank's part
-/// is done. The destructor (or wait()) waits until every rank's part is done.
+/// is done. The destructor (or wait()) waits for this rank's part — on rank 0, every rank's;
+/// until then the program makes no MPI call of its own, and the pool, the channel and what f
+/// uses must live (declare them before it).
 template <class List, class F> class sweep {
   template <std::size_t I> using net = type_at<I, List>;
   template <std::size_t I>
@@ -67,7 +70,8 @@ public:
   using futures_type = decltype(futures_for(std::make_index_sequence<trials>{}));
 
   sweep(world& w, parallel::pool& workers, F f, sweep_options o)
-      : world_(w), f_(std::move(f)), options_(o), rank_of_(trials, -1), told_(trials, false) {
+      : world_(w), f_(std::move(f)), options_(o), rank_of_(trials, -1), told_(trials, false),
+        ended_(trials, false) {
     fingerprint architectures;
     for_each_type<List>([&]<class Net, std::size_t>() {
       const std::string d = Net::description();
@@ -82,15 +86,17 @@ public:
     }
     (std::make_index_sequence<trials>{});
     if (w.rank() == 0) {
-      PARTRAIN_CHECK(
-          o.coordinator_trains || w.size() > 1, config_error,
-          "[partrain::mpi::submit_each] sweep_options::coordinator_trains is false and rank 0 is "
-          "the only "
-          "rank: no rank would train; start more ranks (mpirun -np 2 or more) or let rank 0 train");
+      PARTRAIN_CHECK(o.coordinator_trains || w.size() > 1, config_error,
+                     "[partrain::mpi::submit_each] sweep_options::coordinator_trains is false and "
+                     "rank 0 is the only rank: no rank would train; start more ranks (mpirun -np 2 "
+                     "or more) or let rank 0 train");
       for (std::size_t i : parallel::detail::longest_first<List>())
         todo_.push_back(i);
     }
-    link_.emplace(w.comm(), [this](int source, message& m) {
+    // A communicator of its own: a message still on its way when the sweep ends (a stop for
+    // a trial that just ended) never reaches a later sweep or experiment.
+    MPI_Comm_dup(w.comm(), &comm_);
+    link_.emplace(comm_, [this](int source, message& m) {
       on_message(source, m);
     }); // after todo_: it answers requests
     if (w.rank() != 0 && o.progress) {
@@ -122,21 +128,29 @@ public:
     return rank_of_.at(i);
   }
 
-  /// Waits until every rank's part is done; rethrows what failed in the coordination (a
-  /// message that could not be read), not the trials' errors (those are in the futures).
+  /// Waits until this rank's part is done — on rank 0, every rank's — then ends the sweep's
+  /// messages. Rethrows what failed in the coordination (a message that could not be read
+  /// or sent), not the trials' errors (those are in the futures). Call it from one thread.
   void wait() {
     if (waited_) return;
     waited_ = true;
     for (auto& job : jobs_)
       job.wait();
+    if (options_.progress && world_.rank() != 0) options_.progress->forward_to({});
     if (world_.rank() != 0) {
       link_->send(0, {{{"kind", "bye"}}, {}});
     } else {
       std::unique_lock lock(mutex_);
       all_done_.wait(lock, [&] { return byes_ == world_.size() - 1; });
     }
-    link_->stop();
-    if (options_.progress && world_.rank() != 0) options_.progress->forward_to({});
+    std::exception_ptr failed = worker_error_;
+    try {
+      link_->stop();
+    } catch (...) {
+      if (!failed) failed = std::current_exception();
+    }
+    MPI_Comm_free(&comm_);
+    if (failed) std::rethrow_exception(failed);
   }
 
 private:
@@ -169,19 +183,19 @@ private:
         if (!i) break;
         at_trial(*i, [&]<std::size_t I>() { train<I>(ctx); });
       }
-    } catch (...) { // the link failed: the coordination error reaches wait()
+    } catch (...) { // rank 0 could not answer: this worker stops asking, wait() says why
+      std::lock_guard lock(mutex_);
+      if (!worker_error_) worker_error_ = std::current_exception();
     }
     std::lock_guard lock(mutex_);
     if (--jobs_left_ == 0) part_done();
   }
 
   template <std::size_t I> void train(context& ctx) {
-    static_assert(
-        travels<trial_result<I>>,
-        "mpi::submit_each: a trial's result travels from the rank that trained it to rank 0, so f "
-        "must "
-        "return partrain::trained<Net> (what train_network returns); compute other values from the "
-        "network on rank 0");
+    static_assert(travels<trial_result<I>>,
+                  "mpi::submit_each: a trial's result travels from the rank that trained it to "
+                  "rank 0, so f must return partrain::trained<Net> (what train_network returns); "
+                  "compute other values from the network on rank 0");
     if (world_.rank() == 0) {
       {
         std::lock_guard lock(mutex_);
@@ -204,7 +218,11 @@ private:
     } catch (...) {
       ended.head["error"] = "an exception that is not a std::exception";
     }
-    link_->send(0, std::move(ended));
+    try {
+      link_->send(0, std::move(ended));
+    } catch (const std::exception& e) { // e.g. over MPI's 2 GiB: rank 0 must hear of it all the same
+      link_->send(0, {{{"kind", "ended"}, {"trial", I}, {"error", e.what()}}, {}});
+    }
   }
 
   void part_done() { // under mutex_: this rank trains no more; other ranks' futures say where
@@ -249,7 +267,8 @@ private:
     if (!options_.progress) return;
     for (std::size_t i = 0; i < trials; ++i) {
       std::unique_lock lock(mutex_);
-      if (rank_of_[i] != rank || told_[i] || !options_.progress->stop_requested(int(i))) continue;
+      if (rank_of_[i] != rank || told_[i] || ended_[i] || !options_.progress->stop_requested(int(i)))
+        continue;
       told_[i] = true;
       lock.unlock();
       link_->send(rank, {{{"kind", "stop"}, {"trial", i}}, {}});
@@ -258,6 +277,10 @@ private:
 
   void ended(int source, const message& m) {
     const std::size_t i = m.head.at("trial").get<std::size_t>();
+    {
+      std::lock_guard lock(mutex_);
+      ended_.at(i) = true;
+    }
     at_trial(i, [&]<std::size_t I>() {
       auto& promise = std::get<I>(promises_);
       if (m.head.contains("error")) {
@@ -283,19 +306,23 @@ private:
   std::condition_variable all_done_;
   std::deque<std::size_t> todo_;
   std::vector<int> rank_of_;
-  std::vector<bool> told_;
+  std::vector<bool> told_;   // rank 0: stops passed on
+  std::vector<bool> ended_;  // rank 0: results arrived from other ranks
+  std::exception_ptr worker_error_;
   int byes_ = 0;
   int jobs_left_ = 0;
   bool waited_ = false;
   std::vector<std::future<void>> jobs_;
+  MPI_Comm comm_ = MPI_COMM_NULL;
   std::optional<link> link_; // started once what its messages reach is built
 };
 
 /// parallel::submit_each over every rank of `w`: call it on every rank with the same List
 /// and f (each rank's `workers`: w.local_pool_options()). f.template operator()<Net>(trial,
 /// ctx) runs on whichever rank's free worker asks first, most expensive architecture first;
-/// it must return trained<Net> (a compile-time error says so otherwise). Returns at once; see
-/// sweep for where the results are.
+/// it must return trained<Net> (a compile-time error says so otherwise). Returns once every
+/// rank has called it (their lists and data are compared first), before the trials end; see
+/// sweep for where the results are. One sweep or experiment at a time on a world.
 template <class List, class F>
 sweep<List, F> submit_each(world& w, parallel::pool& workers, F f, sweep_options options = {}) {
   return sweep<List, F>(w, workers, std::move(f), options);

@@ -113,7 +113,7 @@ class world {
 
   /// The workers this rank starts: with GPUs, `workers_per_gpu` on GPU local_rank % (GPUs it
   /// sees) — one GPU per rank, also under srun --gpus-per-task where each sees only device 0;
-  /// without, one CPU worker per core it may use (its binding, or SLURM_CPUS_PER_TASK).
+  /// without, one CPU worker per core it may use (its binding, at most SLURM_CPUS_PER_TASK).
   parallel::pool_options local_pool_options(int workers_per_gpu = 1) const {
     parallel::pool_options o{.workers_per_gpu = workers_per_gpu};
     if (const int gpus = gpu_count(); gpus > 0) o.gpus = {local_rank_ % gpus};
