@@ -31,6 +31,11 @@ struct trial_events {
   virtual void ended(const trial_result& r, const io::trial_record* record) = 0;
 };
 
+/// Whether the journal records this progress item: the last iteration of each epoch.
+inline bool journaled(const training_progress& p) {
+  return p.state == training_state::iteration && p.iterations_per_epoch > 0 && p.iteration % p.iterations_per_epoch == 0;
+}
+
 /// The events of the process that holds the experiment: journal, trial files, table.
 class folder_events final : public trial_events {
  public:
@@ -42,8 +47,7 @@ class folder_events final : public trial_events {
   }
   void progress(std::size_t i, const training_progress& p) override {
     table_.progress(i, p);
-    if (p.state == training_state::iteration && p.iterations_per_epoch > 0 && p.iteration % p.iterations_per_epoch == 0)
-      folder_.record_progress(i, p);
+    if (journaled(p)) folder_.record_progress(i, p);
   }
   void rung(std::size_t i, const std::string& text) override { table_.rung(i, text); }
   void ended(const trial_result& r, const io::trial_record* record) override {

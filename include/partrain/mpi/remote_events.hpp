@@ -21,7 +21,7 @@ namespace partrain::mpi::detail {
 /// Whether rank 0 needs this progress item itself, not only the latest of its trial.
 inline bool needed_on_rank_0(const training_progress& p) {
   return p.state != training_state::iteration || !p.warning.empty() || !std::isnan(p.validation_loss) ||
-         (p.iterations_per_epoch > 0 && p.iteration % p.iterations_per_epoch == 0);
+         experiment::journaled(p);
 }
 
 class remote_events final : public experiment::trial_events {
