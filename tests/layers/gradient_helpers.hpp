@@ -29,7 +29,10 @@ partrain::gradient_check_result check(int n = 3, partrain::mode m = partrain::mo
   net.reset_input_statistics();
   net.accumulate_input_statistics(random_batch(x.extents(), 9, 0, 3));
   net.finish_input_statistics();
-  auto r = partrain::check_gradients(net, ctx, x, labels, m);
+  // Step 1e-5: at 1e-6 the central difference of a batch norm's loss is at the level of
+  // its rounding (the error grows as the step shrinks: 1e-8 at 1e-4, 1e-6 at 1e-6), and a
+  // reordered sum moves it across the 1e-6 bar; 1e-5 stays far from relu and pool kinks.
+  auto r = partrain::check_gradients(net, ctx, x, labels, m, 1, 1e-5);
   INFO(net_t::description(), ": worst ", r.worst);
   CHECK(r.checked > 0);
   CHECK(r.max_relative_error < 1e-6);

@@ -175,6 +175,14 @@ TEST_CASE("im2col and col2im in float equal the definition exactly, every lane t
       {2, 8, 49, 8, 49, 5, 5, 1, 1, 2, 2},    // 5x5 'same', 4 blocks (the plan's widest)
       {3, 7, 7, 7, 7, 1, 1, 1, 1, 0, 0},      // 1x1
       {1, 9, 9, 9, 9, 9, 9, 1, 1, 4, 4},      // 9x9: more taps than the plan holds (81 > 49)
+      // Planes of at most 256 outputs, equal widths: the flat plan (16 columns per step
+      // across rows), with tails of every kind.
+      {8, 14, 14, 14, 14, 3, 3, 1, 1, 1, 1},  // the seed CNN's conv2: 12 blocks + 4 lanes
+      {3, 7, 7, 7, 7, 3, 3, 1, 1, 1, 1},      // its conv3: 3 blocks + 1 lane
+      {2, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1},      // 9 outputs: less than one block
+      {2, 6, 10, 8, 10, 3, 3, 1, 1, 2, 1},    // more output rows than input rows (padding 2 on top)
+      {1, 17, 15, 17, 15, 3, 3, 1, 1, 1, 1},  // 255 outputs: the widest flat plan, 15-lane tail
+      {1, 16, 16, 17, 16, 2, 3, 1, 1, 1, 1},  // 272 outputs: too many for it, the row plan
   };
   for (const auto& g : cases) {
     CAPTURE(g.in_h); CAPTURE(g.in_w); CAPTURE(g.out_w); CAPTURE(g.stride_h); CAPTURE(g.pad_left);

@@ -14,6 +14,7 @@
 #include "partrain/backend/cpu/conv2d.hpp"
 #include "partrain/backend/cpu/dense.hpp"
 #include "partrain/backend/cpu/elementwise.hpp"
+#include "partrain/backend/cpu/normalize.hpp"
 #include "partrain/backend/cpu/pool2d.hpp"
 #include "partrain/backend/cpu/softmax.hpp"
 #include "partrain/backend/functors.hpp"
@@ -52,6 +53,14 @@ template <class F>
 void for_each_index_unless(context& ctx, std::size_t n, F f, const int* cancel) {
   if (cancel) for_each_index(ctx, n, unless_cancelled_fn<F>{f, cancel});
   else for_each_index(ctx, n, f);
+}
+
+/// The input layer's normalization f over n elements (whole images of f.image_size).
+template <element_type T>
+void normalize(context& ctx, std::size_t n, const normalize_fn<T>& f) {
+  PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, f));
+  detail::require_cpu(ctx, "normalize");
+  cpu::normalize(n, f);
 }
 
 /// dst[i] = src[i] for i in [0, n), both in the context's memory.

@@ -57,15 +57,16 @@ struct image_input {
     void forward(context& ctx, const layer_buffers<T>& b, mode) {
       const T* x = b.x;
       const std::size_t count = std::size_t(b.n) * image;
-      if (ctx.memory().host)  // device batches are checked when they are uploaded
-        for (std::size_t i = 0; i < count; ++i)
-          PARTRAIN_CHECK(std::isfinite(x[i]), data_error, "[partrain::layer image_input] image ",
-                         i / image, " of the batch has a non-finite value (", x[i], ") at element ",
-                         i % image, "; expected finite pixel values");
-      backend::for_each_index(ctx, count, transform(x, b.y, b.state, true));
+      if (ctx.memory().host) {  // device batches are checked when they are uploaded
+        const std::size_t i = backend::cpu::first_non_finite(x, count);
+        PARTRAIN_CHECK(i == count, data_error, "[partrain::layer image_input] image ", i / image,
+                       " of the batch has a non-finite value (", i < count ? x[i] : T(0), ") at element ",
+                       i % image, "; expected finite pixel values");
+      }
+      backend::normalize(ctx, count, transform(x, b.y, b.state, true));
     }
     void backward(context& ctx, const layer_buffers<T>& b) {
-      if (b.dx) backend::for_each_index(ctx, std::size_t(b.n) * image, transform(b.dy, b.dx, b.state, false));
+      if (b.dx) backend::normalize(ctx, std::size_t(b.n) * image, transform(b.dy, b.dx, b.state, false));
     }
 
     // Statistics over the training data, accumulated in double, batch by batch.

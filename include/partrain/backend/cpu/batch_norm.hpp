@@ -32,11 +32,11 @@ PARTRAIN_TIERED_INLINE void affine_span(const T* __restrict x, T a, T b, T* __re
   for (std::size_t l = 0; l < n - j && l < simd::width; ++l) y[j + l] = x[j + l] * a + b;
 }
 
-/// dx[0..n) = k (dy - mean_dy - (x - mean) slope): the input gradient of one plane.
+/// dx[0..n) = k (dy - mean_dy - (x - mean) slope): the input gradient of one plane. dx may
+/// be dy itself (each vector is loaded before it is stored).
 template <element_type T>
-PARTRAIN_TIERED_INLINE void input_gradient_span(const T* __restrict x, const T* __restrict dy,
-                                                T* __restrict dx, std::size_t n, T k, T mean_dy, T mean,
-                                                T slope) {
+PARTRAIN_TIERED_INLINE void input_gradient_span(const T* __restrict x, const T* dy, T* dx, std::size_t n, T k,
+                                                T mean_dy, T mean, T slope) {
   simd::vec<T> v, d;
   std::size_t j = 0;
   for (; j + simd::width <= n; j += simd::width) {
@@ -66,13 +66,18 @@ PARTRAIN_TIERED_INLINE void normalize_plane(std::size_t p, std::size_t plane, co
 }
 
 /// The gradient with respect to plane p of the normalized output: dy's own plane, or what
-/// the epilogue computes from dy (the group's output gradient).
+/// the epilogue computes from dy (the group's output gradient), written into dx's plane p
+/// (which the input gradient then overwrites in place) or, without dx, into scratch.
 template <element_type T, class E>
-PARTRAIN_TIERED_INLINE const T* output_gradient_plane(std::size_t p, std::size_t plane, const T* dy, E& e) {
-  if constexpr (std::is_same_v<E, no_epilogue>)
+PARTRAIN_TIERED_INLINE const T* output_gradient_plane(std::size_t p, std::size_t plane, const T* dy, T* dx,
+                                                      E& e) {
+  if constexpr (std::is_same_v<E, no_epilogue>) {
     return dy + p * plane;
-  else
-    return e.backward(p, dy);
+  } else {
+    T* out = dx ? dx + p * plane : e.gradient_scratch();
+    e.backward(p, dy, out);
+    return out;
+  }
 }
 
 template <element_type T, class E>
@@ -129,9 +134,9 @@ struct batch_norm_backward_kernel {
       double sum_dy = 0, sum_dy_xc = 0;  // sums of dy and of dy * (x - mean)
       for (int i = 0; i < n; ++i) {
         const std::size_t p = std::size_t(i) * channels + c;
-        const T* d = output_gradient_plane(p, plane, dy, e);
-        sum_dy += sum_of(d, plane);
-        sum_dy_xc += dot_centred(d, x + p * plane, plane, mean);
+        const T* d = output_gradient_plane(p, plane, dy, dx, e);
+        const sum_and_dot<T> s = sum_and_dot_centred(d, x + p * plane, plane, mean);
+        sum_dy += s.sum, sum_dy_xc += s.dot;
       }
       const double sum_dy_xhat = sum_dy_xc * double(inv_std);
       dscale[c] = T(sum_dy_xhat);
@@ -140,9 +145,9 @@ struct batch_norm_backward_kernel {
       // dx = k (dy - mean(dy) - xhat mean(dy xhat)), with xhat = (x - mean) inv_std.
       const T k = scale[c] * inv_std, mean_dy = T(sum_dy / m);
       const T slope = T(sum_dy_xhat / m) * inv_std;
-      for (int i = 0; i < n; ++i) {
+      for (int i = 0; i < n; ++i) {  // dy's plane, or the group's gradient kept in dx
         const std::size_t p = std::size_t(i) * channels + c;
-        const T* d = output_gradient_plane(p, plane, dy, e);
+        const T* d = std::is_same_v<E, no_epilogue> ? dy + p * plane : dx + p * plane;
         input_gradient_span(x + p * plane, d, dx + p * plane, plane, k, mean_dy, mean, slope);
       }
     }
@@ -153,7 +158,7 @@ struct batch_norm_backward_kernel {
 /// Training mode: normalizes with batch statistics, saves mean and 1/sqrt(var+eps) for the
 /// backward pass, and blends the batch statistics into the moving ones:
 /// moving = (1 - momentum) * moving + momentum * batch (unbiased variance).
-/// Each plane is summed in T (8 partial sums), the planes in double: two passes for the
+/// Each plane is summed in T (32 partial sums), the planes in double: two passes for the
 /// statistics, one for y. With an epilogue, y is the epilogue's output.
 template <element_type T, class E = no_epilogue>
 void batch_norm_forward_training(int n, int channels, int plane, const T* x, const T* scale, const T* offset,

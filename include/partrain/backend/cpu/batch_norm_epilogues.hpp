@@ -1,7 +1,8 @@
 // What a fused batch norm applies to each normalized plane z while it is in cache: a
 // leaky_relu, or a leaky_relu and a max pool. forward(p, y) writes plane p of the group's
-// output from z; backward(p, dy) returns the gradient with respect to z of plane p from the
-// group's output gradient dy and output y. The steps are the unfused layers' own plane
+// output from z; backward(p, dy, dz) writes the gradient with respect to z of plane p, from
+// the group's output gradient dy and output y, into dz (a plane of z's size: the batch
+// norm's dx, or gradient_scratch() when the group has no dx). The steps are the unfused layers' own plane
 // kernels, so a fused group computes the same values, bit for bit, as its layers one by one.
 // Backward needs no z: z <= 0 exactly where leaky_relu(z) <= 0 (leak >= 0), and for a max
 // pool the winner's z is the window's output.
@@ -37,10 +38,10 @@ struct leaky_relu_epilogue {
   PARTRAIN_TIERED_INLINE void forward(std::size_t p, T* out) {
     leaky_relu_span(z, out + p * plane, plane, leak);
   }
-  PARTRAIN_TIERED_INLINE const T* backward(std::size_t p, const T* dy) {
-    leaky_relu_backward_span(y + p * plane, dy + p * plane, dz, plane, leak);
-    return dz;
+  PARTRAIN_TIERED_INLINE void backward(std::size_t p, const T* dy, T* out) {
+    leaky_relu_backward_span(y + p * plane, dy + p * plane, out, plane, leak);
   }
+  T* gradient_scratch() const { return dz; }
 };
 
 /// batch_norm -> leaky_relu -> max pool with disjoint windows (stride >= size: each cell in at
@@ -72,11 +73,11 @@ struct leaky_relu_max_pool_epilogue {
     leaky_relu_span(z, a, plane, leak);
     max_pool_plane(g, a, out + p * out_plane, argmax + p * out_plane);
   }
-  PARTRAIN_TIERED_INLINE const T* backward(std::size_t p, const T* dy) {
+  PARTRAIN_TIERED_INLINE void backward(std::size_t p, const T* dy, T* out) {
     leaky_relu_backward_span(y + p * out_plane, dy + p * out_plane, z, out_plane, leak);  // at the winners
-    max_pool_backward_plane(g, argmax + p * out_plane, z, a);
-    return a;
+    max_pool_backward_plane(g, argmax + p * out_plane, z, out);
   }
+  T* gradient_scratch() const { return a; }
 };
 
 }  // namespace partrain::backend::cpu

@@ -10,7 +10,9 @@
 #include "partrain/backend/cpu/conv2d_direct.hpp"
 #include "partrain/backend/cpu/gemm.hpp"
 #include "partrain/backend/cpu/im2col.hpp"
+#include "partrain/backend/cpu/kernel_tier.hpp"
 #include "partrain/backend/cpu/reduce.hpp"
+#include "partrain/backend/cpu/simd.hpp"
 #include "partrain/backend/geometry.hpp"
 #include "partrain/backend/context.hpp"
 
@@ -22,11 +24,45 @@ namespace detail {
 template <element_type T>
 int conv_chunk(const window_geometry& g, int n) {
   const std::size_t per_image = std::size_t(g.channels) * g.kernel_h * g.kernel_w * g.out_h * g.out_w;
-  const std::size_t budget = (std::size_t(1) << 20) / sizeof(T);
+  const std::size_t budget = (std::size_t(1) << 19) / sizeof(T);
   return int(std::clamp<std::size_t>(budget / std::max<std::size_t>(per_image, 1), 1, std::size_t(n)));
 }
 /// Rounds a workspace slice up to 64 bytes so each slice starts cache-line aligned.
 inline std::size_t padded(std::size_t count) { return (count + 15) / 16 * 16; }
+
+/// y's planes of m images = the GEMM's output rows (F x cols, image i at column i ohw) + bias.
+template <element_type T>
+struct add_bias_kernel {
+  PARTRAIN_TIERED_INLINE static void run(int m, int filters, int ohw, const T* out, const T* b, T* y) {
+    const std::size_t cols = std::size_t(m) * ohw;
+    simd::vec<T> v;
+    for (int i = 0; i < m; ++i)
+      for (int f = 0; f < filters; ++f) {
+        const T* src = out + f * cols + std::size_t(i) * ohw;
+        T* dst = y + (std::size_t(i) * filters + f) * ohw;
+        const T bias = b[f];
+        int p = 0;
+        for (; p + int(simd::width) <= ohw; p += simd::width)
+          simd::load(v, src + p), simd::store(dst + p, simd::vec<T>(v + bias));
+        for (; p < ohw; ++p) dst[p] = src[p] + bias;
+      }
+  }
+};
+
+/// db[f] += the sum of dy's plane f over m images; with dyc, the planes are also copied into
+/// it as F x cols (image i at column i ohw), the layout the GEMMs take.
+template <element_type T>
+struct bias_gradient_kernel {
+  PARTRAIN_TIERED_INLINE static void run(int m, int filters, int ohw, const T* dy, T* dyc, T* db) {
+    const std::size_t cols = std::size_t(m) * ohw;
+    for (int i = 0; i < m; ++i)
+      for (int f = 0; f < filters; ++f) {
+        const T* src = dy + (std::size_t(i) * filters + f) * ohw;
+        if (dyc) std::copy_n(src, ohw, dyc + f * cols + std::size_t(i) * ohw);
+        db[f] += sum_of(src, ohw);
+      }
+  }
+};
 }  // namespace detail
 
 /// y = conv(x, w) + b for n images: per chunk, col = im2col(x), out = w col (F x columns),
@@ -48,13 +84,8 @@ void conv2d_forward(context& ctx, const window_geometry& g, int filters, int n, 
     const int m = std::min(nb, n - i0), cols = m * ohw;
     im2col(g, m, x + i0 * in_size, col);
     gemm_ab<T>(filters, cols, k, w, k, 1, col, cols, out, cols);
-    for (int i = 0; i < m; ++i)
-      for (int f = 0; f < filters; ++f) {
-        const T* src = out + std::size_t(f) * cols + std::size_t(i) * ohw;
-        T* dst = y + (std::size_t(i0 + i) * filters + f) * ohw;
-        const T bias = b[f];
-        for (int p = 0; p < ohw; ++p) dst[p] = src[p] + bias;
-      }
+    run_tiered<detail::add_bias_kernel<T>>(m, filters, ohw, static_cast<const T*>(out), b,
+                                           y + std::size_t(i0) * filters * ohw);
   }
 }
 
@@ -72,21 +103,14 @@ void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n,
   std::fill_n(db, filters, T(0));
   if constexpr (std::is_same_v<T, float>)
     if (!dx && direct_convolution(g)) {  // the first layer: no input gradient
-      for (int i = 0; i < n; ++i)
-        for (int f = 0; f < filters; ++f) db[f] += sum_of(dy + (std::size_t(i) * filters + f) * ohw, ohw);
+      run_tiered<detail::bias_gradient_kernel<T>>(n, filters, ohw, dy, static_cast<T*>(nullptr), db);
       return conv2d_direct_filter_gradient(g, filters, n, x, dy, dw,
                                            ctx.workspace<float>(direct_convolution_scratch(g, filters)));
     }
   std::fill_n(dw, std::size_t(filters) * k, T(0));
   for (int i0 = 0; i0 < n; i0 += nb) {
     const int m = std::min(nb, n - i0), cols = m * ohw;
-    for (int i = 0; i < m; ++i)
-      for (int f = 0; f < filters; ++f) {
-        const T* src = dy + (std::size_t(i0 + i) * filters + f) * ohw;
-        T* dst = dyc + std::size_t(f) * cols + std::size_t(i) * ohw;
-        std::copy_n(src, ohw, dst);
-        db[f] += sum_of(src, ohw);
-      }
+    run_tiered<detail::bias_gradient_kernel<T>>(m, filters, ohw, dy + std::size_t(i0) * filters * ohw, dyc, db);
     im2col(g, m, x + i0 * in_size, col);
     gemm_abt_add<T>(filters, k, cols, dyc, cols, col, cols, dw, k);
     if (dx) {

@@ -41,9 +41,17 @@ __attribute__((target("avx512f"), always_inline)) inline __mmask16 span_mask(int
 /// then costs one masked load and store per block. Wider rows, or more than max_taps taps,
 /// use the plain loops below.
 struct tap_plan {
-  static constexpr int max_blocks = 4, max_taps = 49, max_kernel_w = 7;
+  static constexpr int max_blocks = 4, max_taps = 49, max_kernel_w = 7, max_flat_blocks = 16;
   int blocks = 0;  ///< 16-lane blocks per row: of the output (unfold) or the input (fold)
   bool fits = false;
+  /// unfold of a plane of at most 256 outputs at stride 1 with equal input and output widths:
+  /// the tap's rows, laid end to end, are the plane shifted by `shift` (lanes that read
+  /// padding masked off), so 16 columns cost one load and store, whatever the row width.
+  int flat_blocks = 0;
+  struct flat_tap {
+    int shift;
+    __mmask16 lanes[max_flat_blocks];
+  } flat[max_taps];
   __mmask16 row_lanes[max_blocks]{};  ///< lanes of each block inside the row
   struct tap {
     int sy, sx, row_lo, row_hi;  // unfold: source offsets and the output rows that read the input
@@ -52,9 +60,34 @@ struct tap_plan {
   __mmask16 fold_lanes[max_kernel_w][max_blocks]{};  ///< fold: lanes of block b that tap column kx reads
 };
 
+/// The flat plan of unfold_plane for g, where g allows one (flat_blocks stays 0 otherwise).
+PARTRAIN_AVX512_FN void plan_flat_unfold(const window_geometry& g, tap_plan& p) {
+  const int ohw = g.out_h * g.out_w, blocks = (ohw + 15) / 16;
+  if (g.stride_h != 1 || g.stride_w != 1 || g.in_w != g.out_w || blocks > tap_plan::max_flat_blocks ||
+      g.kernel_h * g.kernel_w > tap_plan::max_taps)
+    return;
+  p.flat_blocks = blocks;
+  for (int ky = 0, r = 0; ky < g.kernel_h; ++ky)
+    for (int kx = 0; kx < g.kernel_w; ++kx, ++r) {
+      const int sy = ky - g.pad_top, sx = kx - g.pad_left;
+      auto& t = p.flat[r];
+      t.shift = sy * g.in_w + sx;
+      for (int b = 0; b < blocks; ++b) {
+        unsigned m = 0;
+        for (int l = 0; l < 16 && 16 * b + l < ohw; ++l) {
+          const int oy = (16 * b + l) / g.out_w, ox = (16 * b + l) % g.out_w;
+          const bool inside = oy + sy >= 0 && oy + sy < g.in_h && ox + sx >= 0 && ox + sx < g.in_w;
+          m |= unsigned(inside) << l;
+        }
+        t.lanes[b] = __mmask16(m);
+      }
+    }
+}
+
 /// unfold_plane's plan for g.
 PARTRAIN_AVX512_FN tap_plan plan_unfold(const window_geometry& g) {
   tap_plan p;
+  plan_flat_unfold(g, p);
   p.blocks = (g.out_w + 15) / 16;
   p.fits = p.blocks <= tap_plan::max_blocks && g.kernel_h * g.kernel_w <= tap_plan::max_taps;
   if (!p.fits) return p;
@@ -71,9 +104,35 @@ PARTRAIN_AVX512_FN tap_plan plan_unfold(const window_geometry& g) {
   return p;
 }
 
+/// The flat plan of fold_plane for g: per tap, the lanes of each 16-pixel block of the input
+/// plane that the tap's block reads, at offset `shift`.
+PARTRAIN_AVX512_FN void plan_flat_fold(const window_geometry& g, tap_plan& p) {
+  const int ihw = g.in_h * g.in_w, ohw = g.out_h * g.out_w, blocks = (ihw + 15) / 16;
+  if (g.stride_h != 1 || g.stride_w != 1 || g.in_w != g.out_w || blocks > tap_plan::max_flat_blocks ||
+      g.kernel_h * g.kernel_w > tap_plan::max_taps)
+    return;
+  p.flat_blocks = blocks;
+  for (int ky = 0, r = 0; ky < g.kernel_h; ++ky)
+    for (int kx = 0; kx < g.kernel_w; ++kx, ++r) {
+      const int sy = ky - g.pad_top, sx = kx - g.pad_left;
+      auto& t = p.flat[r];
+      t.shift = sy * g.in_w + sx;
+      for (int b = 0; b < blocks; ++b) {
+        unsigned m = 0;
+        for (int l = 0; l < 16 && 16 * b + l < ihw; ++l) {  // output o reads pixel o + shift
+          const int o = 16 * b + l - t.shift, oy = o / g.out_w, ox = o - oy * g.out_w;
+          const bool reads = o >= 0 && o < ohw && ox + sx >= 0 && ox + sx < g.in_w;
+          m |= unsigned(reads) << l;
+        }
+        t.lanes[b] = __mmask16(m);
+      }
+    }
+}
+
 /// fold_plane's plan for g.
 PARTRAIN_AVX512_FN tap_plan plan_fold(const window_geometry& g) {
   tap_plan p;
+  plan_flat_fold(g, p);
   p.blocks = (g.in_w + 15) / 16;
   p.fits = p.blocks <= tap_plan::max_blocks && g.kernel_w <= tap_plan::max_kernel_w;
   if (!p.fits) return p;
@@ -107,10 +166,25 @@ PARTRAIN_AVX512_FN void unfold_rows(const window_geometry& g, const tap_plan& p,
   }
 }
 
+/// Unfolds one plane with the flat plan: each tap's OH x OW block in blocks of 16 columns.
+PARTRAIN_AVX512_FN void unfold_flat(const window_geometry& g, const tap_plan& p, const float* plane, float* out,
+                                    std::size_t stride) {
+  const int ohw = g.out_h * g.out_w, taps = g.kernel_h * g.kernel_w, full = ohw / 16;
+  const __mmask16 last = __mmask16((1u << (ohw - 16 * full)) - 1u);
+  for (int r = 0; r < taps; ++r, out += stride) {
+    const auto& t = p.flat[r];
+    const float* src = plane + t.shift;  // lanes outside the plane are masked off, never read
+    int b = 0;
+    for (; b < full; ++b) _mm512_storeu_ps(out + 16 * b, _mm512_maskz_loadu_ps(t.lanes[b], src + 16 * b));
+    if (last) _mm512_mask_storeu_ps(out + 16 * b, last, _mm512_maskz_loadu_ps(t.lanes[b], src + 16 * b));
+  }
+}
+
 /// Unfolds one plane through all KH x KW taps (stride_w must be 1): tap r = ky * KW + kx
 /// goes to the OH x OW block out + r * stride; padding reads as 0. `p` is plan_unfold(g).
 PARTRAIN_AVX512_FN void unfold_plane(const window_geometry& g, const tap_plan& p, const float* plane, float* out,
                                      std::size_t stride) {
+  if (p.flat_blocks) return unfold_flat(g, p, plane, out, stride);
   switch (p.fits ? p.blocks : 0) {
     case 1: return unfold_rows<1>(g, p, plane, out, stride);
     case 2: return unfold_rows<2>(g, p, plane, out, stride);
@@ -163,12 +237,27 @@ PARTRAIN_AVX512_FN void fold_rows(const window_geometry& g, const tap_plan& p, c
   }
 }
 
+/// fold_plane with the flat plan: each 16-pixel block of the plane gathers its taps in order.
+PARTRAIN_AVX512_FN void fold_flat(const window_geometry& g, const tap_plan& p, const float* taps, std::size_t stride,
+                                  float* plane) {
+  const int ihw = g.in_h * g.in_w, n = g.kernel_h * g.kernel_w;
+  for (int b = 0; b < p.flat_blocks; ++b) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int r = 0; r < n; ++r)  // lanes the tap does not reach add 0 (acc is never -0)
+      acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(p.flat[r].lanes[b], taps + r * stride + 16 * b - p.flat[r].shift));
+    const int left = ihw - 16 * b;
+    if (left >= 16) _mm512_storeu_ps(plane + 16 * b, acc);
+    else _mm512_mask_storeu_ps(plane + 16 * b, __mmask16((1u << left) - 1u), acc);
+  }
+}
+
 /// plane (overwritten) = the adjoint of all KH x KW taps at stride 1 in both directions:
 /// each input pixel gathers its taps' column entries, tap by tap in (ky, kx) order, in a
 /// register, so the plane is written once. taps[r] (r = ky * KW + kx) is that tap's OH x OW
 /// block, blocks `stride` apart. `p` is plan_fold(g).
 PARTRAIN_AVX512_FN void fold_plane(const window_geometry& g, const tap_plan& p, const float* taps, std::size_t stride,
                                    float* plane) {
+  if (p.flat_blocks) return fold_flat(g, p, taps, stride, plane);
   switch (p.fits ? p.blocks : 0) {
     case 1: return fold_rows<1>(g, p, taps, stride, plane);
     case 2: return fold_rows<2>(g, p, taps, stride, plane);

@@ -18,8 +18,11 @@
 // A loop kernel's body and every helper it calls: inlined into each tier's copy, so the
 // compiler vectorizes them for that tier's instruction set.
 #define PARTRAIN_TIERED_INLINE __attribute__((always_inline)) inline
+// The same for a lambda inside a loop kernel (placed after its parameter list).
+#define PARTRAIN_TIERED_LAMBDA __attribute__((always_inline))
 #else
 #define PARTRAIN_TIERED_INLINE inline
+#define PARTRAIN_TIERED_LAMBDA
 #endif
 
 #if defined(__GNUC__) && !defined(__CUDACC__)

@@ -20,7 +20,7 @@ struct vector_of {
 inline constexpr std::size_t width = 16;
 template <class T>
 using vec = typename vector_of<T, width>::type;
-/// The 8 interleaved partial sums of reduce.hpp.
+/// Half a vector: the 8 outputs per step of 2x2 max pooling.
 template <class T>
 using lanes8 = typename vector_of<T, 8>::type;
 
