@@ -5,7 +5,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstring>
 #include <type_traits>
 
 #include "partrain/backend/cpu/im2col_avx512.hpp"
@@ -87,6 +89,26 @@ void fold_tap(const window_geometry& g, int ky, int kx, T* col, T* plane) {
   }
 }
 
+#if PARTRAIN_HAS_AVX2_KERNELS
+/// plan_unfold(g) or plan_fold(g), worked out once per geometry and thread rather than once
+/// per call: a convolution runs im2col once per chunk of a few images.
+inline const avx512::tap_plan& cached_plan(const window_geometry& g, bool fold) {
+  struct entry {
+    window_geometry g{};
+    bool fold = false, used = false;
+    avx512::tap_plan plan;
+  };
+  thread_local std::array<entry, 8> cache;  // 8 geometries: a network's convolutions
+  thread_local std::size_t next = 0;
+  for (const auto& e : cache)
+    if (e.used && e.fold == fold && std::memcmp(&e.g, &g, sizeof g) == 0) return e.plan;
+  entry& e = cache[next++ % cache.size()];
+  e.g = g, e.fold = fold, e.used = true;
+  e.plan = fold ? avx512::plan_fold(g) : avx512::plan_unfold(g);
+  return e.plan;
+}
+#endif
+
 /// Whether the AVX-512 row taps apply: float, stride-1 columns, and a CPU that runs them.
 template <element_type T>
 bool avx512_taps(const window_geometry& g) {
@@ -105,7 +127,7 @@ void im2col(const window_geometry& g, int nb, const T* x, T* col) {
 #if PARTRAIN_HAS_AVX2_KERNELS
   if constexpr (std::is_same_v<T, float>)
     if (detail::avx512_taps<T>(g)) {
-      const auto plan = avx512::plan_unfold(g);
+      const auto& plan = detail::cached_plan(g, false);
       for (int i = 0; i < nb; ++i)
         for (int c = 0; c < g.channels; ++c)
           avx512::unfold_plane(g, plan, x + (std::size_t(i) * g.channels + c) * ihw,
@@ -135,7 +157,7 @@ void col2im(const window_geometry& g, int nb, T* col, T* dx) {
 #if PARTRAIN_HAS_AVX2_KERNELS
   if constexpr (std::is_same_v<T, float>)
     if (g.stride_h == 1 && detail::avx512_taps<T>(g)) {  // gather: each plane written once
-      const auto plan = avx512::plan_fold(g);
+      const auto& plan = detail::cached_plan(g, true);
       for (int i = 0; i < nb; ++i)
         for (int c = 0; c < g.channels; ++c)
           avx512::fold_plane(g, plan, col + c * taps * cols + i * ohw, cols,
