@@ -94,12 +94,13 @@ struct direct_forward_kernel {
   }
 };
 
-// dw of filters [f, f + FB) for channel c and kernel row ky: acc over the image's output
-// rows, dy padded with zero columns up to the vector width (dyp, `stride` per row).
+// The lane sums of dw of filters [f, f + FB) for channel c and kernel row ky, over one image's
+// output rows: dy padded with zero columns up to the vector width (dyp, `stride` per row).
+// lanes holds a vector per filter entry, added to image after image and summed once at the end.
 template <int FB, int KW>
 PARTRAIN_TIERED_INLINE void direct_filter_gradient(const window_geometry& g, padded_image s, const float* xp,
                                                    const float* dyp, std::size_t dy_plane, int stride, int f,
-                                                   int c, int ky, float* dw) {
+                                                   int c, int ky, float* lanes) {
   simd::vec<float> acc[FB][KW] = {}, v, d[FB];
   for (int oy = 0; oy < g.out_h; ++oy)
     for (int ox = 0; ox < stride; ox += int(simd::width)) {
@@ -113,40 +114,42 @@ PARTRAIN_TIERED_INLINE void direct_filter_gradient(const window_geometry& g, pad
       }
     }
   const int k = g.channels * g.kernel_h * KW;
+  PARTRAIN_UNROLL
   for (int q = 0; q < FB; ++q)
+    PARTRAIN_UNROLL
     for (int kx = 0; kx < KW; ++kx) {
-      float lanes[simd::width];
-      simd::store(lanes, acc[q][kx]);
-      float sum = 0;
-      for (float l : lanes) sum += l;
-      dw[(f + q) * k + (c * g.kernel_h + ky) * KW + kx] += sum;
+      float* at = lanes + std::size_t((f + q) * k + (c * g.kernel_h + ky) * KW + kx) * simd::width;
+      simd::load(v, at);
+      simd::store(at, simd::vec<float>(v + acc[q][kx]));
     }
 }
 
 template <int KW>
 PARTRAIN_TIERED_INLINE void direct_gradient_image(const window_geometry& g, int filters, padded_image s,
                                                   const float* xp, const float* dyp, std::size_t dy_plane,
-                                                  int stride, float* dw) {
+                                                  int stride, float* lanes) {
   for (int c = 0; c < g.channels; ++c)
     for (int ky = 0; ky < g.kernel_h; ++ky) {
       int f = 0;
       for (; f + 2 <= filters; f += 2)
-        direct_filter_gradient<2, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, dw);
-      for (; f < filters; ++f) direct_filter_gradient<1, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, dw);
+        direct_filter_gradient<2, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, lanes);
+      for (; f < filters; ++f) direct_filter_gradient<1, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, lanes);
     }
 }
 
 struct direct_backward_kernel {
-  // dw += the filter gradients of n images (dx is not computed); scratch holds the padded
-  // image and the padded dy.
+  // dw = the filter gradients of n images (dx is not computed); scratch holds the padded
+  // image, the padded dy and a vector of lane sums per filter entry.
   PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x,
                                          const float* dy, float* dw, float* scratch) {
     const padded_image s = padded_image::of(g);
     const int stride = s.width - g.kernel_w + 1;  // whole vectors per padded dy row
     const std::size_t dy_plane = std::size_t(g.out_h) * stride, ohw = std::size_t(g.out_h) * g.out_w;
     const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w;
-    float *xp = scratch, *dyp = scratch + s.size(g);
+    const std::size_t entries = std::size_t(filters) * g.channels * g.kernel_h * g.kernel_w;
+    float *xp = scratch, *dyp = scratch + s.size(g), *lanes = dyp + filters * dy_plane;
     std::fill_n(dyp, filters * dy_plane, 0.f);
+    std::fill_n(lanes, entries * simd::width, 0.f);
     for (int i = 0; i < n; ++i) {
       pad_image(g, s, x + i * in_size, xp);
       for (int f = 0; f < filters; ++f)
@@ -154,9 +157,14 @@ struct direct_backward_kernel {
           std::copy_n(dy + (std::size_t(i) * filters + f) * ohw + std::size_t(oy) * g.out_w, g.out_w,
                       dyp + f * dy_plane + std::size_t(oy) * stride);
       if (g.kernel_w == 3)
-        direct_gradient_image<3>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+        direct_gradient_image<3>(g, filters, s, xp, dyp, dy_plane, stride, lanes);
       else
-        direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, dw);
+        direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, lanes);
+    }
+    for (std::size_t e = 0; e < entries; ++e) {  // the 16 lanes of each entry, in order
+      float sum = 0;
+      for (std::size_t l = 0; l < simd::width; ++l) sum += lanes[e * simd::width + l];
+      dw[e] = sum;
     }
   }
 };
@@ -165,7 +173,8 @@ struct direct_backward_kernel {
 /// Scratch floats the direct kernels need (ctx.workspace).
 inline std::size_t direct_convolution_scratch(const window_geometry& g, int filters) {
   const detail::padded_image s = detail::padded_image::of(g);
-  return s.size(g) + std::size_t(filters) * g.out_h * (s.width - g.kernel_w + 1);
+  const std::size_t lanes = std::size_t(filters) * g.channels * g.kernel_h * g.kernel_w * simd::width;
+  return s.size(g) + std::size_t(filters) * g.out_h * (s.width - g.kernel_w + 1) + lanes;
 }
 
 /// y = conv(x, w) + b for n images, directly (direct_convolution(g) must hold).
@@ -177,7 +186,6 @@ inline void conv2d_direct_forward(const window_geometry& g, int filters, int n, 
 /// dw (overwritten) = the filter gradients of n images, directly.
 inline void conv2d_direct_filter_gradient(const window_geometry& g, int filters, int n, const float* x,
                                           const float* dy, float* dw, float* scratch) {
-  std::fill_n(dw, std::size_t(filters) * g.channels * g.kernel_h * g.kernel_w, 0.f);
   run_tiered<detail::direct_backward_kernel>(g, filters, n, x, dy, dw, scratch);
 }
 

@@ -118,7 +118,8 @@ PARTRAIN_AVX512 void rows_abt(int n, int l, const float* a, std::ptrdiff_t lda, 
   __m512 acc[RA * G];
   for (int j0 = 0; j0 < n; j0 += G) {
     const int g = n - j0 < G ? n - j0 : G;
-    for (int q = 0; q < RA * G; ++q) acc[q] = _mm512_setzero_ps();
+    for (int r = 0; r < RA; ++r)  // the g columns in use (a short last block zeroes less)
+      for (int s = 0; s < g; ++s) acc[r * G + s] = _mm512_setzero_ps();
     for (int p0 = 0; p0 < l; p0 += L) {
       const int len = l - p0 < L ? l - p0 : L;
       const float* ap = a + p0;
