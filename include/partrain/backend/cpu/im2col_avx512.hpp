@@ -60,9 +60,12 @@ struct tap_plan {
   __mmask16 fold_lanes[max_kernel_w][max_blocks]{};  ///< fold: lanes of block b that tap column kx reads
 };
 
-/// The flat plan of unfold_plane for g, where g allows one (flat_blocks stays 0 otherwise).
-PARTRAIN_AVX512_FN void plan_flat_unfold(const window_geometry& g, tap_plan& p) {
-  const int ohw = g.out_h * g.out_w, blocks = (ohw + 15) / 16;
+/// Fills the flat plan for g where g allows one (flat_blocks stays 0 otherwise): `count`
+/// lanes in all (outputs for unfold, input pixels for fold); lane q of the tap at offset
+/// (sy, sx) is on where on(q, sy, sx, shift) holds.
+template <class On>
+PARTRAIN_AVX512_FN void plan_flat(const window_geometry& g, int count, tap_plan& p, On on) {
+  const int blocks = (count + 15) / 16;
   if (g.stride_h != 1 || g.stride_w != 1 || g.in_w != g.out_w || blocks > tap_plan::max_flat_blocks ||
       g.kernel_h * g.kernel_w > tap_plan::max_taps)
     return;
@@ -74,11 +77,7 @@ PARTRAIN_AVX512_FN void plan_flat_unfold(const window_geometry& g, tap_plan& p) 
       t.shift = sy * g.in_w + sx;
       for (int b = 0; b < blocks; ++b) {
         unsigned m = 0;
-        for (int l = 0; l < 16 && 16 * b + l < ohw; ++l) {
-          const int oy = (16 * b + l) / g.out_w, ox = (16 * b + l) % g.out_w;
-          const bool inside = oy + sy >= 0 && oy + sy < g.in_h && ox + sx >= 0 && ox + sx < g.in_w;
-          m |= unsigned(inside) << l;
-        }
+        for (int l = 0; l < 16 && 16 * b + l < count; ++l) m |= unsigned(on(16 * b + l, sy, sx, t.shift)) << l;
         t.lanes[b] = __mmask16(m);
       }
     }
@@ -87,7 +86,10 @@ PARTRAIN_AVX512_FN void plan_flat_unfold(const window_geometry& g, tap_plan& p) 
 /// unfold_plane's plan for g.
 PARTRAIN_AVX512_FN tap_plan plan_unfold(const window_geometry& g) {
   tap_plan p;
-  plan_flat_unfold(g, p);
+  plan_flat(g, g.out_h * g.out_w, p, [&](int q, int sy, int sx, int) {  // output q reads its tap's pixel
+    const int oy = q / g.out_w, ox = q % g.out_w;
+    return oy + sy >= 0 && oy + sy < g.in_h && ox + sx >= 0 && ox + sx < g.in_w;
+  });
   p.blocks = (g.out_w + 15) / 16;
   p.fits = p.blocks <= tap_plan::max_blocks && g.kernel_h * g.kernel_w <= tap_plan::max_taps;
   if (!p.fits) return p;
@@ -104,35 +106,13 @@ PARTRAIN_AVX512_FN tap_plan plan_unfold(const window_geometry& g) {
   return p;
 }
 
-/// The flat plan of fold_plane for g: per tap, the lanes of each 16-pixel block of the input
-/// plane that the tap's block reads, at offset `shift`.
-PARTRAIN_AVX512_FN void plan_flat_fold(const window_geometry& g, tap_plan& p) {
-  const int ihw = g.in_h * g.in_w, ohw = g.out_h * g.out_w, blocks = (ihw + 15) / 16;
-  if (g.stride_h != 1 || g.stride_w != 1 || g.in_w != g.out_w || blocks > tap_plan::max_flat_blocks ||
-      g.kernel_h * g.kernel_w > tap_plan::max_taps)
-    return;
-  p.flat_blocks = blocks;
-  for (int ky = 0, r = 0; ky < g.kernel_h; ++ky)
-    for (int kx = 0; kx < g.kernel_w; ++kx, ++r) {
-      const int sy = ky - g.pad_top, sx = kx - g.pad_left;
-      auto& t = p.flat[r];
-      t.shift = sy * g.in_w + sx;
-      for (int b = 0; b < blocks; ++b) {
-        unsigned m = 0;
-        for (int l = 0; l < 16 && 16 * b + l < ihw; ++l) {  // output o reads pixel o + shift
-          const int o = 16 * b + l - t.shift, oy = o / g.out_w, ox = o - oy * g.out_w;
-          const bool reads = o >= 0 && o < ohw && ox + sx >= 0 && ox + sx < g.in_w;
-          m |= unsigned(reads) << l;
-        }
-        t.lanes[b] = __mmask16(m);
-      }
-    }
-}
-
 /// fold_plane's plan for g.
 PARTRAIN_AVX512_FN tap_plan plan_fold(const window_geometry& g) {
   tap_plan p;
-  plan_flat_fold(g, p);
+  plan_flat(g, g.in_h * g.in_w, p, [&](int q, int, int sx, int shift) {  // pixel q is read by output q - shift
+    const int o = q - shift, ox = o % g.out_w;
+    return o >= 0 && o < g.out_h * g.out_w && ox + sx >= 0 && ox + sx < g.in_w;
+  });
   p.blocks = (g.in_w + 15) / 16;
   p.fits = p.blocks <= tap_plan::max_blocks && g.kernel_w <= tap_plan::max_kernel_w;
   if (!p.fits) return p;
