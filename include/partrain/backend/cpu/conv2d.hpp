@@ -19,8 +19,9 @@
 namespace partrain::backend::cpu {
 
 namespace detail {
-/// Images per chunk: the unfolded chunk stays near 1 MiB (at least one image). The count
-/// depends only on the geometry, so results do not depend on anything but the inputs.
+/// Images per chunk: the unfolded chunk stays near 512 KiB (at least one image), half of a
+/// typical L2, so the GEMM reads it from there. The count depends only on the geometry, so
+/// results do not depend on anything but the inputs.
 template <element_type T>
 int conv_chunk(const window_geometry& g, int n) {
   const std::size_t per_image = std::size_t(g.channels) * g.kernel_h * g.kernel_w * g.out_h * g.out_w;

@@ -40,12 +40,13 @@ PARTRAIN_TIERED_INLINE T sum_lanes(const simd::vec<T>& v) {
   return (b[0] + b[2]) + (b[1] + b[3]);
 }
 
-/// A run of n < 32 values copied into 32 (the rest 0), so it is read as one block.
+/// A run of n < 32 values copied into 32 (the rest 0), so it is read as one block. Filled
+/// only by from(): a long run never touches it.
 template <element_type T>
 struct short_run {
-  T values[lanes] = {};
+  T values[lanes];
   PARTRAIN_TIERED_INLINE const T* from(const T* p, std::size_t n) {
-    for (std::size_t j = 0; j < n; ++j) values[j] = p[j];
+    for (std::size_t j = 0; j < lanes; ++j) values[j] = j < n ? p[j] : T(0);
     return values;
   }
 };
