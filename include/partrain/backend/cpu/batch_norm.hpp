@@ -47,6 +47,26 @@ PARTRAIN_TIERED_INLINE void input_gradient_span(const T* __restrict x, const T* 
     dx[j + l] = k * (dy[j + l] - mean_dy - (x[j + l] - mean) * slope);
 }
 
+/// Mean and centred second moment of a channel, one plane at a time: each plane's sum and
+/// its squares about its own mean (the second read from L1), combined in double by Chan's
+/// pairwise update, so a channel is read once from far memory for its statistics, not twice.
+struct moments {
+  double count = 0, mean = 0, m2 = 0;
+  template <element_type T>
+  PARTRAIN_TIERED_INLINE void add(const T* p, std::size_t n) {
+    const T sum = sum_of(p, n), shift = sum / T(n);
+    const T squares = sum_of_squares(p, n, shift);
+    const double size = double(n), plane_mean = double(sum) / size;
+    // The squares are centred on T(plane_mean); remove that shift's contribution exactly.
+    const double plane_m2 =
+        std::max(double(squares) - size * (plane_mean - double(shift)) * (plane_mean - double(shift)), 0.0);
+    const double total = count + size, delta = plane_mean - mean;
+    mean += delta * size / total;
+    m2 += plane_m2 + delta * delta * count * size / total;
+    count = total;
+  }
+};
+
 /// The normalization of a channel, y = x a + b.
 template <element_type T>
 struct affine {
@@ -87,16 +107,9 @@ struct batch_norm_training_kernel {
                                          T* saved_inv_std, T* moving_mean, T* moving_var, E e) {
     const std::size_t m = std::size_t(n) * plane;
     for (int c = 0; c < channels; ++c) {
-      double sum = 0;
-      for (int i = 0; i < n; ++i) sum += sum_of(x + (std::size_t(i) * channels + c) * plane, plane);
-      const double mean = sum / double(m);
-      const T shift = T(mean);
-      double sq = 0;
-      for (int i = 0; i < n; ++i)
-        sq += sum_of_squares(x + (std::size_t(i) * channels + c) * plane, plane, shift);
-      // The squares are centred on T(mean); remove that shift's contribution exactly.
-      sq = std::max(sq - double(m) * (mean - double(shift)) * (mean - double(shift)), 0.0);
-      const double var = sq / double(m);
+      moments stats;
+      for (int i = 0; i < n; ++i) stats.add(x + (std::size_t(i) * channels + c) * plane, plane);
+      const double mean = stats.mean, sq = stats.m2, var = sq / double(m);
       const T inv_std = T(1 / std::sqrt(var + epsilon));
       saved_mean[c] = T(mean);
       saved_inv_std[c] = inv_std;
@@ -158,8 +171,9 @@ struct batch_norm_backward_kernel {
 /// Training mode: normalizes with batch statistics, saves mean and 1/sqrt(var+eps) for the
 /// backward pass, and blends the batch statistics into the moving ones:
 /// moving = (1 - momentum) * moving + momentum * batch (unbiased variance).
-/// Each plane is summed in T (32 partial sums), the planes in double: two passes for the
-/// statistics, one for y. With an epilogue, y is the epilogue's output.
+/// Each plane is summed in T (32 partial sums), its moments combined in double (`moments`):
+/// one pass over the channel for the statistics, one for y. With an epilogue, y is the
+/// epilogue's output.
 template <element_type T, class E = no_epilogue>
 void batch_norm_forward_training(int n, int channels, int plane, const T* x, const T* scale, const T* offset,
                                  T epsilon, T momentum, T* y, T* saved_mean, T* saved_inv_std, T* moving_mean,
