@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "partrain/backend/cpu/kernel_tier.hpp"
+#include "partrain/backend/cpu/reduce.hpp"
 #include "partrain/backend/cpu/simd.hpp"
 #include "partrain/backend/geometry.hpp"
 
@@ -34,17 +35,36 @@ struct padded_image {
   std::size_t size(const window_geometry& g) const { return std::size_t(g.channels) * plane(); }
 };
 
-PARTRAIN_TIERED_INLINE void pad_image(const window_geometry& g, padded_image s, const float* x, float* xp) {
+/// Zeroes the padded image: the padding stays 0 for every image of a call, as copy_image
+/// writes only the interior.
+PARTRAIN_TIERED_INLINE void clear_padded(const window_geometry& g, padded_image s, float* xp) {
   std::fill_n(xp, s.size(g), 0.f);
+}
+
+/// count values from src to dst: vectors, the last overlapping the one before (count >= 16).
+PARTRAIN_TIERED_INLINE void copy_row(const float* __restrict src, float* __restrict dst, int count) {
+  if (count < int(simd::width)) {
+    for (int j = 0; j < count; ++j) dst[j] = src[j];
+    return;
+  }
+  simd::vec<float> v;
+  for (int j = 0; j < count; j += int(simd::width)) {
+    const int at = std::min(j, count - int(simd::width));
+    simd::load(v, src + at), simd::store(dst + at, v);
+  }
+}
+
+/// One image's values into the interior of the padded image (cleared by clear_padded).
+PARTRAIN_TIERED_INLINE void copy_image(const window_geometry& g, padded_image s, const float* x, float* xp) {
+  const int from = std::max(0, g.pad_left), skip = std::max(0, -g.pad_left);
+  const int count = std::min(g.in_w - skip, s.width - from);
+  if (count <= 0) return;
   for (int c = 0; c < g.channels; ++c)
-    for (int r = 0; r < s.rows; ++r) {
+    for (int r = std::max(0, g.pad_top); r < s.rows; ++r) {
       const int iy = r - g.pad_top;
-      if (iy < 0 || iy >= g.in_h) continue;
-      const int from = std::max(0, g.pad_left), skip = std::max(0, -g.pad_left);
-      const int count = std::min(g.in_w - skip, s.width - from);
-      if (count > 0)
-        std::copy_n(x + (std::size_t(c) * g.in_h + iy) * g.in_w + skip, count,
-                    xp + c * s.plane() + std::size_t(r) * s.width + from);
+      if (iy >= g.in_h) break;
+      copy_row(x + (std::size_t(c) * g.in_h + iy) * g.in_w + skip, xp + c * s.plane() + std::size_t(r) * s.width + from,
+               count);
     }
 }
 
@@ -83,8 +103,9 @@ struct direct_forward_kernel {
     const padded_image s = padded_image::of(g);
     const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w,
                       out_size = std::size_t(filters) * g.out_h * g.out_w;
+    clear_padded(g, s, xp);
     for (int i = 0; i < n; ++i) {
-      pad_image(g, s, x + i * in_size, xp);
+      copy_image(g, s, x + i * in_size, xp);
       float* yi = y + i * out_size;
       int f = 0;
       for (; f + 8 <= filters; f += 8) direct_filters<8>(g, s, xp, w, f, b, yi);
@@ -95,20 +116,26 @@ struct direct_forward_kernel {
 };
 
 // The lane sums of dw of filters [f, f + FB) for channel c and kernel row ky, over one image's
-// output rows: dy padded with zero columns up to the vector width (dyp, `stride` per row).
-// lanes holds a vector per filter entry, added to image after image and summed once at the end.
+// output rows (dy: the image's planes). Each row runs in vectors, the last overlapping the
+// one before with the lanes already counted set to 0. lanes holds a vector per filter entry,
+// added to image after image and summed once at the end.
 template <int FB, int KW>
 PARTRAIN_TIERED_INLINE void direct_filter_gradient(const window_geometry& g, padded_image s, const float* xp,
-                                                   const float* dyp, std::size_t dy_plane, int stride, int f,
-                                                   int c, int ky, float* lanes) {
+                                                   const float* dy, int f, int c, int ky, float* lanes) {
+  constexpr int w = int(simd::width);
+  const std::size_t ohw = std::size_t(g.out_h) * g.out_w;
   simd::vec<float> acc[FB][KW] = {}, v, d[FB];
   for (int oy = 0; oy < g.out_h; ++oy)
-    for (int ox = 0; ox < stride; ox += int(simd::width)) {
+    for (int ox = 0; ox < g.out_w; ox += w) {
+      const int at = std::min(ox, g.out_w - w);
       PARTRAIN_UNROLL
-      for (int q = 0; q < FB; ++q) simd::load(d[q], dyp + (f + q) * dy_plane + std::size_t(oy) * stride + ox);
+      for (int q = 0; q < FB; ++q) {
+        simd::load(d[q], dy + (f + q) * ohw + std::size_t(oy) * g.out_w + at);
+        if (at != ox) keep_lanes<float>(d[q], std::size_t(ox - at), simd::width);
+      }
       PARTRAIN_UNROLL
       for (int kx = 0; kx < KW; ++kx) {
-        simd::load(v, xp + c * s.plane() + std::size_t(oy + ky) * s.width + ox + kx);
+        simd::load(v, xp + c * s.plane() + std::size_t(oy + ky) * s.width + at + kx);
         PARTRAIN_UNROLL
         for (int q = 0; q < FB; ++q) acc[q][kx] += d[q] * v;
       }
@@ -118,48 +145,41 @@ PARTRAIN_TIERED_INLINE void direct_filter_gradient(const window_geometry& g, pad
   for (int q = 0; q < FB; ++q)
     PARTRAIN_UNROLL
     for (int kx = 0; kx < KW; ++kx) {
-      float* at = lanes + std::size_t((f + q) * k + (c * g.kernel_h + ky) * KW + kx) * simd::width;
-      simd::load(v, at);
-      simd::store(at, simd::vec<float>(v + acc[q][kx]));
+      float* sums = lanes + std::size_t((f + q) * k + (c * g.kernel_h + ky) * KW + kx) * simd::width;
+      simd::load(v, sums);
+      simd::store(sums, simd::vec<float>(v + acc[q][kx]));
     }
 }
 
 template <int KW>
 PARTRAIN_TIERED_INLINE void direct_gradient_image(const window_geometry& g, int filters, padded_image s,
-                                                  const float* xp, const float* dyp, std::size_t dy_plane,
-                                                  int stride, float* lanes) {
+                                                  const float* xp, const float* dy, float* lanes) {
   for (int c = 0; c < g.channels; ++c)
     for (int ky = 0; ky < g.kernel_h; ++ky) {
       int f = 0;
-      for (; f + 2 <= filters; f += 2)
-        direct_filter_gradient<2, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, lanes);
-      for (; f < filters; ++f) direct_filter_gradient<1, KW>(g, s, xp, dyp, dy_plane, stride, f, c, ky, lanes);
+      for (; f + 2 <= filters; f += 2) direct_filter_gradient<2, KW>(g, s, xp, dy, f, c, ky, lanes);
+      for (; f < filters; ++f) direct_filter_gradient<1, KW>(g, s, xp, dy, f, c, ky, lanes);
     }
 }
 
 struct direct_backward_kernel {
   // dw = the filter gradients of n images (dx is not computed); scratch holds the padded
-  // image, the padded dy and a vector of lane sums per filter entry.
+  // image and a vector of lane sums per filter entry.
   PARTRAIN_TIERED_INLINE static void run(window_geometry g, int filters, int n, const float* x,
                                          const float* dy, float* dw, float* scratch) {
     const padded_image s = padded_image::of(g);
-    const int stride = s.width - g.kernel_w + 1;  // whole vectors per padded dy row
-    const std::size_t dy_plane = std::size_t(g.out_h) * stride, ohw = std::size_t(g.out_h) * g.out_w;
+    const std::size_t out_size = std::size_t(filters) * g.out_h * g.out_w;
     const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w;
     const std::size_t entries = std::size_t(filters) * g.channels * g.kernel_h * g.kernel_w;
-    float *xp = scratch, *dyp = scratch + s.size(g), *lanes = dyp + filters * dy_plane;
-    std::fill_n(dyp, filters * dy_plane, 0.f);
+    float *xp = scratch, *lanes = scratch + s.size(g);
     std::fill_n(lanes, entries * simd::width, 0.f);
+    clear_padded(g, s, xp);
     for (int i = 0; i < n; ++i) {
-      pad_image(g, s, x + i * in_size, xp);
-      for (int f = 0; f < filters; ++f)
-        for (int oy = 0; oy < g.out_h; ++oy)
-          std::copy_n(dy + (std::size_t(i) * filters + f) * ohw + std::size_t(oy) * g.out_w, g.out_w,
-                      dyp + f * dy_plane + std::size_t(oy) * stride);
+      copy_image(g, s, x + i * in_size, xp);
       if (g.kernel_w == 3)
-        direct_gradient_image<3>(g, filters, s, xp, dyp, dy_plane, stride, lanes);
+        direct_gradient_image<3>(g, filters, s, xp, dy + i * out_size, lanes);
       else
-        direct_gradient_image<5>(g, filters, s, xp, dyp, dy_plane, stride, lanes);
+        direct_gradient_image<5>(g, filters, s, xp, dy + i * out_size, lanes);
     }
     for (std::size_t e = 0; e < entries; ++e) {  // the 16 lanes of each entry, in order
       float sum = 0;
@@ -174,7 +194,7 @@ struct direct_backward_kernel {
 inline std::size_t direct_convolution_scratch(const window_geometry& g, int filters) {
   const detail::padded_image s = detail::padded_image::of(g);
   const std::size_t lanes = std::size_t(filters) * g.channels * g.kernel_h * g.kernel_w * simd::width;
-  return s.size(g) + std::size_t(filters) * g.out_h * (s.width - g.kernel_w + 1) + lanes;
+  return s.size(g) + lanes;
 }
 
 /// y = conv(x, w) + b for n images, directly (direct_convolution(g) must hold).
