@@ -73,26 +73,24 @@ PARTRAIN_TIERED_INLINE void max_pool_2x2_row(int out_w, const T* __restrict r0, 
   if constexpr (std::is_same_v<T, float>) {
     if (out_w >= 8) {
       for (int o = 0; o < out_w; o += 8) max_pool_2x2_eight(std::min(o, out_w - 8), r0, r1, at0, w, y, argmax);
-    } else if (room) {  // a short row: the vectors read into the next rows and write into
+      return;
+    }
+    if (room) {  // a short row: the vectors read into the next rows and write into
       max_pool_2x2_eight(0, r0, r1, at0, w, y, argmax);  // the next output rows, computed after
-    } else {  // the plane's last rows, through copies (the vectors would go past the plane)
-      float top[16] = {}, bottom[16] = {}, best[8];
-      std::int32_t at[8];
-      std::copy_n(r0, 2 * out_w, top), std::copy_n(r1, 2 * out_w, bottom);
-      max_pool_2x2_eight(0, top, bottom, at0, w, best, at);
-      std::copy_n(best, out_w, y), std::copy_n(at, out_w, argmax);
+      return;
     }
-  } else {
-    for (int ox = 0; ox < out_w; ++ox) {
-      const std::int32_t i = at0 + 2 * ox;
-      T best = r0[2 * ox];
-      std::int32_t at = i;
-      challenge(best, at, r0[2 * ox + 1], i + 1);
-      challenge(best, at, r1[2 * ox], i + w);
-      challenge(best, at, r1[2 * ox + 1], i + w + 1);
-      y[ox] = best;
-      argmax[ox] = at;
-    }
+  }
+  // The plane's last short rows (a vector would go past the plane; a copy into one would
+  // stall on the store) and other element types: one window at a time.
+  for (int ox = 0; ox < out_w; ++ox) {
+    const std::int32_t i = at0 + 2 * ox;
+    T best = r0[2 * ox];
+    std::int32_t at = i;
+    challenge(best, at, r0[2 * ox + 1], i + 1);
+    challenge(best, at, r1[2 * ox], i + w);
+    challenge(best, at, r1[2 * ox + 1], i + w + 1);
+    y[ox] = best;
+    argmax[ox] = at;
   }
 }
 
@@ -128,24 +126,21 @@ PARTRAIN_TIERED_INLINE void max_pool_2x2_row_gradient(int out_w, const std::int3
     if (out_w >= 8) {
       for (int o = 0; o < out_w; o += 8)
         max_pool_2x2_gradient_eight(std::min(o, out_w - 8), at, dy, at0, w, top, bottom);
-    } else if (room) {  // a short row: the vectors read into the next output rows and
+      return;
+    }
+    if (room) {  // a short row: the vectors read into the next output rows and
       max_pool_2x2_gradient_eight(0, at, dy, at0, w, top, bottom);  // write into rows done after
-    } else {  // the plane's last rows, through copies
-      std::int32_t winner[8] = {};
-      float d[8] = {}, upper[16], lower[16];
-      std::copy_n(at, out_w, winner), std::copy_n(dy, out_w, d);
-      max_pool_2x2_gradient_eight(0, winner, d, at0, w, upper, lower);
-      std::copy_n(upper, 2 * out_w, top), std::copy_n(lower, 2 * out_w, bottom);
+      return;
     }
-  } else {
-    for (int ox = 0; ox < out_w; ++ox) {
-      const std::int32_t i = at0 + 2 * ox, winner = at[ox];
-      const T d = dy[ox];
-      top[2 * ox] = winner == i ? d : T(0);
-      top[2 * ox + 1] = winner == i + 1 ? d : T(0);
-      bottom[2 * ox] = winner == i + w ? d : T(0);
-      bottom[2 * ox + 1] = winner == i + w + 1 ? d : T(0);
-    }
+  }
+  // The plane's last short rows and other element types: one window at a time.
+  for (int ox = 0; ox < out_w; ++ox) {
+    const std::int32_t i = at0 + 2 * ox, winner = at[ox];
+    const T d = dy[ox];
+    top[2 * ox] = winner == i ? d : T(0);
+    top[2 * ox + 1] = winner == i + 1 ? d : T(0);
+    bottom[2 * ox] = winner == i + w ? d : T(0);
+    bottom[2 * ox + 1] = winner == i + w + 1 ? d : T(0);
   }
 }
 }  // namespace detail
