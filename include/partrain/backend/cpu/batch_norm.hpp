@@ -100,6 +100,18 @@ PARTRAIN_TIERED_INLINE const T* output_gradient_plane(std::size_t p, std::size_t
   }
 }
 
+/// Asks for what the backward's first pass reads of plane p to be loaded: x's plane, and
+/// dy's or what the epilogue reads instead.
+template <element_type T, class E>
+PARTRAIN_TIERED_INLINE void prefetch_gradient_inputs(std::size_t p, std::size_t plane, const T* x, const T* dy,
+                                                     const E& e) {
+  simd::prefetch(x + p * plane, plane);
+  if constexpr (std::is_same_v<E, no_epilogue>)
+    simd::prefetch(dy + p * plane, plane);
+  else
+    e.prefetch_backward(p, dy);
+}
+
 template <element_type T, class E>
 struct batch_norm_training_kernel {
   PARTRAIN_TIERED_INLINE static void run(int n, int channels, int plane, const T* x, const T* scale,
@@ -108,14 +120,22 @@ struct batch_norm_training_kernel {
     const std::size_t m = std::size_t(n) * plane;
     for (int c = 0; c < channels; ++c) {
       moments stats;
-      for (int i = 0; i < n; ++i) stats.add(x + (std::size_t(i) * channels + c) * plane, plane);
+      for (int i = 0; i < n; ++i) {
+        const T* xp = x + (std::size_t(i) * channels + c) * plane;
+        if (i + 1 < n) simd::prefetch(xp + std::size_t(channels) * plane, plane);
+        stats.add(xp, plane);
+      }
       const double mean = stats.mean, sq = stats.m2, var = sq / double(m);
       const T inv_std = T(1 / std::sqrt(var + epsilon));
       saved_mean[c] = T(mean);
       saved_inv_std[c] = inv_std;
       const T a = scale[c] * inv_std;
       const affine<T> f{a, offset[c] - T(mean) * a};
-      for (int i = 0; i < n; ++i) normalize_plane(std::size_t(i) * channels + c, plane, x, f, y, e);
+      for (int i = 0; i < n; ++i) {
+        const std::size_t p = std::size_t(i) * channels + c;
+        if (i + 1 < n) simd::prefetch(x + (p + channels) * plane, plane);
+        normalize_plane(p, plane, x, f, y, e);
+      }
       const double unbiased = m > 1 ? sq / double(m - 1) : var;
       moving_mean[c] = T((1 - momentum) * moving_mean[c] + momentum * mean);
       moving_var[c] = T((1 - momentum) * moving_var[c] + momentum * unbiased);
@@ -147,6 +167,7 @@ struct batch_norm_backward_kernel {
       double sum_dy = 0, sum_dy_xc = 0;  // sums of dy and of dy * (x - mean)
       for (int i = 0; i < n; ++i) {
         const std::size_t p = std::size_t(i) * channels + c;
+        if (i + 1 < n) prefetch_gradient_inputs(p + channels, plane, x, dy, e);
         const T* d = output_gradient_plane(p, plane, dy, dx, e);
         const sum_and_dot<T> s = sum_and_dot_centred(d, x + p * plane, plane, mean);
         sum_dy += s.sum, sum_dy_xc += s.dot;
@@ -161,6 +182,7 @@ struct batch_norm_backward_kernel {
       for (int i = 0; i < n; ++i) {  // dy's plane, or the group's gradient kept in dx
         const std::size_t p = std::size_t(i) * channels + c;
         const T* d = std::is_same_v<E, no_epilogue> ? dy + p * plane : dx + p * plane;
+        if (i + 1 < n) simd::prefetch(x + (p + channels) * plane, plane), simd::prefetch(d + channels * plane, plane);
         input_gradient_span(x + p * plane, d, dx + p * plane, plane, k, mean_dy, mean, slope);
       }
     }

@@ -13,6 +13,7 @@
 
 #include "partrain/backend/cpu/leaky_relu.hpp"
 #include "partrain/backend/cpu/pool2d.hpp"
+#include "partrain/backend/cpu/simd.hpp"
 #include "partrain/backend/geometry.hpp"
 
 namespace partrain::backend::cpu {
@@ -40,6 +41,10 @@ struct leaky_relu_epilogue {
   }
   PARTRAIN_TIERED_INLINE void backward(std::size_t p, const T* dy, T* out) {
     leaky_relu_backward_span(y + p * plane, dy + p * plane, out, plane, leak);
+  }
+  /// Asks for what backward(p, ...) reads to be loaded.
+  PARTRAIN_TIERED_INLINE void prefetch_backward(std::size_t p, const T* dy) const {
+    simd::prefetch(y + p * plane, plane), simd::prefetch(dy + p * plane, plane);
   }
   T* gradient_scratch() const { return dz; }
 };
@@ -76,6 +81,10 @@ struct leaky_relu_max_pool_epilogue {
   PARTRAIN_TIERED_INLINE void backward(std::size_t p, const T* dy, T* out) {
     leaky_relu_backward_span(y + p * out_plane, dy + p * out_plane, z, out_plane, leak);  // at the winners
     max_pool_backward_plane(g, argmax + p * out_plane, z, out);
+  }
+  PARTRAIN_TIERED_INLINE void prefetch_backward(std::size_t p, const T* dy) const {
+    simd::prefetch(y + p * out_plane, out_plane), simd::prefetch(dy + p * out_plane, out_plane);
+    simd::prefetch(argmax + p * out_plane, out_plane);
   }
   T* gradient_scratch() const { return a; }
 };

@@ -33,4 +33,13 @@ PARTRAIN_TIERED_INLINE void store(T* p, const V& v) {
   __builtin_memcpy(p, &v, sizeof v);
 }
 
+/// Asks for the cache lines of [p, p + count) to be loaded: the next plane of a channel,
+/// which starts a channel's worth of planes further on, on a page the hardware's stream
+/// prefetcher has not seen.
+template <class T>
+PARTRAIN_TIERED_INLINE void prefetch(const T* p, std::size_t count) {
+  const char* bytes = reinterpret_cast<const char*>(p);
+  for (std::size_t at = 0; at < count * sizeof(T); at += 64) __builtin_prefetch(bytes + at);
+}
+
 }  // namespace partrain::backend::cpu::simd
