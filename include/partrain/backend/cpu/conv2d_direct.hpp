@@ -157,6 +157,7 @@ PARTRAIN_TIERED_INLINE void direct_gradient_image(const window_geometry& g, int 
   for (int c = 0; c < g.channels; ++c)
     for (int ky = 0; ky < g.kernel_h; ++ky) {
       int f = 0;
+      for (; f + 4 <= filters; f += 4) direct_filter_gradient<4, KW>(g, s, xp, dy, f, c, ky, lanes);
       for (; f + 2 <= filters; f += 2) direct_filter_gradient<2, KW>(g, s, xp, dy, f, c, ky, lanes);
       for (; f < filters; ++f) direct_filter_gradient<1, KW>(g, s, xp, dy, f, c, ky, lanes);
     }
