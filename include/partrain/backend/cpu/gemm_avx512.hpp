@@ -7,6 +7,8 @@
 #include <cstddef>
 
 #include "partrain/backend/cpu/gemm_avx2.hpp"
+#include "partrain/backend/cpu/reduce.hpp"
+#include "partrain/backend/cpu/simd.hpp"
 
 namespace partrain::backend::cpu {
 
@@ -129,8 +131,10 @@ PARTRAIN_AVX512 void rows_abt(int n, int l, const float* a, std::ptrdiff_t lda, 
       if (j + 3 <= g) tile_abt<RA, 3, G>(len, ap, lda, bp + j * ldb, ldb, acc + j), j += 3;
       for (; j < g; ++j) tile_abt<RA, 1, G>(len, ap, lda, bp + j * ldb, ldb, acc + j);
     }
+    // The lanes in _mm512_reduce_add_ps's tree, but without the "undefined" vectors of its
+    // GCC 12 definition, which -Wmaybe-uninitialized reports in every program including this.
     for (int r = 0; r < RA; ++r)
-      for (int s = 0; s < g; ++s) c[r * ldc + j0 + s] += _mm512_reduce_add_ps(acc[r * G + s]);
+      for (int s = 0; s < g; ++s) c[r * ldc + j0 + s] += detail::sum_lanes<float>(simd::vec<float>(acc[r * G + s]));
   }
 }
 
