@@ -63,6 +63,14 @@ void normalize(context& ctx, std::size_t n, const normalize_fn<T>& f) {
   cpu::normalize(n, f);
 }
 
+/// The index of the first NaN or infinity in x[0, n) (host memory), or n when all are finite.
+template <element_type T>
+std::size_t first_non_finite(context& ctx, const T* x, std::size_t n) {
+  PARTRAIN_CHECK(ctx.memory().host, config_error, "[partrain::backend::first_non_finite] the values are in ",
+                 ctx.memory().name, " memory; expected host memory");
+  return cpu::first_non_finite(x, n);
+}
+
 /// dst[i] = src[i] for i in [0, n), both in the context's memory.
 template <class V>
 void copy(context& ctx, const V* src, std::size_t n, V* dst) {

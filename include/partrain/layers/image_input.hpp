@@ -58,7 +58,7 @@ struct image_input {
       const T* x = b.x;
       const std::size_t count = std::size_t(b.n) * image;
       if (ctx.memory().host) {  // device batches are checked when they are uploaded
-        const std::size_t i = backend::cpu::first_non_finite(x, count);
+        const std::size_t i = backend::first_non_finite(ctx, x, count);
         PARTRAIN_CHECK(i == count, data_error, "[partrain::layer image_input] image ", i / image,
                        " of the batch has a non-finite value (", i < count ? x[i] : T(0), ") at element ",
                        i % image, "; expected finite pixel values");
