@@ -182,7 +182,8 @@ struct batch_norm_backward_kernel {
       for (int i = 0; i < n; ++i) {  // dy's plane, or the group's gradient kept in dx
         const std::size_t p = std::size_t(i) * channels + c;
         const T* d = std::is_same_v<E, no_epilogue> ? dy + p * plane : dx + p * plane;
-        if (i + 1 < n) simd::prefetch(x + (p + channels) * plane, plane), simd::prefetch(d + channels * plane, plane);
+        if (i + 1 < n)
+          simd::prefetch(x + (p + channels) * plane, plane), simd::prefetch(d + channels * plane, plane);
         input_gradient_span(x + p * plane, d, dx + p * plane, plane, k, mean_dy, mean, slope);
       }
     }

@@ -41,7 +41,8 @@ PARTRAIN_TIERED_INLINE void clear_padded(const window_geometry& g, padded_image 
   std::fill_n(xp, s.size(g), 0.f);
 }
 
-/// count values from src to dst: vectors, the last overlapping the one before (count >= 16).
+/// count values from src to dst: in vectors, the last overlapping the one before, when
+/// count >= 16; else one by one.
 PARTRAIN_TIERED_INLINE void copy_row(const float* __restrict src, float* __restrict dst, int count) {
   if (count < int(simd::width)) {
     for (int j = 0; j < count; ++j) dst[j] = src[j];
@@ -63,8 +64,8 @@ PARTRAIN_TIERED_INLINE void copy_image(const window_geometry& g, padded_image s,
     for (int r = std::max(0, g.pad_top); r < s.rows; ++r) {
       const int iy = r - g.pad_top;
       if (iy >= g.in_h) break;
-      copy_row(x + (std::size_t(c) * g.in_h + iy) * g.in_w + skip, xp + c * s.plane() + std::size_t(r) * s.width + from,
-               count);
+      copy_row(x + (std::size_t(c) * g.in_h + iy) * g.in_w + skip,
+               xp + c * s.plane() + std::size_t(r) * s.width + from, count);
     }
 }
 
