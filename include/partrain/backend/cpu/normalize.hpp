@@ -35,9 +35,11 @@ struct normalize_kernel {
         if (f.divisor) simd::load(d, f.divisor + j), v /= d;  // no divisor: / 1, exact
         simd::store(y + j, v);
       }
-      for (; j < image; ++j) {
-        const T t = (x[j] - (f.shift ? f.shift[j] : s0)) * k;
-        y[j] = f.divisor ? t / f.divisor[j] : t;
+      // The tail, under one vector: bounded by w as well, or GCC 12 reasons about 2^62
+      // iterations and warns (-Waggressive-loop-optimizations) where image is a constant.
+      for (std::size_t l = 0; l < image - j && l < w; ++l) {
+        const T t = (x[j + l] - (f.shift ? f.shift[j + l] : s0)) * k;
+        y[j + l] = f.divisor ? t / f.divisor[j + l] : t;
       }
     }
   }
