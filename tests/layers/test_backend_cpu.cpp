@@ -3,7 +3,7 @@
 // col2im exactly (AVX-512 rows and portable loops), the small-m GEMM kernels (each
 // instruction-set tier this CPU has), the fully connected layer on them, the 2x2 max-pool
 // fast path, batch normalization's partial sums (and the GPU's batch-norm passes, run here in
-// order) and the ReLU select.
+// order), the ReLU select and the values PARTRAIN_CPU_KERNELS accepts.
 #include <doctest/doctest.h>
 
 #include <array>
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -528,4 +529,18 @@ TEST_CASE("relu and leaky_relu: negative inputs, zero and NaN") {
   CHECK(std::isnan(y[5]));
   backend::for_each_index(ctx, x.size(), backend::leaky_relu_backward_fn<float>{x.data(), dy.data(), dx.data(), 0.1f});
   CHECK(dx[0] == doctest::Approx(0.1f)); CHECK(dx[1] == doctest::Approx(0.2f)); CHECK(dx[3] == 4.f);
+}
+
+TEST_CASE("PARTRAIN_CPU_KERNELS: the three tiers by name; a misspelt value is an error, not all tiers") {
+  using backend::cpu::kernel_tier_from;
+  CHECK(kernel_tier_from("") == 2);
+  CHECK(kernel_tier_from("avx512") == 2);
+  CHECK(kernel_tier_from("avx2") == 1);
+  CHECK(kernel_tier_from("blas") == 0);
+  for (const char* wrong : {"avx", "AVX2", "scalar", "blas "}) {
+    CAPTURE(wrong);
+    const std::string expected =
+        "PARTRAIN_CPU_KERNELS=" + std::string(wrong) + ": expected avx512, avx2 or blas";
+    CHECK_THROWS_WITH_AS(kernel_tier_from(wrong), doctest::Contains(expected.c_str()), config_error);
+  }
 }

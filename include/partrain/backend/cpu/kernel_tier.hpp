@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "partrain/core/error.hpp"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PARTRAIN_HAS_AVX2_KERNELS 1
 #include <immintrin.h>
@@ -35,13 +37,22 @@
 
 namespace partrain::backend::cpu {
 
-/// The highest kernel tier the environment allows: PARTRAIN_CPU_KERNELS=blas (OpenBLAS and
-/// baseline x86-64 code only), =avx2 (no AVX-512), anything else or unset: all (read once).
+/// The highest kernel tier a value of PARTRAIN_CPU_KERNELS allows: "blas" 0 (OpenBLAS and
+/// baseline x86-64 code only), "avx2" 1 (no AVX-512), "avx512" or empty 2 (all). A misspelt
+/// value is a config_error: ignoring it would silently measure the wrong tier.
+inline int kernel_tier_from(std::string_view value) {
+  if (value == "blas") return 0;
+  if (value == "avx2") return 1;
+  if (value == "avx512" || value.empty()) return 2;
+  fail<config_error>("[partrain::backend::cpu] PARTRAIN_CPU_KERNELS=", value,
+                     ": expected avx512, avx2 or blas (or unset: the highest this CPU has)");
+}
+
+/// The highest kernel tier the environment allows (PARTRAIN_CPU_KERNELS, read once).
 inline int allowed_kernel_tier() {
   static const int tier = [] {
     const char* v = std::getenv("PARTRAIN_CPU_KERNELS");
-    const std::string_view s = v ? v : "";
-    return s == "blas" ? 0 : s == "avx2" ? 1 : 2;
+    return kernel_tier_from(v ? v : "");
   }();
   return tier;
 }
