@@ -36,34 +36,37 @@ def cpu_has_avx2_fma() -> bool:
     return {"avx2", "fma"} <= words
 
 
-def without_volatile(value):
+def without_volatile(value, work=""):
+    """The value without volatile fields, the work folder's path in strings as <work>."""
     if isinstance(value, dict):
-        return {k: without_volatile(v) for k, v in value.items() if k not in VOLATILE}
+        return {k: without_volatile(v, work) for k, v in value.items() if k not in VOLATILE}
     if isinstance(value, list):
-        return [without_volatile(v) for v in value]
+        return [without_volatile(v, work) for v in value]
+    if isinstance(value, str) and work:
+        return value.replace(work, "<work>")
     return value
 
 
-def digest(path: pathlib.Path) -> str:
+def digest(path: pathlib.Path, work: str) -> str:
     """The file's bytes, or for JSON (and JSON lines) its content without volatile fields."""
     if path.suffix == ".safetensors":
         return hashlib.sha256(path.read_bytes()).hexdigest()
     if path.suffix == ".jsonl":
-        records = [without_volatile(json.loads(line)) for line in path.read_text().splitlines() if line]
+        records = [without_volatile(json.loads(line), work) for line in path.read_text().splitlines() if line]
         text = "\n".join(json.dumps(r, sort_keys=True) for r in records)
     else:
-        text = json.dumps(without_volatile(json.loads(path.read_text())), sort_keys=True)
+        text = json.dumps(without_volatile(json.loads(path.read_text()), work), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def pinned_files(root: pathlib.Path, name: str) -> dict:
+def pinned_files(root: pathlib.Path, name: str, work: str) -> dict:
     """Every network, solver state, history, checkpoint state and journal under root, keyed
     by its path with the experiment folder's time stamp taken out."""
     out = {}
     for p in sorted(root.rglob("*")):
         if p.name.endswith(".safetensors") or p.name in {"training_info.json", "state.json", "journal.jsonl"}:
             key = re.sub(r"experiment-\d{8}T\d{6}", "experiment", f"{name}/{p.relative_to(root).as_posix()}")
-            out[key] = digest(p)
+            out[key] = digest(p, work)
     return out
 
 
@@ -88,13 +91,15 @@ def main() -> int:
         return 77
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    work = work.resolve()
     env = dict(os.environ, **ENV)
     run([generate, work / "digits", "--seed", "42", "--count-per-class", "100"], env)
     run([demo, "--data", work / "digits", "--epochs", "3", "--workers", "2", "--seed", "42",
          "--output", work / "demo"], env)
     run([search, "--data", work / "digits", "--trials", "4", "--epochs", "3", "--scheduler", "asha",
          "--eta", "2", "--workers", "1", "--folder", work / "search"], env)
-    got = {**pinned_files(work / "demo", "demo"), **pinned_files(work / "search", "search")}
+    at = str(work.resolve())
+    got = {**pinned_files(work / "demo", "demo", at), **pinned_files(work / "search", "search", at)}
     if write:
         write.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
         print(f"wrote {len(got)} hashes to {write}")
