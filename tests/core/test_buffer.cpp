@@ -130,7 +130,7 @@ TEST_CASE("batch_source on a CPU context: batches follow the epoch's order; one 
   s.classes = {"a", "b", "c"};
   for (int i = 0; i < 6; ++i) s.push_back(std::vector<float>{float(i), float(10 * i)}, i % 3);
   context ctx;
-  batch_source<double, data::image_set> batches(ctx, s, 3);
+  batch_source<double> batches(ctx, s, 3);
   const std::vector<std::size_t> order{4, 1, 5, 0, 2, 3};
   batches.start_epoch(order, 2, 0);
   batches.read(2, 2);  // images 5 and 0

@@ -1,5 +1,5 @@
 // A non-owning, type-erased view of any data::source, so options can refer to validation
-// data of any type without becoming templates on it.
+// data of any type, and a training run to its data, without becoming templates on it.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,9 @@
 
 namespace partrain::data {
 
-/// Refers to a source that must outlive the view. An empty view refers to nothing.
+/// Refers to a source that must outlive the view. An empty view refers to nothing. It is a
+/// source itself, start_epoch included (a no-op for a source without it), and says which
+/// source it refers to (target<S>()), so code that can do better for one type still can.
 class source_view {
  public:
   source_view() = default;
@@ -31,6 +33,15 @@ class source_view {
                   int* labels) const {
     calls_->read_batch(object_, indices, epoch, images, labels);
   }
+  /// Announces the order of the coming read_batch calls (a source may read ahead).
+  void start_epoch(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) const {
+    calls_->start_epoch(object_, order, batch_size, epoch);
+  }
+  /// The source viewed when it is an S, else null (as std::function::target).
+  template <source S>
+  const S* target() const {
+    return calls_ == &calls_for<S> ? static_cast<const S*>(object_) : nullptr;
+  }
 
  private:
   struct calls {
@@ -39,6 +50,7 @@ class source_view {
     dims (*image_dims)(const void*);
     std::vector<std::string> (*class_names)(const void*);
     void (*read_batch)(const void*, std::span<const std::size_t>, std::uint64_t, float*, int*);
+    void (*start_epoch)(const void*, std::span<const std::size_t>, std::size_t, std::uint64_t);
   };
   template <source S>
   static constexpr calls calls_for{
@@ -48,6 +60,10 @@ class source_view {
       [](const void* o) { return std::vector<std::string>(static_cast<const S*>(o)->class_names()); },
       [](const void* o, std::span<const std::size_t> i, std::uint64_t e, float* x, int* y) {
         static_cast<const S*>(o)->read_batch(i, e, x, y);
+      },
+      [](const void* o, std::span<const std::size_t> order, std::size_t batch, std::uint64_t e) {
+        if constexpr (requires(const S& s) { s.start_epoch(order, batch, e); })
+          static_cast<const S*>(o)->start_epoch(order, batch, e);
       }};
   const void* object_ = nullptr;
   const calls* calls_ = nullptr;

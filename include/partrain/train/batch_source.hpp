@@ -12,6 +12,7 @@
 #include "partrain/core/tensor.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/data/resident_batches.hpp"
+#include "partrain/data/source_view.hpp"
 #include "partrain/train/batch_reader.hpp"
 
 namespace partrain {
@@ -25,19 +26,20 @@ inline namespace PARTRAIN_ABI_NAMESPACE {
 /// workers there that train on the same images; each epoch's order (and each image's
 /// transform) goes up once, and each batch is gathered and augmented there with the CPU's
 /// draws, so reading a batch moves nothing from the host. Any other source is read on the
-/// host (prefetched when it can), checked and uploaded (batch_reader).
-template <element_type T, data::source D>
+/// host (prefetched when it can), checked and uploaded (batch_reader). The source is seen
+/// through a view, so this is compiled once per element type, whatever the source.
+template <element_type T>
 class batch_source {
  public:
-  batch_source(context& ctx, const D& data, int classes)
-      : ctx_(ctx), data_(data), classes_(classes), resident_(ctx, data, classes) {}
+  batch_source(context& ctx, data::source_view data, int classes)
+      : ctx_(ctx), data_(data), classes_(classes), resident_(ctx, data_, classes) {}
 
   /// The coming batches of `epoch` (0-based; keys augmentation) take their images in
   /// `order`, batch_size at a time; `order` must stay alive and unchanged until the next call.
   void start_epoch(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) {
     order_ = order, epoch_ = epoch;
-    if (resident_.active()) return resident_.start_epoch(ctx_, data_, order, epoch);
-    if constexpr (requires { data_.start_epoch(order, batch_size, epoch); }) data_.start_epoch(order, batch_size, epoch);
+    if (resident_.active()) return resident_.start_epoch(ctx_, order, epoch);
+    data_.start_epoch(order, batch_size, epoch);
   }
 
   /// Queues the batch order[first, first + count) of the epoch started last.
@@ -45,7 +47,7 @@ class batch_source {
     PARTRAIN_CHECK(first + count <= order_.size(), error, "[partrain::batch_source] batch [", first, ", ",
                    first + count, ") is outside the epoch's ", order_.size(), " images");
     if (resident_.active()) {
-      resident_.read(ctx_, data_, first, count);
+      resident_.read(ctx_, first, count);
       images_ = &resident_.images(), labels_ = resident_.labels();
       return;
     }
@@ -58,9 +60,9 @@ class batch_source {
 
  private:
   context& ctx_;
-  const D& data_;
+  data::source_view data_;
   int classes_;
-  data::resident_batches<T, D> resident_;
+  data::resident_batches<T> resident_;
   batch_reader<T> reader_;
   std::span<const std::size_t> order_;
   std::uint64_t epoch_ = 0;

@@ -1,0 +1,200 @@
+// The training engine: the part of a training run that does not depend on the network's
+// type — the epoch and iteration loop, the stop state, hook dispatch, the history, the
+// divergence rule, checkpoint timing, the GPU's queue of iterations, and finishing. It
+// drives a training_model (the typed part); training_run<Net, ...> puts the two together.
+// docs/architecture.md draws the phases.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "partrain/backend/context.hpp"
+#include "partrain/backend/metrics_queue.hpp"
+#include "partrain/backend/step_graph.hpp"
+#include "partrain/core/buffer.hpp"
+#include "partrain/core/error.hpp"
+#include "partrain/core/interrupt.hpp"
+#include "partrain/core/random.hpp"
+#include "partrain/train/best_network.hpp"
+#include "partrain/train/reporting_hooks.hpp"
+#include "partrain/train/run_hooks.hpp"
+#include "partrain/train/run_preparation.hpp"
+#include "partrain/train/run_settings.hpp"
+#include "partrain/train/run_state.hpp"
+#include "partrain/train/run_stop.hpp"
+#include "partrain/train/trained.hpp"
+#include "partrain/train/training_info.hpp"
+#include "partrain/train/training_model.hpp"
+#include "partrain/train/training_progress.hpp"
+
+namespace partrain::detail {
+// Its layout differs between nvcc and g++ builds, as the context's does.
+inline namespace PARTRAIN_ABI_NAMESPACE {
+
+/// One run of the model over n training images, by the settings: prepare (constructor),
+/// run() (start, epochs, finish), or resume() before run(). See training_run for when a
+/// run stops and what it returns.
+class training_engine {
+  using clock = std::chrono::steady_clock;
+
+ public:
+  training_engine(training_model& model, run_settings settings, context& ctx, std::size_t n)
+      : model_(model), settings_(std::move(settings)), ctx_(ctx), n_(n), batch_(settings_.mini_batch_size),
+        start_(clock::now()), metrics_(ctx), shuffle_rng_(settings_.seed, 0x5348u), best_(settings_.keep_best) {
+    per_epoch_ = int(n_ / batch_), max_iterations_ = per_epoch_ * settings_.max_epochs;
+    info_.iterations_per_epoch = per_epoch_;
+    order_.resize(n_);
+    std::iota(order_.begin(), order_.end(), std::size_t(0));
+    progress_ = training_progress{.network_name = model_.description(), .iterations_per_epoch = per_epoch_,
+                                  .max_iterations = max_iterations_};
+  }
+  training_engine(const training_engine&) = delete;
+  training_engine& operator=(const training_engine&) = delete;
+
+  run_hooks& hooks() { return hooks_; }
+  const training_info& info() const { return info_; }
+  int iteration() const { return iteration_; }
+  clock::time_point started() const { return start_; }
+  /// Whether a validation's network is kept (output_network best_validation_loss) and is.
+  bool has_best_network() const { return best_.has_network(); }
+
+  /// Throws when run() or resume() was called before (warm_start and resume come first).
+  void check_not_started(const char* what) const {
+    PARTRAIN_CHECK(!ran_ && !resumed_, error, "[partrain::training_run] ", what, " after run() or resume()");
+  }
+
+  /// Runs every phase; the history is then info(). Throws training_error, with the run so
+  /// far, when a hook failed. Once.
+  void run() {
+    PARTRAIN_CHECK(!ran_, error, "[partrain::training_run] run() was called before; a run trains once");
+    ran_ = true;
+    std::optional<detail::interrupt_handlers> signals;
+    if (hooks_.has_checkpoint_hooks()) signals.emplace();
+    if (!resumed_) first_start();
+    to_device();
+    start();
+    if (interrupt_requested()) stop_.ask(stop_reason::interrupted);
+    const int first_epoch = iteration_ / per_epoch_ + 1;  // a resume mid-epoch continues that epoch
+    for (int epoch = first_epoch; epoch <= settings_.max_epochs && !stop_.stopping(); ++epoch)
+      if (!run_epoch(epoch)) break;
+    drain(true);
+    finish();
+  }
+  /// The history, moved out after run().
+  training_info take_info() { return std::move(info_); }
+
+  /// Continues from a checkpoint's position instead of starting (before run()). Throws
+  /// config_error when it does not fit: another epoch length or data size, or max_epochs
+  /// below its epoch. The caller restores the network, the solver and the best network.
+  void resume(run_position&& p) {
+    check_not_started("resume()");
+    PARTRAIN_CHECK(p.iterations_per_epoch == per_epoch_ && p.order.size() == n_, config_error,
+                   "[partrain::training_run] the checkpoint has ", p.iterations_per_epoch,
+                   " iterations per epoch over ", p.order.size(), " images; this run has ", per_epoch_, " over ", n_);
+    PARTRAIN_CHECK(p.epoch() <= settings_.max_epochs, config_error, "[partrain::training_options] max_epochs is ",
+                   settings_.max_epochs, " but the checkpoint is at epoch ", p.epoch(), "; expected at least that");
+    shuffle_rng_.seek(p.shuffle_draws);
+    order_ = std::move(p.order);
+    iteration_ = checkpointed_at_ = p.iteration;
+    start_batch_ = p.iteration % per_epoch_;
+    info_ = std::move(p.history);
+    best_.load(p.best_validation_loss, p.best_iteration, p.validations_without_improvement);
+    start_ -= std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(p.elapsed_seconds));
+    resumed_ = true;
+  }
+  /// Where the run is (all but the network's own random step), for a checkpoint.
+  run_position position() const {
+    run_position p;
+    p.iteration = iteration_, p.iterations_per_epoch = per_epoch_;
+    p.shuffle_draws = shuffle_rng_.draws(), p.order = order_;
+    p.best_validation_loss = best_.loss(), p.best_iteration = best_.iteration();
+    p.validations_without_improvement = best_.without_improvement();
+    p.history = info_;
+    p.elapsed_seconds = elapsed();
+    return p;
+  }
+
+ private:
+  // An iteration queued on the device whose loss has not been read yet.
+  struct pending {
+    int epoch, iteration;
+    double learn_rate;
+    bool validate;
+  };
+
+  // What the hooks answer goes to take().
+  auto answer() {
+    return [this](hook_result& r) { take(r); };
+  }
+  // A run that does not resume: input statistics, the first shuffle.
+  void first_start() {
+    model_.input_statistics(order_, batch_);
+    if (settings_.shuffle != shuffle_mode::never) shuffle_indices(order_, shuffle_rng_);
+  }
+  // On a GPU everything runs on the worker's stream, and losses are read back a few
+  // iterations late (metrics_queue). A non-finite one sets the flag on the device, which
+  // cancels every update queued behind it: the network stays as it was before the diverged
+  // iteration, as on the CPU.
+  void to_device() {
+    on_device_ = !ctx_.memory().host;
+    model_.to_device();
+    if (on_device_) diverged_flag_.ensure(ctx_.memory(), 1);
+    replay_ = on_device_ && settings_.graphs_allowed && !model_.uses_randomness();
+  }
+  // The start hooks; a resumed run's first message says where it resumes.
+  void start() {
+    progress_.iteration = iteration_, progress_.epoch = iteration_ == 0 ? 0 : (iteration_ - 1) / per_epoch_ + 1;
+    hooks_.start(start_event{progress_}, answer());
+  }
+
+  bool run_epoch(int epoch);
+  bool checkpoint_due(int epoch, bool epoch_end) const;
+  void checkpoint(int epoch, bool interrupted);
+  void step(int epoch, int b);
+  void drain(bool all);
+  void end_of_iteration(const pending& p);
+  void validate(int iteration);
+  void take(hook_result& r);
+  void finish();
+  void complete_run(int done);
+  double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
+
+  training_model& model_;
+  run_settings settings_;
+  context& ctx_;
+  std::size_t n_, batch_;
+  clock::time_point start_;
+  training_info info_;
+  backend::metrics_queue metrics_;
+  backend::step_graph graph_;
+  buffer<int> diverged_flag_;
+  random_engine shuffle_rng_;
+  std::vector<std::size_t> order_;
+  int per_epoch_ = 0, max_iterations_ = 0;
+  bool on_device_ = false, replay_ = false;
+  run_hooks hooks_;
+  training_progress progress_;
+  run_stop stop_;
+  bool ran_ = false, resumed_ = false;
+  std::string pending_warning_;
+  std::deque<pending> queued_;
+  best_record best_;
+  int iteration_ = 0, diverged_at_ = 0;
+  // Resuming: the first epoch's first batch; the iteration of the last checkpoint.
+  int start_batch_ = 0, checkpointed_at_ = 0;
+  int steps_here_ = 0;  // steps this run took (a resumed one counts from its resume)
+};
+
+}  // namespace PARTRAIN_ABI_NAMESPACE
+}  // namespace partrain::detail
+
+#include "partrain/train/engine_impl.hpp"

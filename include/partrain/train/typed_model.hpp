@@ -1,0 +1,140 @@
+// The typed part of a training run: a Net with its solver's state and its batches, behind
+// the training_model interface the engine drives. What a user's translation unit
+// instantiates per network type, besides the layers.
+#pragma once
+
+#include <any>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "partrain/backend/context.hpp"
+#include "partrain/backend/ops.hpp"
+#include "partrain/contracts.hpp"
+#include "partrain/data/source_view.hpp"
+#include "partrain/layers/image_input.hpp"
+#include "partrain/network.hpp"
+#include "partrain/optim.hpp"
+#include "partrain/train/batch_source.hpp"
+#include "partrain/train/best_network.hpp"
+#include "partrain/train/evaluate.hpp"
+#include "partrain/train/run_preparation.hpp"
+#include "partrain/train/run_state.hpp"
+#include "partrain/train/training_model.hpp"
+#include "partrain/train/training_options.hpp"
+
+namespace partrain::detail {
+// Its layout differs between nvcc and g++ builds, as the context's does.
+inline namespace PARTRAIN_ABI_NAMESPACE {
+
+/// A new Net (initialized from the options' seed) and its solver's state, trained on `data`
+/// in `ctx`. Keeps references to the data, the options' solver and the context. The data
+/// and the schedule are erased: one typed model per network and solver type.
+template <class Net, class Solver>
+class typed_model final : public training_model {
+  using T = typename Net::value_type;
+
+ public:
+  template <class Schedule>
+  typed_model(data::source_view data, const training_options<Solver, Schedule>& options, context& ctx)
+      : ctx_(ctx), data_(data), solver_(options.solver), validation_(options.validation_data),
+        l2_(options.l2_regularization), threshold_(options.gradient_threshold),
+        threshold_method_(options.gradient_threshold_method), batch_size_(options.mini_batch_size),
+        net_(options.seed), solver_state_(make_solver_state<Net>(options.solver, ctx.memory())),
+        batches_(ctx, data, Net::num_classes) {}
+
+  std::string description() const override { return Net::description(); }
+  bool uses_randomness() const override { return Net::uses_randomness; }
+  bool keeps_population_statistics() const override { return Net::keeps_population_statistics; }
+
+  void to_device() override { move_to(ctx_.memory()); }
+  void to_host() override { net_.to(host_memory); }
+  void input_statistics(std::span<const std::size_t> order, std::size_t batch) override {
+    if constexpr (needs_input_statistics<Net>) detail::input_statistics(net_, data_, order, batch);
+  }
+
+  void start_epoch(std::span<const std::size_t> order, std::size_t batch, std::uint64_t epoch) override {
+    batches_.start_epoch(order, batch, epoch);
+  }
+  void read_batch(std::size_t first, std::size_t count) override { batches_.read(first, count); }
+  void forward() override { net_.forward(ctx_, batches_.images(), mode::training); }
+  void host_metrics(double* m) override {
+    m[0] = net_.loss(ctx_, batches_.labels());
+    m[1] = net_.correct(ctx_, batches_.labels());
+  }
+  void device_metrics(double* m, int* diverged) override {
+    backend::batch_metrics(ctx_, int(batches_.labels().size()), Net::num_classes, net_.output().data(),
+                           batches_.labels().data(), m, diverged);
+  }
+  void gradients() override {
+    net_.backward(ctx_, batches_.labels());
+    optim::add_l2_regularization(ctx_, net_, l2_);
+    optim::clip_gradients(ctx_, net_, threshold_, threshold_method_);
+  }
+  void update(double lr, int* diverged) override {
+    solver_.step(ctx_, solver_state_, net_.parameters(), net_.gradients(), lr, diverged);
+  }
+
+  evaluation validate() override { return evaluate(net_, ctx_, validation_, batch_size_); }
+  void keep_best() override { best_.keep(ctx_, net_.parameters(), net_.state()); }
+  void restore_best() override { best_.restore(ctx_, net_.parameters(), net_.state()); }
+  void population_statistics(std::span<const std::size_t> order, std::size_t batch, std::uint64_t epoch) override {
+    if constexpr (Net::keeps_population_statistics) {
+      net_.begin_population_statistics();
+      batches_.start_epoch(order, batch, epoch);
+      for (std::size_t at = 0; at + batch <= order.size(); at += batch) {
+        batches_.read(at, batch);
+        net_.forward(ctx_, batches_.images(), mode::population_statistics);
+      }
+      net_.finish_population_statistics();
+    }
+  }
+  std::any release_network() override { return std::any(std::move(net_)); }
+
+  Net& network() { return net_; }
+  const Net& network() const { return net_; }
+  const typename Solver::template state<Net>& solver_state() const { return solver_state_; }
+
+  /// Parameters and state from one network to another (either may be on a device); the
+  /// layers' seeds stay `to`'s.
+  static void copy_network(const Net& from, Net& to) {
+    copy_between(to.memory(), to.parameters().data(), from.memory(), from.parameters().data(),
+                 Net::parameter_count * sizeof(T));
+    copy_between(to.memory(), to.state().data(), from.memory(), from.state().data(), Net::state_count * sizeof(T));
+  }
+  /// The typed parts of a checkpoint's state: network, random step, solver, best network.
+  void restore(run_state<Net, Solver>& s, bool keeps_best) {
+    copy_network(s.network, net_);
+    net_.set_random_step(s.position.random_step);
+    solver_state_ = std::move(s.solver);
+    if (keeps_best && s.best_network)
+      best_.load(s.best_network->parameters(), s.best_network->state(), ctx_.memory());
+  }
+  /// The kept best network copied into `host` (a network in host memory).
+  void save_best(Net& host) const { best_.save(host.parameters(), host.state()); }
+
+ private:
+  void move_to(const memory_space& space) {
+    net_.to(space);
+    for_each_solver_field(solver_state_, [&](auto, auto& field) {
+      if constexpr (requires { field.to(space); }) field.to(space);
+    });
+  }
+
+  context& ctx_;
+  data::source_view data_;
+  const Solver& solver_;
+  data::source_view validation_;
+  double l2_, threshold_;
+  optim::gradient_threshold_method threshold_method_;
+  int batch_size_;
+  Net net_;
+  typename Solver::template state<Net> solver_state_;
+  batch_source<T> batches_;
+  network_copy<T> best_;
+};
+
+}  // namespace PARTRAIN_ABI_NAMESPACE
+}  // namespace partrain::detail
