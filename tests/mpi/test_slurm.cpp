@@ -91,13 +91,15 @@ TEST_CASE(
   // A 1-minute limit with SIGTERM to the job's tasks 50 s before it (Slurm sends it at its
   // next check, 10-40 s in); trials of 1.5 s per iteration (about 54 s in all) cannot end
   // first. The requeued run trains at full speed, so the test ends soon after; it starts
-  // with a step that is not MPI's, as the guide's batch file does (see there why).
+  // with a step that is not MPI's and lasts a while, as the guide's batch file does: Slurm
+  // 22.05 sends the first run's signal again to the step it finds running just after the
+  // requeued job starts (a `true` that ended in time left it to the MPI step, which died).
   std::ofstream(dir.path / "job.sh")
       << "#!/bin/sh\n"
       << "#SBATCH --ntasks=3 --overcommit --time=1 --signal=TERM@50 --requeue\n"
       << "#SBATCH --open-mode=append --output=" << folder.string() << ".log\n"
       << "echo \"run ${SLURM_RESTART_COUNT:-0}\"\n"
-      << "[ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ] && export PARTRAIN_MPI_TOOL_PAUSE_MS=0 && srun -n 1 true\n"
+      << "[ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ] && export PARTRAIN_MPI_TOOL_PAUSE_MS=0 && { srun -n 1 sleep 2; true; }\n"
       << "srun --mpi=pmix '" << fs::read_symlink("/proc/self/exe").string() << "' && exit 0\n"
       << "[ \"${SLURM_RESTART_COUNT:-0}\" -lt 3 ] && scontrol requeue \"$SLURM_JOB_ID\"\n";
   const std::string id = output_of("PARTRAIN_MPI_TOOL_FOLDER='" + folder.string() +
