@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     {  // what rank 0 does with each result: its network file, written atomically
       const int n = 20;
       const auto t0 = clock_type::now();
-      for (int k = 0; k < n; ++k) pt::io::write_safetensors(folder / "network.safetensors", record.tensors, {});
+      for (int k = 0; k < n; ++k) pt::format::write_safetensors(folder / "network.safetensors", record.tensors, {});
       const double s = seconds_since(t0);
       std::printf("%-22s %10.1f files/s, %.0f MB/s (write_safetensors)\n", "network file", n / s,
                   n * double(result_bytes) / s / 1e6);

@@ -13,6 +13,7 @@
 #include <future>
 #include <partrain/parallel/channel.hpp>
 #include <partrain/parallel/pool.hpp>
+#include <partrain/train/training_progress.hpp>
 #include <string>
 #include <thread>
 #include <vector>

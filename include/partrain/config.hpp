@@ -23,3 +23,10 @@
 #else
 #define PARTRAIN_HOST_DEVICE
 #endif
+
+#include <string_view>
+
+namespace partrain {
+/// partrain's version, stored in every file's metadata (keep equal to CMake's project version).
+inline constexpr std::string_view partrain_version = "0.1.0";
+}  // namespace partrain

@@ -12,12 +12,13 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/backend/context.hpp"
-#include "partrain/contracts.hpp"
+#include "partrain/layers/contract.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/core/tensor.hpp"
 #include "partrain/layers/fusion.hpp"
 #include "partrain/layers/layer.hpp"
+#include "partrain/network_checks.hpp"
 #include "partrain/network_layout.hpp"
 #include "partrain/network_traits.hpp"
 #include "partrain/parameter_ref.hpp"
@@ -37,7 +38,7 @@ class basic_network {
                 "network: the first layer must be image_input<H, W, C>; add one that matches your "
                 "images in front of the other layers");
 
-  static_assert(detail::check_network_layers<Layers...>());
+  static_assert(check_network_layers<Layers...>());
 
   /// The input shape of layer I; shape_at<depth> is the network's output shape.
   template <std::size_t I>
@@ -113,8 +114,8 @@ class basic_network {
   /// (checked on host memory; device batches are checked when uploaded), config_error
   /// when the network or x is not in the context's memory.
   const tensor<T>& forward(context& ctx, const tensor<T>& x, mode m) {
-    check_input(x);
-    check_memory(ctx, x);
+    detail::check_input(*this, x);
+    detail::check_memory(*this, ctx, x);
     const int n = x.n();
     fused_ = fusion_ && fusion::any && ctx.device().is_cpu();
     prepare(n, ctx.memory());
@@ -135,14 +136,14 @@ class basic_network {
   double loss(context& ctx, std::span<const int> labels) const
     requires ends_with_classification
   {
-    check_labels(labels);
+    detail::check_labels(*this, labels, batch_);
     return backend::cross_entropy(ctx, batch_, num_classes, act_[depth].data(), labels.data());
   }
   /// How many of the last forward's predictions match the labels.
   int correct(context& ctx, std::span<const int> labels) const
     requires ends_with_classification
   {
-    check_labels(labels);
+    detail::check_labels(*this, labels, batch_);
     return backend::count_correct(ctx, batch_, num_classes, act_[depth].data(), labels.data());
   }
 
@@ -151,7 +152,7 @@ class basic_network {
   void backward(context& ctx, std::span<const int> labels, bool input_gradient = false)
     requires ends_with_classification
   {
-    check_labels(labels);
+    detail::check_labels(*this, labels, batch_);
     backend::softmax_cross_entropy_backward(ctx, batch_, num_classes, act_[depth].data(),
                                             labels.data(), dact_[depth - 2].data());
     backpropagate<depth - 2>(ctx, input_gradient);
@@ -178,7 +179,7 @@ class basic_network {
   /// Calls f(parameter_ref<T>) for every trainable tensor, in layer order.
   template <class F>
   void for_each_parameter(F&& f) {
-    require_host("for_each_parameter");
+    detail::require_host(*this, "for_each_parameter");
     for_each_layer([&]<std::size_t I>() {
       std::size_t at = param_offset[I];
       for (const auto& spec : impl_at<I>::parameters) {
@@ -191,7 +192,7 @@ class basic_network {
   /// Calls f(state_ref<T>) for every state tensor, in layer order.
   template <class F>
   void for_each_state(F&& f) {
-    require_host("for_each_state");
+    detail::require_host(*this, "for_each_state");
     for_each_layer([&]<std::size_t I>() {
       std::size_t at = state_offset[I];
       for (const auto& spec : impl_at<I>::states) {
@@ -245,14 +246,14 @@ class basic_network {
   /// Input normalization statistics (zerocenter, zscore, rescale) from training batches.
   void reset_input_statistics() { std::get<0>(impls_).reset_statistics(); }
   void accumulate_input_statistics(const tensor<T>& x) {
-    check_input(x);
-    require_host("accumulate_input_statistics");
+    detail::check_input(*this, x);
+    detail::require_host(*this, "accumulate_input_statistics");
     PARTRAIN_CHECK(x.on_host(), config_error, "[partrain::network::accumulate_input_statistics] the batch is in ",
                    x.space().name, " memory; expected host memory");
     std::get<0>(impls_).accumulate_statistics(x.n(), x.data());
   }
   void finish_input_statistics() {
-    require_host("finish_input_statistics");
+    detail::require_host(*this, "finish_input_statistics");
     std::get<0>(impls_).finish_statistics(state_.data() + state_offset[0]);
   }
 
@@ -359,38 +360,6 @@ class basic_network {
       act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
       dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
     });
-  }
-
-  void check_memory(const context& ctx, const tensor<T>& x) const {
-    PARTRAIN_CHECK(&memory() == &ctx.memory(), config_error, "[partrain::network] the network is in ",
-                   memory().name, " memory but the context runs on ", ctx.device().name(),
-                   "; call net.to(ctx.memory()) first");
-    PARTRAIN_CHECK(&x.space() == &ctx.memory(), config_error, "[partrain::network layer 1 (", label(0),
-                   ")] the input batch is in ", x.space().name, " memory; expected ", ctx.memory().name,
-                   " memory, where the context runs");
-  }
-  void require_host(const char* what) const {
-    PARTRAIN_CHECK(on_host(), config_error, "[partrain::network::", what, "] the network is in ", memory().name,
-                   " memory; call net.to(host_memory) first");
-  }
-
-  void check_input(const tensor<T>& x) const {
-    PARTRAIN_CHECK(x.n() > 0, shape_error, "[partrain::network layer 1 (", label(0),
-                   ")] batch size is 0; expected at least one image of ", shape_string<input_shape>());
-    const dims want = batch_dims<input_shape>(x.n());
-    PARTRAIN_CHECK(x.extents() == want, shape_error, "[partrain::network layer 1 (", label(0),
-                   ")] input batch has shape ", x.extents().str(), " (n,c,h,w); expected ",
-                   want.str(), " for ", shape_string<input_shape>(), " images");
-  }
-  // Labels are in the network's memory; device labels are checked when uploaded.
-  void check_labels(std::span<const int> labels) const {
-    PARTRAIN_CHECK(int(labels.size()) == batch_, shape_error, "[partrain::network layer ", depth, " (",
-                   label(depth - 1), ")] got ", labels.size(), " labels for a batch of ", batch_);
-    if (!on_host()) return;
-    for (std::size_t i = 0; i < labels.size(); ++i)
-      PARTRAIN_CHECK(labels[i] >= 0 && labels[i] < num_classes, data_error, "[partrain::network layer ",
-                     depth, " (", label(depth - 1), ")] label ", labels[i], " of image ", i,
-                     " is outside 0..", num_classes - 1);
   }
 
   impls impls_;

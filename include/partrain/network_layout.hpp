@@ -8,7 +8,7 @@
 #include <tuple>
 #include <utility>
 
-#include "partrain/contracts.hpp"
+#include "partrain/layers/contract.hpp"
 #include "partrain/layers/layer.hpp"
 #include "partrain/network_traits.hpp"
 #include "partrain/parameter_ref.hpp"

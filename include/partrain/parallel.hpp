@@ -5,4 +5,4 @@
 #include "partrain/parallel/fetch_outputs.hpp"
 #include "partrain/parallel/outcomes.hpp"
 #include "partrain/parallel/pool.hpp"
-#include "partrain/parallel/sweep.hpp"
+#include "partrain/parallel/submit_each.hpp"

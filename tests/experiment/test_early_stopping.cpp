@@ -96,7 +96,7 @@ TEST_CASE_FIXTURE(fixture, "one worker: ASHA interrupted, its trial's checkpoint
   pt::clear_interrupt();
   REQUIRE(cut.trials[longest].status == ex::trial_status::running);
   // ... and its checkpoints lost: it starts again from nothing and passes both rungs again.
-  fs::remove_all(dir.path / "cut" / pt::io::detail::trial_folder(longest + 1, 8) / "checkpoints");
+  fs::remove_all(dir.path / "cut" / pt::io::trial_folder_name(longest + 1, 8) / "checkpoints");
   const auto resumed = run(dir.path / "cut", asha, 1);
   for (const auto& t : resumed.trials) {
     CAPTURE(t.trial.index);

@@ -59,7 +59,7 @@ TEST_CASE_FIXTURE(fixture, "an experiment trains each trial as train_network alo
   for (const auto& t : result.trials) {
     CAPTURE(t.trial.describe());
     CHECK(t.trial.values == plan.at(t.trial.index).values);
-    CHECK(t.folder == dir.path / "search" / pt::io::detail::trial_folder(t.trial.index + 1, 6));
+    CHECK(t.folder == dir.path / "search" / pt::io::trial_folder_name(t.trial.index + 1, 6));
     CHECK(t.worker >= 0);
     CHECK(t.metrics.at("validation_accuracy") == t.info.final_validation_accuracy);
     // The same trial trained alone, outside any experiment: the same network, bit for bit.

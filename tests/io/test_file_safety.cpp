@@ -23,6 +23,7 @@
 #include "temp_dir.hpp"
 
 namespace io = partrain::io;
+namespace format = partrain::format;
 namespace fs = std::filesystem;
 using partrain::io_error;
 
@@ -78,18 +79,18 @@ TEST_CASE("a save removes the temporaries of dead writers, never a live one's or
   if (dead == 0) ::_exit(0);
   REQUIRE(dead > 0);
   ::waitpid(dead, nullptr, 0);
-  const std::string host = io::detail::host_tag();
+  const std::string host = format::host_tag();
   const std::vector<std::string> gone{".experiment-20250101T000000.tmp-" + host + "-" + std::to_string(dead) + "-1-0",
                                       // our pid, but another start time: the pid was reused
                                       ".experiment-20250101T000001.tmp-" + host + "-" + std::to_string(::getpid()) + "-1-3"};
-  const auto live = io::detail::temporary_sibling(dir.path / ".experiment-20250101T000002").filename().string();
+  const auto live = format::temporary_sibling(dir.path / ".experiment-20250101T000002").filename().string();
   const std::vector<std::string> kept{live, ".experiment-20250101T000003.tmp-otherhost-" + std::to_string(dead) + "-1-0",
                                       ".experiment-20250101T000004.tmp-garbled"};
   for (const auto& name : gone) fs::create_directories(dir.path / name / "trial-01");
   for (const auto& name : kept) fs::create_directories(dir.path / name / "trial-01");
-  CHECK(io::detail::abandoned_temporary(gone[0]));
-  CHECK(io::detail::abandoned_temporary(gone[1]));
-  CHECK_FALSE(io::detail::abandoned_temporary(live));
+  CHECK(format::abandoned_temporary(gone[0]));
+  CHECK(format::abandoned_temporary(gone[1]));
+  CHECK_FALSE(format::abandoned_temporary(live));
   const std::vector<io::trial_record> trials{small_trial()};
   io::save_experiment(trials, dir.path, "20250102T000000");
   auto left = hidden_temporaries(dir.path);

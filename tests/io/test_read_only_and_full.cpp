@@ -108,7 +108,7 @@ TEST_CASE("a read-only folder: every write is an io_error naming the path and th
   check_io_error(in_ro([&] { io::tensorboard_writer writer(ro / "tb");
                    return std::string("made"); }),
                  {(ro / "tb").string(), "cannot create folder (Read-only file system)"});
-  check_io_error(in_ro([&] { return partrain::detail::create_folders(ro / "a" / "b", "test"), std::string("made"); }),
+  check_io_error(in_ro([&] { return partrain::create_folders(ro / "a" / "b", "test"), std::string("made"); }),
                  {(ro / "a" / "b").string(), "Read-only file system"});
   CHECK(fs::is_empty(ro / "existing"));
 }
@@ -168,7 +168,7 @@ TEST_CASE("checkpoints on a disk that fills up: warnings naming the epoch and th
                                             }});
     std::string files;
     for (const auto& e : fs::directory_iterator(small / "checkpoints")) files += " " + e.path().filename().string();
-    return partrain::detail::concat("iterations ", r.info.iterations(), " | stop ", to_string(r.info.stop_reason),
+    return partrain::concat_text("iterations ", r.info.iterations(), " | stop ", to_string(r.info.stop_reason),
                                     " | warnings ", r.info.warnings.size(), ": ",
                                     r.info.warnings.empty() ? "" : r.info.warnings.front(), " | delivered ",
                                     delivered.size(), " | table warns ",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "partrain/parallel/channel.hpp"
+#include "partrain/train/training_progress.hpp"
 #include "partrain/parallel/fetch_outputs.hpp"
 #include "partrain/parallel/pool.hpp"
 

@@ -136,7 +136,7 @@ TEST_CASE("one failed trial of four costs no other trial's result: outcomes, com
 TEST_CASE("submit_each starts the most expensive architectures first") {
   static_assert(tiny_cnn<4, 1>::flops_per_image > tiny_cnn<2, 2>::flops_per_image);
   static_assert(tiny_cnn<2, 2>::flops_per_image > tiny_cnn<2, 1>::flops_per_image);
-  static_assert(parallel::detail::longest_first<sweep>() == std::array<std::size_t, 3>{1, 2, 0});
+  static_assert(parallel::longest_first<sweep>() == std::array<std::size_t, 3>{1, 2, 0});
   parallel::pool pool{parallel::cpu_workers(1)};
   std::mutex m;
   std::vector<int> started;

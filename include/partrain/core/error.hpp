@@ -34,19 +34,19 @@ struct cuda_error : error {
   using error::error;
 };
 
-namespace detail {
+/// The parts written one after another (operator<<) into one string: the text of the
+/// errors partrain throws (fail, PARTRAIN_CHECK) and of its warnings.
 template <class... Parts>
-std::string concat(Parts&&... parts) {
+std::string concat_text(Parts&&... parts) {
   std::ostringstream os;
   (os << ... << std::forward<Parts>(parts));
   return os.str();
 }
-}  // namespace detail
 
 /// Throws Error with the concatenation of parts.
 template <class Error = error, class... Parts>
 [[noreturn]] void fail(Parts&&... parts) {
-  throw Error(detail::concat(std::forward<Parts>(parts)...));
+  throw Error(concat_text(std::forward<Parts>(parts)...));
 }
 
 }  // namespace partrain

@@ -12,7 +12,7 @@
 
 #include "partrain/core/error.hpp"
 
-namespace partrain::detail {
+namespace partrain {
 
 /// The operating system's words for errno value `code` ("No space left on device").
 inline std::string os_reason(int code) { return std::error_code(code, std::generic_category()).message(); }
@@ -65,4 +65,4 @@ inline void require_regular_or_absent(const std::filesystem::path& target, std::
                  "); refusing to replace it: remove it or choose another name");
 }
 
-}  // namespace partrain::detail
+}  // namespace partrain

@@ -21,10 +21,12 @@ inline struct sigaction previous_actions[2];
 
 inline void on_interrupt_signal(int sig) {
   if (interrupt_signals.fetch_add(1) >= 1) {  // the second signal: what it did before partrain
-    ::sigaction(sig, &previous_actions[sig == SIGTERM ? 0 : 1], nullptr);
+    ::sigaction(sig, &detail::previous_actions[sig == SIGTERM ? 0 : 1], nullptr);
     ::raise(sig);
   }
 }
+
+}  // namespace detail
 
 /// While one lives (a run with checkpoints is training), SIGTERM and SIGINT interrupt the
 /// runs instead of ending the process (a second one does what it did before); the actions
@@ -36,17 +38,17 @@ class interrupt_handlers {
     std::lock_guard lock(mutex());
     if (users()++ > 0) return;
     struct sigaction action {};
-    action.sa_handler = on_interrupt_signal;
+    action.sa_handler = detail::on_interrupt_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    ::sigaction(SIGTERM, &action, &previous_actions[0]);
-    ::sigaction(SIGINT, &action, &previous_actions[1]);
+    ::sigaction(SIGTERM, &action, &detail::previous_actions[0]);
+    ::sigaction(SIGINT, &action, &detail::previous_actions[1]);
   }
   ~interrupt_handlers() {
     std::lock_guard lock(mutex());
     if (--users() > 0) return;
-    ::sigaction(SIGTERM, &previous_actions[0], nullptr);
-    ::sigaction(SIGINT, &previous_actions[1], nullptr);
+    ::sigaction(SIGTERM, &detail::previous_actions[0], nullptr);
+    ::sigaction(SIGINT, &detail::previous_actions[1], nullptr);
   }
   interrupt_handlers(const interrupt_handlers&) = delete;
   interrupt_handlers& operator=(const interrupt_handlers&) = delete;
@@ -61,7 +63,6 @@ class interrupt_handlers {
     return n;
   }
 };
-}  // namespace detail
 
 /// True once SIGTERM or SIGINT arrived while a run with checkpoints was training, or
 /// request_interrupt() was called; stays true until clear_interrupt(). A run that sees it

@@ -139,7 +139,7 @@ class image_datastore {
           ++per_folder[e.path().parent_path()];
         }
       };
-      for (const auto& e : partrain::detail::list_folder(location, opt.include_subfolders, "partrain::data::image_datastore"))
+      for (const auto& e : partrain::list_folder(location, opt.include_subfolders, "partrain::data::image_datastore"))
         visit(e);
       for (const auto& entry : per_folder) {
         const fs::path& folder = entry.first;  // not a structured binding: clang 14 cannot capture one

@@ -40,7 +40,7 @@ inline constexpr std::size_t max_image_pixels = std::size_t(1) << 26;
 inline std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary | std::ios::ate);
   PARTRAIN_CHECK(in.good(), io_error, "[partrain::data::read_file_bytes] '", file.string(),
-                 "': cannot open for reading (", partrain::detail::os_reason(errno), ")");
+                 "': cannot open for reading (", partrain::os_reason(errno), ")");
   const auto size = std::streamoff(in.tellg());
   std::vector<std::uint8_t> bytes(std::size_t(size > 0 ? size : 0));
   in.seekg(0);
@@ -130,11 +130,11 @@ inline std::vector<std::uint8_t> encode_png(const decoded_image& img) {
 inline void write_file_bytes(const std::filesystem::path& file, std::span<const std::uint8_t> bytes) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   PARTRAIN_CHECK(out.good(), io_error, "[partrain::data::write_file_bytes] '", file.string(),
-                 "': cannot open for writing (", partrain::detail::os_reason(errno), ")");
+                 "': cannot open for writing (", partrain::os_reason(errno), ")");
   out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   out.close();
   PARTRAIN_CHECK(!out.fail(), io_error, "[partrain::data::write_file_bytes] '", file.string(),
-                 "': write of ", bytes.size(), " bytes failed (", partrain::detail::os_reason(errno), ")");
+                 "': write of ", bytes.size(), " bytes failed (", partrain::os_reason(errno), ")");
 }
 
 /// Writes an 8-bit image as a PNG file. Throws io_error naming the file on failure.

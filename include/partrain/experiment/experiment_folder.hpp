@@ -16,8 +16,8 @@
 #include "partrain/experiment/results.hpp"
 #include "partrain/experiment/rungs.hpp"
 #include "partrain/experiment/strategy.hpp"
-#include "partrain/io/checkpoint.hpp"
-#include "partrain/io/checkpoints.hpp"
+#include "partrain/train/checkpoint_write.hpp"
+#include "partrain/train/checkpoint_names.hpp"
 #include "partrain/io/experiment.hpp"
 #include "partrain/io/training_info_io.hpp"
 #include "partrain/train/training_progress.hpp"
@@ -39,7 +39,7 @@ class experiment_folder {
       : folder_(std::move(folder)), plan_(plan), architectures_(std::move(architectures)), scheduler_(stopping) {
     const nlohmann::json header = {{"record", "experiment"}, {"format", "partrain experiment journal"},
                                    {"format_version", journal_format_version},
-                                   {"partrain_version", io::partrain_version},
+                                   {"partrain_version", partrain_version},
                                    {"space", plan.space().describe()}, {"strategy", plan.describe_strategy()},
                                    {"architectures", architectures_}, {"trials", plan.size()},
                                    {"scheduler", describe(stopping)}};
@@ -50,7 +50,7 @@ class experiment_folder {
       PARTRAIN_CHECK(empty, config_error, "[partrain::experiment] '", folder_.string(),
                      "' is not an experiment folder (it holds files but no ", journal_file,
                      "); give a new or empty folder, or the folder of the experiment to resume");
-      partrain::detail::create_folders(folder_, "partrain::experiment::run_experiment");
+      partrain::create_folders(folder_, "partrain::experiment::run_experiment");
     }
     journal_.emplace(folder_);  // locked from here on: read it only now
     if (had_journal && !journal_is_blank(folder_)) {
@@ -66,7 +66,7 @@ class experiment_folder {
     journal_->append(header, false);
     for (const trial_result& r : results_) journal_->append(status_record(r), false);
     journal_->append({{"record", "created"}}, true);
-    io::detail::sync_folder(folder_);
+    format::sync_folder(folder_);
   }
 
   std::size_t size() const { return plan_.size(); }
@@ -84,33 +84,33 @@ class experiment_folder {
   }
   void record_progress(std::size_t index, const training_progress& p) {
     journal_->append({{"record", "progress"}, {"trial", index + 1}, {"trial_index", index}, {"epoch", p.epoch},
-                      {"iteration", p.iteration}, {"training_loss", io::detail::json_number(p.training_loss)},
-                      {"validation_loss", io::detail::json_number(p.validation_loss)},
-                      {"validation_accuracy", io::detail::json_number(p.validation_accuracy)},
+                      {"iteration", p.iteration}, {"training_loss", format::json_number(p.training_loss)},
+                      {"validation_loss", format::json_number(p.validation_loss)},
+                      {"validation_accuracy", format::json_number(p.validation_accuracy)},
                       {"elapsed_seconds", p.elapsed_seconds}},
                      false);
   }
   /// A trial ended or failed: its status with metrics, time, stop reason or error.
   void record_end(const trial_result& r) {
     nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [k, v] : r.metrics) metrics[k] = io::detail::json_number(v);
+    for (const auto& [k, v] : r.metrics) metrics[k] = format::json_number(v);
     nlohmann::json checkpoints = nlohmann::json::array();
-    for (const auto& c : io::list_checkpoints(r.folder / "checkpoints")) checkpoints.push_back(c.filename().string());
+    for (const auto& c : list_checkpoints(r.folder / "checkpoints")) checkpoints.push_back(c.filename().string());
     record_status(r, {{"checkpoints", checkpoints}, {"worker", r.worker}, {"rank", r.rank}, {"device", r.device}, {"host", r.host}, {"metrics", metrics},
-                      {"seconds", io::detail::json_number(r.seconds)}, {"stop_reason", r.stop_reason},
+                      {"seconds", format::json_number(r.seconds)}, {"stop_reason", r.stop_reason},
                       {"error", r.error}});
   }
   /// An ended trial's files, into its folder beside its checkpoints.
   void write_trial(const trial_result& r, const io::trial_record& record) {
-    io::detail::write_trial(r.folder, r.trial.index + 1, record,
+    io::write_trial(r.folder, r.trial.index + 1, record,
                             {{"values", values_json(r.trial)}, {"seed", r.trial.seed},
                              {"architecture_index", r.trial.architecture}});
   }
   /// summary.csv, summary.json and the figures (metric against each hyper-parameter, the
   /// best trials' training progress).
   void write_summary(const experiment_result& r) const {
-    io::write_file_atomic(folder_ / "summary.csv", summary_csv(r), "partrain::experiment");
-    io::write_file_atomic(folder_ / "summary.json", summary_json(r).dump(2) + "\n", "partrain::experiment");
+    format::write_file_atomic(folder_ / "summary.csv", summary_csv(r), "partrain::experiment");
+    format::write_file_atomic(folder_ / "summary.json", summary_json(r).dump(2) + "\n", "partrain::experiment");
     write_figures(r, plan_.space(), folder_);
   }
 
@@ -119,13 +119,13 @@ class experiment_folder {
     trial_result r;
     r.trial = plan_.at(i);
     r.architecture = architectures_[r.trial.architecture];
-    r.folder = folder_ / io::detail::trial_folder(i + 1, plan_.size());
+    r.folder = folder_ / io::trial_folder_name(i + 1, plan_.size());
     return r;
   }
   nlohmann::json status_record(const trial_result& r) const {
     return {{"record", "status"}, {"trial", r.trial.index + 1}, {"trial_index", r.trial.index},
             {"status", to_string(r.status)}, {"architecture_index", r.trial.architecture},
-            {"seed", r.trial.seed}, {"values", values_json(r.trial)}, {"time", io::detail::local_timestamp()}};
+            {"seed", r.trial.seed}, {"values", values_json(r.trial)}, {"time", format::local_timestamp()}};
   }
   void check_same(const nlohmann::json& old, const nlohmann::json& now) const {
     const std::pair<const char*, const char*> keys[] = {{"space", "search space"},
@@ -179,10 +179,10 @@ class experiment_folder {
     r.status = status_from(j.at("status").get<std::string>());
     r.worker = j.value("worker", -1), r.rank = j.value("rank", 0), r.device = j.value("device", ""), r.host = j.value("host", "");
     r.error = j.value("error", ""), r.stop_reason = j.value("stop_reason", "");
-    if (j.contains("seconds")) r.seconds = io::detail::from_json_number(j["seconds"], where, "seconds");
+    if (j.contains("seconds")) r.seconds = format::from_json_number(j["seconds"], where, "seconds");
     r.metrics.clear();
     const nlohmann::json metrics = j.value("metrics", nlohmann::json::object());
-    for (const auto& [k, v] : metrics.items()) r.metrics[k] = io::detail::from_json_number(v, where, k.c_str());
+    for (const auto& [k, v] : metrics.items()) r.metrics[k] = format::from_json_number(v, where, k.c_str());
   }
 
   std::filesystem::path folder_;

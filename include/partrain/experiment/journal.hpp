@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "partrain/core/error.hpp"
-#include "partrain/io/file.hpp"
+#include "partrain/format/files.hpp"
 
 namespace partrain::experiment {
 
@@ -39,7 +39,7 @@ struct journal_content {
 /// line, as is a first line that is not an experiment's.
 inline journal_content read_journal(const std::filesystem::path& folder) {
   const auto path = folder / journal_file;
-  const std::string text = io::read_text_file(path, "partrain::experiment::read_journal");
+  const std::string text = format::read_text_file(path, "partrain::experiment::read_journal");
   journal_content c;
   std::size_t start = 0, line = 0;
   for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
@@ -64,7 +64,7 @@ inline journal_content read_journal(const std::filesystem::path& folder) {
 /// Whether `folder`/journal.jsonl has no complete line: a run killed before it wrote one
 /// recorded nothing, and the experiment starts afresh.
 inline bool journal_is_blank(const std::filesystem::path& folder) {
-  return io::read_text_file(folder / journal_file, "partrain::experiment").find('\n') == std::string::npos;
+  return format::read_text_file(folder / journal_file, "partrain::experiment").find('\n') == std::string::npos;
 }
 
 /// The open journal of a running experiment; append() may be called from any thread.

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "partrain/experiment/results.hpp"
-#include "partrain/io/file.hpp"
+#include "partrain/format/files.hpp"
 #include "partrain/report/plot_training_progress.hpp"
 #include "partrain/report/svg.hpp"
 
@@ -81,7 +81,7 @@ inline void write_figures(const experiment_result& r, const search_space& space,
     shown.insert(shown.begin(), parameter{"architecture", choice(indices), std::nullopt});
   }
   for (const parameter& p : shown)
-    io::write_file_atomic(folder / ("metric_vs_" + p.name + ".svg"), detail::metric_against(r, p),
+    format::write_file_atomic(folder / ("metric_vs_" + p.name + ".svg"), detail::metric_against(r, p),
                       "partrain::experiment");
   std::vector<const trial_result*> ranked;
   for (const auto& t : r.trials)

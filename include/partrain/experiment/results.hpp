@@ -120,7 +120,7 @@ inline std::pair<std::vector<std::string>, std::vector<std::string>> columns(con
 /// metric, seed, worker, rank (MPI), host, device, seconds, rung (the scheduler's last one reached),
 /// stop_reason, error.
 inline std::string summary_csv(const experiment_result& r) {
-  using io::detail::csv_cell;
+  using format::csv_cell;
   const auto [values, metrics] = detail::columns(r);
   std::string s = "trial,trial_index,folder,status,architecture";
   for (const auto& k : values) s += "," + csv_cell(k);
@@ -132,10 +132,10 @@ inline std::string summary_csv(const experiment_result& r) {
          csv_cell(t.architecture);
     for (const auto& k : values)
       s += "," + (t.trial.has(k) ? csv_cell(to_string(t.trial.values.at(k))) : std::string());
-    for (const auto& k : metrics) s += "," + (t.metrics.count(k) ? io::detail::number_text(t.metrics.at(k)) : std::string());
+    for (const auto& k : metrics) s += "," + (t.metrics.count(k) ? format::number_text(t.metrics.at(k)) : std::string());
     s += "," + std::to_string(t.trial.seed) + "," + std::to_string(t.worker) + "," + std::to_string(t.rank) + "," +
          csv_cell(t.host) + "," +
-         csv_cell(t.device) + "," + io::detail::number_text(t.seconds) + "," + csv_cell(t.rung) + "," +
+         csv_cell(t.device) + "," + format::number_text(t.seconds) + "," + csv_cell(t.rung) + "," +
          csv_cell(t.stop_reason) + "," + csv_cell(t.error) + "\n";
   }
   return s;
@@ -152,22 +152,22 @@ inline nlohmann::json values_json(const trial& t) {
 }
 
 inline nlohmann::json summary_json(const experiment_result& r) {
-  nlohmann::json j = {{"partrain_version", io::partrain_version}, {"metric", r.metric},
+  nlohmann::json j = {{"partrain_version", partrain_version}, {"metric", r.metric},
                       {"goal", r.maximize ? "maximize" : "minimize"}, {"trials", nlohmann::json::array()}};
   for (const auto& t : r.trials) {
     nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [k, v] : t.metrics) metrics[k] = io::detail::json_number(v);
+    for (const auto& [k, v] : t.metrics) metrics[k] = format::json_number(v);
     j["trials"].push_back({{"trial", t.trial.index + 1}, {"trial_index", t.trial.index},
                            {"folder", t.folder.filename().string()}, {"status", to_string(t.status)},
                            {"architecture", t.architecture}, {"architecture_index", t.trial.architecture},
                            {"values", values_json(t.trial)}, {"metrics", metrics}, {"seed", t.trial.seed},
                            {"worker", t.worker}, {"rank", t.rank}, {"host", t.host}, {"device", t.device},
-                           {"seconds", io::detail::json_number(t.seconds)}, {"rung", t.rung}, {"stop_reason", t.stop_reason},
+                           {"seconds", format::json_number(t.seconds)}, {"rung", t.rung}, {"stop_reason", t.stop_reason},
                            {"error", t.error}});
   }
   const trial_result* b = r.best();
   j["best"] = b ? nlohmann::json{{"trial", b->trial.index + 1}, {"trial_index", b->trial.index},
-                                 {r.metric, io::detail::json_number(b->metric(r.metric))}}
+                                 {r.metric, format::json_number(b->metric(r.metric))}}
                 : nlohmann::json(nullptr);
   return j;
 }

@@ -14,7 +14,7 @@
 #include "partrain/core/interrupt.hpp"
 #include "partrain/core/launcher.hpp"
 #include "partrain/experiment/experiment_folder.hpp"
-#include "partrain/experiment/run_trial.hpp"
+#include "partrain/experiment/train_trial.hpp"
 #include "partrain/parallel/pool.hpp"
 
 namespace partrain::experiment {
@@ -48,6 +48,8 @@ inline void check_metric(const experiment_result& r, std::ostream* out) {
        << "', so there is no best trial; they have: " << (have.empty() ? "none" : have) << "\n";
 }
 
+}  // namespace detail
+
 /// What the process that holds an experiment keeps while it runs: its folder and journal,
 /// the scheduler's decisions, the results and the table.
 template <class Architectures>
@@ -65,7 +67,7 @@ struct experiment_state {
   /// The table printed whole, summary.csv and summary.json written; the results.
   experiment_result finish() {
     table.print_all();
-    check_metric(result, options.table);
+    detail::check_metric(result, options.table);
     folder.write_summary(result);
     return result;
   }
@@ -90,7 +92,7 @@ struct experiment_state {
     std::string running;
     for (const trial_result& r : result.trials)
       if (r.status == trial_status::running)
-        running += partrain::detail::concat(running.empty() ? "" : ", ", "trial ", r.trial.index, " on ",
+        running += partrain::concat_text(running.empty() ? "" : ", ", "trial ", r.trial.index, " on ",
                                             r.rank > 0 ? "rank " + std::to_string(r.rank) + " " : "", "worker ",
                                             r.worker, " (", r.host, ")");
     if (options.table && !running.empty())
@@ -98,11 +100,10 @@ struct experiment_state {
                      << running << " ran; they continue from their last checkpoints\n";
   }
   static std::vector<trial_result> with_rungs(std::vector<trial_result> trials, const rung_book& book) {
-    for (trial_result& r : trials) r.rung = rung_text(book, r.trial.index);
+    for (trial_result& r : trials) r.rung = detail::rung_text(book, r.trial.index);
     return trials;
   }
 };
-}  // namespace detail
 
 /// Runs every trial of `plan` not already ended in options.folder on `workers`, and returns
 /// all trials' results (ended ones of earlier runs included), after writing summary.csv and
@@ -121,13 +122,13 @@ experiment_result run_experiment(parallel::pool& workers, const trial_plan& plan
                  launch.processes, " that ", launch.launcher, " started, and each would run the whole experiment in '",
                  options.folder.string(), "'; spread it over them with partrain::mpi::run_experiment (link "
                  "partrain::mpi; see the guide's \"Running under mpirun\"), or start one process");
-  detail::experiment_state<Architectures> state(plan, options);
-  const partrain::detail::interrupt_handlers handlers;  // Ctrl-C between trials stops cleanly too
+  experiment_state<Architectures> state(plan, options);
+  const partrain::interrupt_handlers handlers;  // Ctrl-C between trials stops cleanly too
   std::vector<std::future<void>> running;
   for (trial_result& r : state.result.trials) {
     if (r.ended() || r.status == trial_status::failed) continue;
     running.push_back(workers.submit([&](context& ctx) {
-      if (!interrupt_requested()) detail::run_one<Architectures>(r, f, ctx, state.events, state.book);
+      if (!interrupt_requested()) train_trial<Architectures>(r, f, ctx, state.events, state.book);
     }));
   }
   for (auto& job : running) job.wait();  // every job ends before `state` goes

@@ -23,7 +23,7 @@ namespace partrain::experiment {
 
 /// The journal's line for a decision.
 inline nlohmann::json rung_json(const rung_record& r, const scheduler& s) {
-  using io::detail::json_number;
+  using format::json_number;
   const auto m = metric_of(s);
   return {{"record", "rung"}, {"trial", r.trial + 1}, {"trial_index", r.trial}, {"rung", r.rung},
           {"t", json_number(r.t)}, {"unit", m ? to_string(m->unit) : "epochs"}, {"metric", m ? m->name : ""},
@@ -31,7 +31,7 @@ inline nlohmann::json rung_json(const rung_record& r, const scheduler& s) {
           {"decision", r.stop ? "stop" : "continue"}};
 }
 inline rung_record rung_from_json(const nlohmann::json& j, const std::string& where) {
-  using io::detail::from_json_number;
+  using format::from_json_number;
   rung_record r;
   r.trial = j.at("trial_index").get<std::size_t>(), r.rung = j.at("rung").get<std::size_t>();
   r.t = from_json_number(j.at("t"), where, "t");
@@ -146,8 +146,8 @@ class rung_tracker {
     }
     const double end = scheduler_end(book_.settings());
     if (double(p.iteration) + 1e-9 >= end * per_unit && !last_iteration)
-      return scheduler_verdict{true, partrain::detail::concat(scheduler_name(book_.settings()), ": reached max_t (",
-                                                              io::detail::number_text(end), " ",
+      return scheduler_verdict{true, partrain::concat_text(scheduler_name(book_.settings()), ": reached max_t (",
+                                                              format::number_text(end), " ",
                                                               to_string(metric_->unit), ")")};
     return std::nullopt;
   }
@@ -174,13 +174,13 @@ class rung_tracker {
     return training_info::nan;
   }
   std::string why(const rung_record& r) const {
-    using io::detail::number_text;
-    const std::string at = partrain::detail::concat(number_text(r.t), " ", to_string(metric_->unit));
+    using format::number_text;
+    const std::string at = partrain::concat_text(number_text(r.t), " ", to_string(metric_->unit));
     if (std::holds_alternative<asha>(book_.settings()))
-      return partrain::detail::concat("asha: rung ", r.rung, " (", at, "): ", metric_->name, " ",
+      return partrain::concat_text("asha: rung ", r.rung, " (", at, "): ", metric_->name, " ",
                                       number_text(r.value), " worse than the cutoff ", number_text(r.cutoff), " of ",
                                       r.compared_with, " other trials");
-    return partrain::detail::concat("median_stopping at ", at, ": its best ", metric_->name,
+    return partrain::concat_text("median_stopping at ", at, ": its best ", metric_->name,
                                     " so far worse than the median ", number_text(r.cutoff), " of ", r.compared_with,
                                     " other trials' running means");
   }

@@ -91,7 +91,7 @@ inline std::string_view scheduler_name(const scheduler& s) {
 /// reports while training, ...
 inline void validate(const scheduler& s) {
   auto check_common = [&](const auto& c) {
-    const std::string where = partrain::detail::concat("[partrain::experiment] scheduler ", scheduler_name(s), ": ");
+    const std::string where = partrain::concat_text("[partrain::experiment] scheduler ", scheduler_name(s), ": ");
     PARTRAIN_CHECK(std::ranges::find(progress_metrics, std::string_view(c.metric)) != std::end(progress_metrics),
                    config_error, where, "metric '", c.metric,
                    "' is not one trials report while they train; give training_loss, training_accuracy, "
@@ -120,13 +120,13 @@ inline void validate(const scheduler& s) {
 
 /// What the journal's header says of the scheduler: a resume with other settings is refused.
 inline std::string describe(const scheduler& s) {
-  using io::detail::number_text;
+  using format::number_text;
   if (const auto* a = std::get_if<asha>(&s))
-    return partrain::detail::concat("asha(metric=", a->metric, ", goal=", maximizes(a->metric, a->goal) ? "max" : "min",
+    return partrain::concat_text("asha(metric=", a->metric, ", goal=", maximizes(a->metric, a->goal) ? "max" : "min",
                   ", unit=", to_string(a->unit), ", max_t=", number_text(a->max_t), ", grace_period=",
                   number_text(a->grace_period), ", reduction_factor=", number_text(a->reduction_factor), ")");
   if (const auto* m = std::get_if<median_stopping>(&s))
-    return partrain::detail::concat("median_stopping(metric=", m->metric, ", goal=", maximizes(m->metric, m->goal) ? "max" : "min",
+    return partrain::concat_text("median_stopping(metric=", m->metric, ", goal=", maximizes(m->metric, m->goal) ? "max" : "min",
                   ", unit=", to_string(m->unit), ", grace_period=", number_text(m->grace_period), ", interval=",
                   number_text(m->interval), ", min_samples_required=", m->min_samples_required, ")");
   return "fifo";

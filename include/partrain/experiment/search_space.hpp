@@ -45,7 +45,7 @@ inline std::string to_string(const value& v) {
 
 /// The same with numbers to 6 significant digits, for tables and messages.
 inline std::string to_short_string(const value& v) {
-  if (const auto* x = std::get_if<double>(&v)) return partrain::detail::concat(*x);
+  if (const auto* x = std::get_if<double>(&v)) return partrain::concat_text(*x);
   return to_string(v);
 }
 
@@ -147,11 +147,11 @@ class search_space {
     for (std::size_t i = 0; i < c.options.size(); ++i) out += (i ? ", " : "") + to_string(c.options[i]);
     return out + "}";
   }
-  static std::string describe(const uniform& u) { return partrain::detail::concat("uniform [", u.low, ", ", u.high, "]"); }
+  static std::string describe(const uniform& u) { return partrain::concat_text("uniform [", u.low, ", ", u.high, "]"); }
   static std::string describe(const log_uniform& u) {
-    return partrain::detail::concat("log-uniform [", u.low, ", ", u.high, "]");
+    return partrain::concat_text("log-uniform [", u.low, ", ", u.high, "]");
   }
-  static std::string describe(const integer& i) { return partrain::detail::concat("integer [", i.low, ", ", i.high, "]"); }
+  static std::string describe(const integer& i) { return partrain::concat_text("integer [", i.low, ", ", i.high, "]"); }
 
   static void check_domain(const std::string& where, const domain& values) {
     if (const auto* c = std::get_if<choice>(&values))

@@ -178,9 +178,9 @@ class trial_plan {
   const search_space& space() const { return space_; }
   /// "random_sampling (num_samples 24, seed 1)": the strategy, for records and messages.
   std::string describe_strategy() const {
-    if (const auto* e = std::get_if<exhaustive>(&how_)) return partrain::detail::concat("exhaustive (seed ", e->seed, ")");
+    if (const auto* e = std::get_if<exhaustive>(&how_)) return partrain::concat_text("exhaustive (seed ", e->seed, ")");
     const char* name = std::holds_alternative<grid_random>(how_) ? "grid_random" : "random_sampling";
-    return partrain::detail::concat(name, " (num_samples ", samples_, ", seed ", seed_, ")");
+    return partrain::concat_text(name, " (num_samples ", samples_, ", seed ", seed_, ")");
   }
 
  private:

@@ -12,7 +12,7 @@
 
 #include "partrain/experiment/scheduler.hpp"
 #include "partrain/experiment/search_space.hpp"
-#include "partrain/io/checkpoints.hpp"
+#include "partrain/train/checkpoint_names.hpp"
 #include "partrain/optim/solver_choice.hpp"
 #include "partrain/train/training_options.hpp"
 
@@ -71,7 +71,7 @@ class trial_run {
     check_scheduler_needs(static_cast<bool>(o.validation_data), o.max_epochs);
     o.checkpoint_path = folder_ / "checkpoints";
     if (o.checkpoints_to_keep == 0) o.checkpoints_to_keep = 1;
-    if (io::latest_checkpoint(o.checkpoint_path)) o.resume_from = o.checkpoint_path;
+    if (latest_checkpoint(o.checkpoint_path)) o.resume_from = o.checkpoint_path;
     o.seed = trial_.seed;
     o.verbose = false;
     auto own = std::move(o.output_fn);
@@ -97,7 +97,7 @@ class trial_run {
   void check_scheduler_needs(bool has_validation, int max_epochs) const {
     const auto m = metric_of(scheduler_);
     if (!m) return;
-    const std::string where = partrain::detail::concat("[partrain::experiment::trial_run] trial ", trial_.index, ": the scheduler ",
+    const std::string where = partrain::concat_text("[partrain::experiment::trial_run] trial ", trial_.index, ": the scheduler ",
                                      scheduler_name(scheduler_), "'s metric is ", m->name);
     PARTRAIN_CHECK(has_validation || !m->name.starts_with("validation_"), config_error, where,
                    " but the training options have no validation_data; give them validation_data (validated at "

@@ -16,8 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "partrain/core/error.hpp"
-#include "partrain/io/file.hpp"
-#include "partrain/io/safetensors.hpp"
+#include "partrain/format/files.hpp"
+#include "partrain/format/safetensors.hpp"
 #include "partrain/io/training_info_io.hpp"
 #include "partrain/io/trial_record.hpp"
 
@@ -27,56 +27,21 @@ namespace partrain::io {
 inline constexpr std::string_view summary_option_keys[] = {"initial_learn_rate", "max_epochs",
                                                            "mini_batch_size", "l2_regularization"};
 
-namespace detail {
-/// "trial-01" ... ; at least two digits, more when there are 100+ trials.
-inline std::string trial_folder(std::size_t number, std::size_t count) {
+/// "trial-01" ... : the folder of trial `number` of `count`; at least two digits, more when
+/// there are 100+ trials.
+inline std::string trial_folder_name(std::size_t number, std::size_t count) {
   auto digits = std::max<std::size_t>(2, std::to_string(count).size());
   auto s = std::to_string(number);
   return "trial-" + std::string(digits > s.size() ? digits - s.size() : 0, '0') + s;
 }
 
-/// The current local time as MATLAB's 'yyyyMMddTHHmmss'.
-inline std::string local_timestamp() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  ::localtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
-  return buf;
-}
-
-/// One CSV cell, quoted per RFC 4180 when it holds a comma, quote or line break.
-inline std::string csv_cell(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos)
-    return std::string(s);
-  std::string out = "\"";
-  for (char c : s)
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-inline std::string json_scalar_text(const nlohmann::json& j) {
-  if (j.is_string())
-    return j.get<std::string>();
-  if (j.is_number_float())
-    return number_text(j.get<double>());
-  if (j.is_number() || j.is_boolean())
-    return j.dump();
-  return "";
-}
-
-inline nlohmann::json read_json(const std::filesystem::path& path, std::string_view caller) {
-  auto j = nlohmann::json::parse(read_text_file(path, caller), nullptr, false);
-  PARTRAIN_CHECK(!j.is_discarded() && j.is_object(), io_error, "[", caller, "] '", path.string(),
-                 "': not a JSON object (corrupted file?)");
-  return j;
-}
-
-/// `extra` fields go into trial.json too (an experiment's values and seed).
+/// Writes trial `number`'s folder `dir` (network.safetensors, training_info.csv/.json,
+/// options.json, trial.json); `extra` fields go into trial.json too (an experiment's values
+/// and seed). Each file is written atomically; io_error names the file that failed.
 inline void write_trial(const std::filesystem::path& dir, std::size_t number,
                         const trial_record& r, const nlohmann::json& extra = nlohmann::json::object()) {
   constexpr auto caller = "partrain::io::save_experiment";
-  partrain::detail::create_folders(dir, caller);
+  partrain::create_folders(dir, caller);
   auto metadata = r.metadata;
   const std::pair<std::string, std::string> reserved[] = {
       {"architecture", r.architecture}, {"partrain_version", std::string(partrain_version)}};
@@ -87,20 +52,22 @@ inline void write_trial(const std::filesystem::path& dir, std::size_t number,
                    "' is reserved and set by save_experiment");
     metadata[key] = value;
   }
-  write_file_atomic(dir / "network.safetensors", serialize_safetensors(r.tensors, metadata),
+  format::write_file_atomic(dir / "network.safetensors", format::serialize_safetensors(r.tensors, metadata),
                     caller);
-  write_file_atomic(dir / "training_info.csv", training_info_csv(r.info), caller);
-  write_file_atomic(dir / "training_info.json", to_json(r.info).dump(1) + "\n", caller);
-  write_file_atomic(dir / "options.json", r.options.dump(2) + "\n", caller);
+  format::write_file_atomic(dir / "training_info.csv", training_info_csv(r.info), caller);
+  format::write_file_atomic(dir / "training_info.json", to_json(r.info).dump(1) + "\n", caller);
+  format::write_file_atomic(dir / "options.json", r.options.dump(2) + "\n", caller);
   nlohmann::json trial = {{"trial", number},
                           {"trial_index", number - 1},
                           {"name", r.name},
                           {"architecture", r.architecture},
                           {"solver", r.solver},
-                          {"test_accuracy", json_number(r.test_accuracy)}};
+                          {"test_accuracy", format::json_number(r.test_accuracy)}};
   trial.update(extra);
-  write_file_atomic(dir / "trial.json", trial.dump(2) + "\n", caller);
+  format::write_file_atomic(dir / "trial.json", trial.dump(2) + "\n", caller);
 }
+
+namespace detail {
 
 inline std::string summary_csv(std::span<const trial_record> trials) {
   std::string s = "trial,folder,name,architecture,solver";
@@ -110,16 +77,16 @@ inline std::string summary_csv(std::span<const trial_record> trials) {
        "stop_reason\n";
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const auto& r = trials[i];
-    s += std::to_string(i + 1) + "," + trial_folder(i + 1, trials.size()) + "," + csv_cell(r.name) +
-         "," + csv_cell(r.architecture) + "," + csv_cell(r.solver);
+    s += std::to_string(i + 1) + "," + trial_folder_name(i + 1, trials.size()) + "," + format::csv_cell(r.name) +
+         "," + format::csv_cell(r.architecture) + "," + format::csv_cell(r.solver);
     for (auto key : summary_option_keys) {
       const bool has = r.options.is_object() && r.options.contains(key);
-      s += "," + csv_cell(has ? json_scalar_text(r.options[std::string(key)]) : "");
+      s += "," + format::csv_cell(has ? format::json_scalar_text(r.options[std::string(key)]) : "");
     }
     s += "," + std::to_string(r.info.iterations()) + "," +
-         number_text(r.info.final_validation_accuracy) + "," +
-         number_text(r.info.final_validation_loss) + "," + number_text(r.test_accuracy) + "," +
-         number_text(r.info.wall_seconds) + "," + std::string(to_string(r.info.stop_reason)) + "\n";
+         format::number_text(r.info.final_validation_accuracy) + "," +
+         format::number_text(r.info.final_validation_loss) + "," + format::number_text(r.test_accuracy) + "," +
+         format::number_text(r.info.wall_seconds) + "," + std::string(to_string(r.info.stop_reason)) + "\n";
   }
   return s;
 }
@@ -134,16 +101,16 @@ inline nlohmann::json summary_json(std::span<const trial_record> trials,
     j["trials"].push_back(
         {{"trial", i + 1},
          {"trial_index", i},
-         {"folder", trial_folder(i + 1, trials.size())},
+         {"folder", trial_folder_name(i + 1, trials.size())},
          {"name", r.name},
          {"architecture", r.architecture},
          {"solver", r.solver},
          {"options", r.options},
          {"iterations", r.info.iterations()},
-         {"final_validation_accuracy", json_number(r.info.final_validation_accuracy)},
-         {"final_validation_loss", json_number(r.info.final_validation_loss)},
-         {"test_accuracy", json_number(r.test_accuracy)},
-         {"wall_seconds", json_number(r.info.wall_seconds)},
+         {"final_validation_accuracy", format::json_number(r.info.final_validation_accuracy)},
+         {"final_validation_loss", format::json_number(r.info.final_validation_loss)},
+         {"test_accuracy", format::json_number(r.test_accuracy)},
+         {"wall_seconds", format::json_number(r.info.wall_seconds)},
          {"stop_reason", to_string(r.info.stop_reason)}});
   }
   return j;
@@ -165,8 +132,8 @@ inline trial_record trial_from_json(const nlohmann::json& trial, const std::stri
   r.solver = text("solver");
   PARTRAIN_CHECK(trial.contains("test_accuracy"), io_error, "[", caller, "] '", source,
                  "': field 'test_accuracy' missing");
-  r.test_accuracy = from_json_number(trial["test_accuracy"],
-                                     partrain::detail::concat("[", caller, "] '", source, "': "), "test_accuracy");
+  r.test_accuracy = format::from_json_number(trial["test_accuracy"],
+                                     partrain::concat_text("[", caller, "] '", source, "': "), "test_accuracy");
   return r;
 }
 
@@ -175,10 +142,10 @@ inline trial_record read_trial(const std::filesystem::path& dir) {
   std::error_code ec;
   PARTRAIN_CHECK(std::filesystem::is_directory(dir, ec), io_error, "[", caller, "] '", dir.string(),
                  "': trial folder is missing");
-  trial_record r = trial_from_json(read_json(dir / "trial.json", caller), (dir / "trial.json").string());
-  r.options = read_json(dir / "options.json", caller);
+  trial_record r = trial_from_json(format::read_json_object(dir / "trial.json", caller), (dir / "trial.json").string());
+  r.options = format::read_json_object(dir / "options.json", caller);
   r.info = read_training_info_json(dir / "training_info.json");
-  auto st = read_safetensors(dir / "network.safetensors");
+  auto st = format::read_safetensors(dir / "network.safetensors");
   r.tensors = std::move(st.tensors);
   r.metadata = std::move(st.metadata);
   PARTRAIN_CHECK(r.metadata["architecture"] == r.architecture, io_error, "[", caller, "] '",
@@ -206,7 +173,7 @@ inline nlohmann::json read_summary(const std::filesystem::path& folder, std::str
   PARTRAIN_CHECK(std::filesystem::is_regular_file(folder / "summary.json", ec), io_error, "[",
                  caller, "] '", folder.string(),
                  "': summary.json is missing (not an experiment folder, or an unfinished save)");
-  auto j = read_json(folder / "summary.json", caller);
+  auto j = format::read_json_object(folder / "summary.json", caller);
   check_summary(j, (folder / "summary.json").string(), caller);
   return j;
 }
@@ -227,22 +194,22 @@ inline std::filesystem::path save_experiment(std::span<const trial_record> trial
   std::error_code ec;
   PARTRAIN_CHECK(std::filesystem::is_directory(parent, ec), io_error, "[", caller, "] '",
                  parent.string(), "': parent folder does not exist");
-  const std::string stamp = timestamp.empty() ? detail::local_timestamp() : std::string(timestamp);
+  const std::string stamp = timestamp.empty() ? format::local_timestamp() : std::string(timestamp);
   bool ok = stamp.size() == 15 && stamp[8] == 'T';
   for (std::size_t i = 0; ok && i < stamp.size(); ++i)
     ok = i == 8 || std::isdigit((unsigned char)stamp[i]);
   PARTRAIN_CHECK(ok, config_error, "[", caller, "] timestamp '", stamp,
                  "' is not in the form yyyyMMddTHHmmss (e.g. 20250131T235959)");
   const auto name = "experiment-" + stamp;
-  detail::remove_abandoned_temporaries(parent, ".experiment-", caller);
-  const auto tmp = detail::temporary_sibling(parent / ("." + name));
+  format::remove_abandoned_temporaries(parent, ".experiment-", caller);
+  const auto tmp = format::temporary_sibling(parent / ("." + name));
   PARTRAIN_CHECK(std::filesystem::create_directory(tmp, ec) && !ec, io_error, "[", caller, "] '",
                  tmp.string(), "': cannot create folder (", ec.message(), ")");
   try {
     for (std::size_t i = 0; i < trials.size(); ++i)
-      detail::write_trial(tmp / detail::trial_folder(i + 1, trials.size()), i + 1, trials[i]);
-    write_file_atomic(tmp / "summary.csv", detail::summary_csv(trials), caller);
-    write_file_atomic(tmp / "summary.json", detail::summary_json(trials, stamp).dump(2) + "\n",
+      write_trial(tmp / trial_folder_name(i + 1, trials.size()), i + 1, trials[i]);
+    format::write_file_atomic(tmp / "summary.csv", detail::summary_csv(trials), caller);
+    format::write_file_atomic(tmp / "summary.json", detail::summary_json(trials, stamp).dump(2) + "\n",
                       caller);
     for (int k = 1;; ++k) {
       auto target = parent / (k == 1 ? name : name + "_" + std::to_string(k));

@@ -7,8 +7,8 @@
 #include <map>
 #include <string>
 
-#include "partrain/io/network_tensors.hpp"
-#include "partrain/io/safetensors.hpp"
+#include "partrain/network_tensors.hpp"
+#include "partrain/format/safetensors.hpp"
 #include "partrain/io/trial_record.hpp"
 
 namespace partrain::io {
@@ -25,7 +25,7 @@ void save_network(Net& net, const std::filesystem::path& file, std::map<std::str
                  "' but the network is '", Net::description(), "'; leave it out (save_network sets it)");
   metadata["architecture"] = Net::description();
   metadata.try_emplace("partrain_version", std::string(partrain_version));
-  write_safetensors(file, network_tensors(net), metadata);
+  format::write_safetensors(file, network_tensors(net), metadata);
 }
 
 /// Reads a network saved by save_network (or any .safetensors with the network's tensor
@@ -37,7 +37,7 @@ Net load_network(const std::filesystem::path& path) {
   std::error_code ec;
   const auto file = std::filesystem::is_directory(path, ec) ? path / "network.safetensors" : path;
   Net net(0);
-  assign_network_tensors(net, read_safetensors(file), file.string());
+  assign_network_tensors(net, format::read_safetensors(file), file.string());
   return net;
 }
 

@@ -13,52 +13,16 @@
 
 #include "partrain/io/experiment.hpp"
 #include "partrain/io/network_file.hpp"
-#include "partrain/io/network_tensors.hpp"
+#include "partrain/network_tensors.hpp"
+#include "partrain/train/options_json.hpp"
 #include "partrain/io/trial_record.hpp"
 #include "partrain/train/trained.hpp"
 #include "partrain/train/training_options.hpp"
 
 namespace partrain::io {
 
-/// The options a network was trained with as a JSON object (keys sorted by name): numbers
-/// (non-finite ones, such as an infinite validation_patience, as null), integers, switches
-/// and words; null for an absent one.
-inline nlohmann::json options_json(const options_record& record) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const option_value& o : record.values)
-    j[o.name] = std::visit(
-        [](const auto& v) -> nlohmann::json {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::monostate>) return nullptr;
-          else if constexpr (std::is_same_v<V, double>) return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-          else return v;
-        },
-        o.value);
-  return j;
-}
-
-/// The inverse of options_json, for a trial read back (null stays null: an absent option,
-/// or a number that was not finite, such as an infinite validation_patience).
-inline options_record options_from_json(const nlohmann::json& j) {
-  options_record r;
-  if (!j.is_object()) return r;
-  for (const auto& [name, v] : j.items()) {
-    if (v.is_boolean()) r.add(name, v.get<bool>());
-    else if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
-      r.add(name, v.get<std::uint64_t>());  // a seed beyond int64's range
-    else if (v.is_number_integer()) r.add(name, v.get<std::int64_t>());
-    else if (v.is_number()) r.add(name, v.get<double>());
-    else if (v.is_string()) r.add(name, std::string_view(v.get_ref<const std::string&>()));
-    else r.add(name, std::monostate{});
-  }
-  return r;
-}
-
-/// The same from the options themselves (record_options: every option and hyper-parameter).
-template <class Solver, class Schedule>
-nlohmann::json options_json(const training_options<Solver, Schedule>& o) {
-  return options_json(record_options(o));
-}
+using partrain::options_from_json;
+using partrain::options_json;
 
 namespace detail {
 inline std::string solver_name(const options_record& options) {
@@ -66,19 +30,22 @@ inline std::string solver_name(const options_record& options) {
   return v && std::holds_alternative<std::string>(v->value) ? std::get<std::string>(v->value) : std::string();
 }
 
+}  // namespace detail
+
+/// The record of a trained network trained with `options` (make_trial_record gives it the
+/// options the run recorded).
 template <class Net>
 trial_record trial_record_of(std::string name, trained<Net>& result, const options_record& options,
                              double test_accuracy) {
   return trial_record{.name = std::move(name),
                       .architecture = Net::description(),
-                      .solver = solver_name(options),
+                      .solver = detail::solver_name(options),
                       .options = options_json(options),
                       .info = result.info,
                       .test_accuracy = test_accuracy,
                       .tensors = network_tensors(result.network),
                       .metadata = {}};
 }
-}  // namespace detail
 
 /// Everything save_experiment stores about one trained network, with the options it was
 /// trained with (result.options, which train_network records): the caller need not keep
@@ -86,7 +53,7 @@ trial_record trial_record_of(std::string name, trained<Net>& result, const optio
 template <class Net>
 trial_record make_trial_record(std::string name, trained<Net>& result,
                                double test_accuracy = std::numeric_limits<double>::quiet_NaN()) {
-  return detail::trial_record_of(std::move(name), result, result.options, test_accuracy);
+  return trial_record_of(std::move(name), result, result.options, test_accuracy);
 }
 
 /// The same with `options` recorded instead of result.options.
@@ -94,7 +61,7 @@ template <class Net, class Solver, class Schedule>
 trial_record make_trial_record(std::string name, trained<Net>& result,
                                const training_options<Solver, Schedule>& options,
                                double test_accuracy = std::numeric_limits<double>::quiet_NaN()) {
-  return detail::trial_record_of(std::move(name), result, record_options(options), test_accuracy);
+  return trial_record_of(std::move(name), result, record_options(options), test_accuracy);
 }
 
 /// Rebuilds the trial at `index` (0-based: trial_index{0} is folder trial-01) of a saved

@@ -108,7 +108,7 @@ public:
   /// Creates log_dir (and parents) and the event file with its file_version record.
   /// throws io_error naming the folder when it cannot be created or written.
   explicit tensorboard_writer(const std::filesystem::path& log_dir) {
-    partrain::detail::create_folders(log_dir, "partrain::io::tensorboard_writer");
+    partrain::create_folders(log_dir, "partrain::io::tensorboard_writer");
     char host[256] = "localhost";
     ::gethostname(host, sizeof host - 1);
     const double now = detail::unix_seconds();
@@ -116,7 +116,7 @@ public:
                        "." + std::to_string(::getpid()) + "." + std::to_string(next_id()));
     file_ = std::fopen(path_.c_str(), "wb");
     PARTRAIN_CHECK(file_ != nullptr, io_error, "[partrain::io::tensorboard_writer] '",
-                   path_.string(), "': cannot open for writing (", partrain::detail::os_reason(errno), ")");
+                   path_.string(), "': cannot open for writing (", partrain::os_reason(errno), ")");
     write_record(detail::file_version_event(now));
     flush();
   }
@@ -173,7 +173,7 @@ public:
   /// Pushes buffered records to the file so TensorBoard sees them. throws io_error.
   void flush() {
     PARTRAIN_CHECK(std::fflush(file_) == 0, io_error, "[partrain::io::tensorboard_writer] '",
-                   path_.string(), "': flush failed (", partrain::detail::os_reason(errno), ")");
+                   path_.string(), "': flush failed (", partrain::os_reason(errno), ")");
   }
 
 private:
@@ -190,7 +190,7 @@ private:
                     (data.empty() || std::fwrite(data.data(), data.size(), 1, file_) == 1) &&
                     std::fwrite(&data_crc, 4, 1, file_) == 1;
     PARTRAIN_CHECK(ok, io_error, "[partrain::io::tensorboard_writer] '", path_.string(),
-                   "': write failed (", partrain::detail::os_reason(errno), ")");
+                   "': write failed (", partrain::os_reason(errno), ")");
   }
 
   std::filesystem::path path_;

@@ -15,13 +15,16 @@
 #include <nlohmann/json.hpp>
 
 #include "partrain/core/error.hpp"
-#include "partrain/io/safetensors.hpp"
+#include "partrain/config.hpp"
+#include "partrain/format/safetensors.hpp"
 #include "partrain/train/training_info.hpp"
 
 namespace partrain::io {
 
-/// partrain's version, stored in every file's metadata (keep equal to CMake's project version).
-inline constexpr std::string_view partrain_version = "0.1.0";
+using format::named_tensor;
+using format::shape_string;
+
+using partrain::partrain_version;
 
 /// Which trial of a sweep or experiment: its index, 0-based, as everywhere in code (the
 /// `trial` of submit_each, channels, the dashboard, trial_outcome). People see trial
@@ -40,7 +43,7 @@ struct trial_record {
   nlohmann::json options = nlohmann::json::object(); ///< the training options used
   training_info info;
   double test_accuracy = std::numeric_limits<double>::quiet_NaN(); ///< NaN if unknown
-  std::vector<named_tensor> tensors; ///< weights and batch-norm statistics
+  std::vector<format::named_tensor> tensors; ///< weights and batch-norm statistics
   /// Extra metadata for the .safetensors header; save adds "architecture" and
   /// "partrain_version", and load returns them too.
   std::map<std::string, std::string> metadata;
@@ -58,25 +61,25 @@ struct tensor_spec {
 /// 'conv1.weight' is (8,1,3,3); network expects (16,1,3,3)".
 inline void check_compatible(const trial_record& record, std::string_view expected_architecture,
                              std::span<const tensor_spec> expected, std::string_view source) {
-  const auto where = partrain::detail::concat("[partrain::io::load] '", source, "': ");
+  const auto where = partrain::concat_text("[partrain::io::load] '", source, "': ");
   PARTRAIN_CHECK(record.architecture == expected_architecture, io_error, where,
                  "saved architecture is '", record.architecture, "'; network is '",
                  expected_architecture, "'");
   for (const auto& spec : expected) {
-    const named_tensor* found = nullptr;
+    const format::named_tensor* found = nullptr;
     for (const auto& t : record.tensors)
       if (t.name == spec.name)
         found = &t;
     PARTRAIN_CHECK(found != nullptr, io_error, where, "tensor '", spec.name, "' ",
-                   shape_string(spec.shape), " that the network expects is missing");
+                   format::shape_string(spec.shape), " that the network expects is missing");
     PARTRAIN_CHECK(found->shape == spec.shape, io_error, where, "tensor '", spec.name, "' is ",
-                   shape_string(found->shape), "; network expects ", shape_string(spec.shape));
+                   format::shape_string(found->shape), "; network expects ", format::shape_string(spec.shape));
   }
   for (const auto& t : record.tensors) {
     bool known = false;
     for (const auto& spec : expected)
       known = known || spec.name == t.name;
-    PARTRAIN_CHECK(known, io_error, where, "tensor '", t.name, "' ", shape_string(t.shape),
+    PARTRAIN_CHECK(known, io_error, where, "tensor '", t.name, "' ", format::shape_string(t.shape),
                    " is not part of the network");
   }
 }

@@ -8,7 +8,7 @@
 
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/shape.hpp"
-#include "partrain/contracts.hpp"
+#include "partrain/layers/contract.hpp"
 #include "partrain/layers/layer.hpp"
 
 namespace partrain::layers {

@@ -12,7 +12,7 @@
 
 #include "partrain/backend/context.hpp"
 #include "partrain/backend/ops.hpp"
-#include "partrain/contracts.hpp"
+#include "partrain/layers/contract.hpp"
 #include "partrain/layers/activations.hpp"
 #include "partrain/layers/batch_norm.hpp"
 #include "partrain/layers/pooling.hpp"

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "partrain/mpi/wire.hpp"
+#include "partrain/mpi/message.hpp"
 
 namespace partrain::mpi {
 
@@ -99,7 +99,7 @@ class link {
   void flush_progress() {  // under mutex_
     if (batch_.empty()) return;
     nlohmann::json items = std::exchange(batch_, nlohmann::json::array());
-    outbox_.emplace_back(0, wire::encode({{{"kind", "progress"}, {"items", std::move(items)}}, {}}));
+    outbox_.emplace_back(0, wire::encode(make_message(message_kind::progress, {{"items", std::move(items)}})));
   }
   static int byte_count(std::size_t n, int dest) {
     PARTRAIN_CHECK(n <= std::size_t(std::numeric_limits<int>::max()), io_error, "[partrain::mpi] a message of ", n,

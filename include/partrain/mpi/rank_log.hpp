@@ -14,7 +14,7 @@
 #include <string>
 
 #include "partrain/core/error.hpp"
-#include "partrain/experiment/run_trial.hpp"
+#include "partrain/experiment/train_trial.hpp"
 
 namespace partrain::mpi {
 
@@ -55,20 +55,20 @@ class logged_events final : public experiment::trial_events {
 public:
   logged_events(rank_log& log, experiment::trial_events& next) : log_(log), next_(next) {}
   void started(const experiment::trial_result& r, const std::string& resumes_from) override {
-    log_.line(partrain::detail::concat(
+    log_.line(partrain::concat_text(
         "worker ", r.worker, " starts trial ", r.trial.index, " (", r.architecture, ")",
         resumes_from.empty() ? "" : " from checkpoint " + resumes_from));
     next_.started(r, resumes_from);
   }
   void progress(std::size_t trial, const training_progress& p) override {
     if (!p.warning.empty())
-      log_.line(partrain::detail::concat("warning, trial ", trial, ": ", p.warning));
+      log_.line(partrain::concat_text("warning, trial ", trial, ": ", p.warning));
     next_.progress(trial, p);
   }
   void rung(std::size_t trial, const std::string& text) override { next_.rung(trial, text); }
   void ended(const experiment::trial_result& r, const io::trial_record* record) override {
     const bool interrupted = r.status == experiment::trial_status::running;
-    log_.line(partrain::detail::concat(
+    log_.line(partrain::concat_text(
         "worker ", r.worker, ": trial ", r.trial.index, " ",
         interrupted ? std::string("interrupted (checkpointed)") : std::string(to_string(r.status)),
         r.error.empty() ? "" : ": " + r.error,

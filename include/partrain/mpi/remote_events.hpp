@@ -12,7 +12,7 @@
 #include <mutex>
 #include <string>
 
-#include "partrain/experiment/run_trial.hpp"
+#include "partrain/experiment/train_trial.hpp"
 #include "partrain/mpi/link.hpp"
 #include "partrain/mpi/wire.hpp"
 
@@ -31,14 +31,12 @@ class remote_events final : public experiment::trial_events {
 
   explicit remote_events(link& l) : link_(l) {}
   void started(const experiment::trial_result& r, const std::string& resumes_from) override {
-    link_.send(0, {{{"kind", "started"},
-                    {"trial", r.trial.index},
-                    {"worker", r.worker},
-                    {"rank", r.rank},
-                    {"device", r.device},
-                    {"host", r.host},
-                    {"resumes_from", resumes_from}},
-                   {}});
+    link_.send(0, make_message(message_kind::started, {{"trial", r.trial.index},
+                                                       {"worker", r.worker},
+                                                       {"rank", r.rank},
+                                                       {"device", r.device},
+                                                       {"host", r.host},
+                                                       {"resumes_from", resumes_from}}));
   }
   void progress(std::size_t i, const training_progress& p) override {
     const auto now = std::chrono::steady_clock::now();
@@ -51,14 +49,14 @@ class remote_events final : public experiment::trial_events {
     link_.send_progress(wire::progress_json(i, p));
   }
   void rung(std::size_t i, const std::string& text) override {
-    link_.send(0, {{{"kind", "rung"}, {"trial", i}, {"text", text}}, {}});
+    link_.send(0, make_message(message_kind::rung, {{"trial", i}, {"text", text}}));
   }
   void ended(const experiment::trial_result& r, const io::trial_record* record) override {
     {
       std::lock_guard lock(mutex_);
       last_sent_.erase(r.trial.index);
     }
-    message m{{{"kind", "ended"}, {"result", wire::result_json(r)}}, {}};
+    message m = make_message(message_kind::ended, {{"result", wire::result_json(r)}});
     if (record) wire::put_record(*record, m);
     link_.send(0, std::move(m));
   }

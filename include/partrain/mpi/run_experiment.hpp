@@ -8,18 +8,17 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <future>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "partrain/core/fingerprint.hpp"
 #include "partrain/experiment/run_experiment.hpp"
+#include "partrain/mpi/coordinator.hpp"
 #include "partrain/mpi/link.hpp"
 #include "partrain/mpi/rank_log.hpp"
 #include "partrain/mpi/remote_events.hpp"
@@ -67,53 +66,55 @@ inline void check_shared_folder(const world& w, const std::filesystem::path& fol
     for (std::size_t r = 1; r < all.size(); ++r)
       if (!all[r]) blind += (blind.empty() ? "" : ", ") + std::to_string(r);
     return blind.empty() ? std::string()
-                         : partrain::detail::concat("[partrain::mpi::run_experiment] rank(s) ", blind,
+                         : partrain::concat_text("[partrain::mpi::run_experiment] rank(s) ", blind,
                                                     " do not see the experiment folder '", folder.string(),
                                                     "' that rank 0 opened: put it on a file system every rank sees "
                                                     "(trials checkpoint there, wherever they run)");
   }, nullptr);
 }
 
-/// Rank 0's side of a message from rank `source`.
+/// Rank 0's side of a message of the experiment's own kinds from rank `source`.
 template <class Architectures>
-void coordinate(experiment::detail::experiment_state<Architectures>& state, link& l, int source, message& m,
-                const std::function<std::optional<std::size_t>()>& next, const std::function<void()>& bye) {
-  const std::string kind = m.head.at("kind");
-  if (kind == "request") {
-    const auto i = next();
-    l.reply(source, m, {{{"trial", i ? nlohmann::json(*i) : nlohmann::json(nullptr)}}, {}});
-  } else if (kind == "decide") {
-    const double value = wire::from_json_number(m.head.at("value"), "[partrain::mpi] decide: ", "value");
-    const auto r = state.book.decide(m.head.at("trial"), m.head.at("rung"), value);
-    l.reply(source, m, {{{"rung_record", experiment::rung_json(r, state.book.settings())}}, {}});
-  } else if (kind == "progress") {
-    for (const auto& item : m.head.at("items")) state.events.progress(item.at("trial"), wire::progress_from(item));
-  } else if (kind == "rung") {
-    state.events.rung(m.head.at("trial"), m.head.at("text"));
-  } else if (kind == "started") {
-    trial_result& r = state.result.trials.at(m.head.at("trial").get<std::size_t>());
-    r.status = experiment::trial_status::running, r.error.clear(), r.stop_reason.clear();
-    r.worker = m.head.at("worker"), r.rank = m.head.at("rank"), r.device = m.head.at("device"), r.host = m.head.at("host");
-    state.events.started(r, m.head.at("resumes_from"));
-  } else if (kind == "ended") {
-    trial_result& r = state.result.trials.at(m.head.at("result").at("trial").get<std::size_t>());
-    wire::apply_result(m.head.at("result"), r);
-    try {
-      std::optional<io::trial_record> record;
-      if (m.head.contains("record")) record = wire::take_record(m);
-      state.events.ended(r, record ? &*record : nullptr);
-    } catch (const std::exception& e) {  // its files could not be written: the trial failed
-      r.status = experiment::trial_status::failed, r.error = e.what();
-      state.events.ended(r, nullptr);
+void coordinate(experiment::experiment_state<Architectures>& state, link& l, int source, message_kind kind,
+                message& m) {
+  switch (kind) {
+    case message_kind::decide: {
+      const double value = wire::from_json_number(m.head.at("value"), "[partrain::mpi] decide: ", "value");
+      const auto r = state.book.decide(m.head.at("trial"), m.head.at("rung"), value);
+      return l.reply(source, m, {{{"rung_record", experiment::rung_json(r, state.book.settings())}}, {}});
     }
-  } else if (kind == "bye") {
-    bye();
+    case message_kind::progress:
+      for (const auto& item : m.head.at("items")) state.events.progress(item.at("trial"), wire::progress_from(item));
+      return;
+    case message_kind::rung:
+      return state.events.rung(m.head.at("trial"), m.head.at("text"));
+    case message_kind::started: {
+      trial_result& r = state.result.trials.at(m.head.at("trial").get<std::size_t>());
+      r.status = experiment::trial_status::running, r.error.clear(), r.stop_reason.clear();
+      r.worker = m.head.at("worker"), r.rank = m.head.at("rank"), r.device = m.head.at("device");
+      r.host = m.head.at("host");
+      return state.events.started(r, m.head.at("resumes_from"));
+    }
+    case message_kind::ended: {
+      trial_result& r = state.result.trials.at(m.head.at("result").at("trial").get<std::size_t>());
+      wire::apply_result(m.head.at("result"), r);
+      std::optional<io::trial_record> record;
+      try {
+        if (m.head.contains("record")) record = wire::take_record(m);
+      } catch (const std::exception& e) {  // its network could not be read: the trial failed
+        r.status = experiment::trial_status::failed, r.error = e.what();
+      }
+      return experiment::end_trial(state.events, r, record ? &*record : nullptr);
+    }
+    default:
+      fail<io_error>("[partrain::mpi::run_experiment] rank ", source, " sent rank 0 a message of kind ",
+                     to_string(kind), ", which an experiment does not send there");
   }
 }
 
 /// The rank's first line: where it runs and with what.
 inline void start_log(rank_log& log, const world& w, const parallel::pool& workers, bool trains) {
-  log.line(partrain::detail::concat("starts on ", w.node(), " (pid ", ::getpid(), ", local rank ", w.local_rank(),
+  log.line(partrain::concat_text("starts on ", w.node(), " (pid ", ::getpid(), ", local rank ", w.local_rank(),
                                     " of ", w.size(), " ranks): ", trains ? workers.describe() : "coordinates only"));
 }
 /// The rank's last line: how its part ended.
@@ -122,7 +123,7 @@ inline void end_log(rank_log& log, const std::exception_ptr& failed) {
   try {
     std::rethrow_exception(failed);
   } catch (const std::exception& e) {
-    log.line(partrain::detail::concat("ends with an error: ", e.what()));
+    log.line(partrain::concat_text("ends with an error: ", e.what()));
   }
 }
 
@@ -133,7 +134,7 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
   PARTRAIN_CHECK(s.coordinator_trains || w.size() > 1, config_error,
                  "[partrain::mpi::run_experiment] span_options::coordinator_trains is false and rank 0 is the only "
                  "rank: no rank would train; start more ranks (mpirun -np 2 or more) or let rank 0 train");
-  std::optional<experiment::detail::experiment_state<Architectures>> state;
+  std::optional<experiment::experiment_state<Architectures>> state;
   std::exception_ptr opening;
   check_on_rank_0(w, mine, [&](const std::vector<std::uint64_t>& all) {
     if (std::string problem = differing_ranks(all, experiment_parts, "partrain::mpi::run_experiment", "experiment");
@@ -144,38 +145,24 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
       return std::string();
     } catch (const std::exception& e) {
       opening = std::current_exception();
-      return partrain::detail::concat("[partrain::mpi] rank 0: ", e.what());
+      return partrain::concat_text("[partrain::mpi] rank 0: ", e.what());
     }
   }, opening);
   check_shared_folder(w, o.folder);
   rank_log log(o.folder, 0);
   start_log(log, w, workers, s.coordinator_trains);
   logged_events local_events(log, state->events);
-  std::mutex mutex;
-  std::condition_variable all_done;
   std::deque<std::size_t> todo;
   for (const trial_result& r : state->result.trials)
     if (!r.ended() && r.status != experiment::trial_status::failed) todo.push_back(r.trial.index);
-  int byes = 0;
-  auto next = [&]() -> std::optional<std::size_t> {
-    std::lock_guard lock(mutex);
-    if (todo.empty() || interrupt_requested()) return std::nullopt;
-    const std::size_t i = todo.front();
-    todo.pop_front();
-    return i;
-  };
-  link l(w.comm(), [&](int source, message& m) {
-    coordinate(*state, l, source, m, next, [&] {
-      std::lock_guard lock(mutex);
-      ++byes;
-      all_done.notify_all();
-    });
-  });
+  coordinator c(0, w.size(), w.comm(), std::move(todo),
+                [&](int source, message_kind kind, message& m) { coordinate(*state, c.messages(), source, kind, m); },
+                true);
   std::vector<std::future<void>> jobs;
   for (int k = 0; s.coordinator_trains && k < workers.size(); ++k)
     jobs.push_back(workers.submit([&](context& ctx) {
-      while (const auto i = next())
-        experiment::detail::run_one<Architectures>(state->result.trials[*i], f, ctx, local_events, state->book, 0);
+      while (const auto i = c.next())
+        experiment::train_trial<Architectures>(state->result.trials[*i], f, ctx, local_events, state->book, 0);
     }));
   // A SIGTERM or Ctrl-C here reaches every rank (srun may signal rank 0's task alone):
   // their running trials checkpoint and stop too.
@@ -184,19 +171,13 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
     if (told || !interrupt_requested()) return;
     told = true;
     log.line("interrupted (SIGTERM or Ctrl-C): passed on to every rank");
-    for (int r = 1; r < w.size(); ++r) l.send(r, {{{"kind", "interrupt"}}, {}});
+    for (int r = 1; r < w.size(); ++r) c.messages().send(r, make_message(message_kind::interrupt));
   };
   for (auto& job : jobs)
     while (job.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) pass_interrupt_on();
-  for (std::unique_lock lock(mutex); !all_done.wait_for(lock, std::chrono::milliseconds(50),
-                                                        [&] { return byes == w.size() - 1; });) {
-    lock.unlock();
-    pass_interrupt_on();
-    lock.lock();
-  }
   std::exception_ptr failed;  // the folder's summary is written all the same
   try {
-    l.stop();
+    c.finish(pass_interrupt_on);
   } catch (...) {
     failed = std::current_exception();
   }
@@ -215,36 +196,35 @@ experiment::experiment_result run_other_rank(world& w, parallel::pool& workers, 
   check_shared_folder(w, o.folder);
   rank_log log(o.folder, w.rank());
   start_log(log, w, workers, true);
-  link l(w.comm(), [&log](int, message& m) {  // besides replies, rank 0 sends only this
-    if (m.head.value("kind", "") != "interrupt") return;
+  coordinator c(w.rank(), w.size(), w.comm(), {}, [&log](int source, message_kind kind, message&) {
+    PARTRAIN_CHECK(kind == message_kind::interrupt, io_error, "[partrain::mpi::run_experiment] rank ", source,
+                   " sent a message of kind ", to_string(kind), ", which an experiment does not send here");
     log.line("interrupted by rank 0: running trials checkpoint and stop");
     request_interrupt();
-  });
+  }, true);
   experiment::rung_book book(o.scheduler, [&](std::size_t trial, std::size_t rung, double value) {
-    const message a = l.call(0, {{{"kind", "decide"}, {"trial", trial}, {"rung", rung}, {"value", wire::json_number(value)}}, {}});
+    const message a = c.messages().call(
+        0, make_message(message_kind::decide, {{"trial", trial}, {"rung", rung}, {"value", wire::json_number(value)}}));
     return experiment::rung_from_json(a.head.at("rung_record"), "[partrain::mpi] a decision from rank 0: ");
   });
-  remote_events remote(l);
+  remote_events remote(c.messages());
   logged_events events(log, remote);
   const auto names = experiment::architecture_names<Architectures>();
   std::vector<std::future<void>> jobs;
   for (int k = 0; k < workers.size(); ++k)
     jobs.push_back(workers.submit([&](context& ctx) {
-      while (!interrupt_requested()) {
-        const message a = l.call(0, {{{"kind", "request"}}, {}});
-        if (a.head.at("trial").is_null()) return;
+      while (const auto i = c.next()) {
         trial_result r;
-        r.trial = plan.at(a.head.at("trial").get<std::size_t>());
+        r.trial = plan.at(*i);
         r.architecture = names[r.trial.architecture];
-        r.folder = o.folder / io::detail::trial_folder(r.trial.index + 1, plan.size());
-        experiment::detail::run_one<Architectures>(r, f, ctx, events, book, w.rank());
+        r.folder = o.folder / io::trial_folder_name(r.trial.index + 1, plan.size());
+        experiment::train_trial<Architectures>(r, f, ctx, events, book, w.rank());
       }
     }));
   for (auto& job : jobs) job.wait();
-  l.send(0, {{{"kind", "bye"}}, {}});
   std::exception_ptr failed;
   try {
-    l.stop();
+    c.finish();
     for (auto& job : jobs) job.get();
   } catch (...) {
     failed = std::current_exception();
@@ -267,7 +247,7 @@ experiment::experiment_result run_experiment(world& w, parallel::pool& workers, 
                                              span_options span = {}) {
   const std::vector<std::uint64_t> mine = detail::experiment_fingerprint(plan, experiment::architecture_names<Architectures>(),
                                                             options, span.data_fingerprint);
-  const partrain::detail::interrupt_handlers handlers;  // SIGTERM from mpirun or Slurm: checkpoint and stop
+  const partrain::interrupt_handlers handlers;  // SIGTERM from mpirun or Slurm: checkpoint and stop
   if (w.rank() == 0) return detail::run_rank_0<Architectures>(w, workers, plan, options, f, span, mine);
   return detail::run_other_rank<Architectures>(w, workers, plan, options, f, mine);
 }

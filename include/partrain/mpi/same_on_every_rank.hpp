@@ -44,10 +44,10 @@ inline std::string differing_ranks(const std::vector<std::uint64_t>& all,
     for (std::size_t k = 0; k < parts.size(); ++k)
       if (all[r * parts.size() + k] != all[k]) which += (which.empty() ? "" : ", ") + parts[k];
     if (!which.empty())
-      out += partrain::detail::concat(out.empty() ? "" : "; ", "rank ", r, ": ", which);
+      out += partrain::concat_text(out.empty() ? "" : "; ", "rank ", r, ": ", which);
   }
   return out.empty() ? out
-                     : partrain::detail::concat(
+                     : partrain::concat_text(
                            "[", who, "] ranks whose ", what, " differs from rank 0's (", out,
                            "): every rank must run the same main with the same data and "
                            "options (SPMD); refused before any training");

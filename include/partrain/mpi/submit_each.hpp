@@ -5,7 +5,6 @@
 #pragma once
 
 #include <array>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -20,12 +19,13 @@
 #include <vector>
 
 #include "partrain/core/fingerprint.hpp"
+#include "partrain/mpi/coordinator.hpp"
 #include "partrain/mpi/link.hpp"
 #include "partrain/mpi/same_on_every_rank.hpp"
 #include "partrain/mpi/wire.hpp"
 #include "partrain/mpi/world.hpp"
 #include "partrain/parallel/channel.hpp"
-#include "partrain/parallel/sweep.hpp"
+#include "partrain/parallel/submit_each.hpp"
 
 namespace partrain::mpi {
 
@@ -52,7 +52,7 @@ struct sweep_options {
 /// is done. The destructor (or wait()) waits for this rank's part — on rank 0, every rank's;
 /// until then the program makes no MPI call of its own, and the pool, the channel and what f
 /// uses must live (declare them before it).
-template <class List, class F> class sweep {
+template <class List, class F> class running_sweep {
   template <std::size_t I> using net = type_at<I, List>;
   template <std::size_t I>
   using trial_result =
@@ -69,7 +69,7 @@ public:
   static auto futures_for(std::index_sequence<I...>) -> std::tuple<std::future<trial_result<I>>...>;
   using futures_type = decltype(futures_for(std::make_index_sequence<trials>{}));
 
-  sweep(world& w, parallel::pool& workers, F f, sweep_options o)
+  running_sweep(world& w, parallel::pool& workers, F f, sweep_options o)
       : world_(w), f_(std::move(f)), options_(o), rank_of_(trials, -1), told_(trials, false),
         ended_(trials, false) {
     fingerprint architectures;
@@ -90,18 +90,18 @@ public:
                      "[partrain::mpi::submit_each] sweep_options::coordinator_trains is false and "
                      "rank 0 is the only rank: no rank would train; start more ranks (mpirun -np 2 "
                      "or more) or let rank 0 train");
-      for (std::size_t i : parallel::detail::longest_first<List>())
-        todo_.push_back(i);
     }
+    std::deque<std::size_t> todo;
+    if (w.rank() == 0)
+      for (std::size_t i : parallel::longest_first<List>()) todo.push_back(i);
     // A communicator of its own: a message still on its way when the sweep ends (a stop for
     // a trial that just ended) never reaches a later sweep or experiment.
     MPI_Comm_dup(w.comm(), &comm_);
-    link_.emplace(comm_, [this](int source, message& m) {
-      on_message(source, m);
-    }); // after todo_: it answers requests
+    coordinator_.emplace(w.rank(), w.size(), comm_, std::move(todo),
+                         [this](int source, message_kind kind, message& m) { on_message(source, kind, m); }, false);
     if (w.rank() != 0 && o.progress) {
       o.progress->forward_to([this](const training_progress& p) {
-        link_->send_progress(wire::progress_json(std::size_t(p.trial), p));
+        coordinator_->messages().send_progress(wire::progress_json(std::size_t(p.trial), p));
       });
     }
     const int local = w.rank() == 0 && !o.coordinator_trains ? 0 : workers.size();
@@ -110,15 +110,15 @@ public:
       jobs_.push_back(workers.submit([this](context& ctx) { work(ctx); }));
     if (local == 0) part_done();
   }
-  ~sweep() {
+  ~running_sweep() {
     try {
       wait();
     } catch (const std::exception& e) {
       std::cerr << "[partrain::mpi::submit_each] " << e.what() << '\n';
     }
   }
-  sweep(const sweep&) = delete;
-  sweep& operator=(const sweep&) = delete;
+  running_sweep(const running_sweep&) = delete;
+  running_sweep& operator=(const running_sweep&) = delete;
 
   futures_type futures;
 
@@ -137,15 +137,9 @@ public:
     for (auto& job : jobs_)
       job.wait();
     if (options_.progress && world_.rank() != 0) options_.progress->forward_to({});
-    if (world_.rank() != 0) {
-      link_->send(0, {{{"kind", "bye"}}, {}});
-    } else {
-      std::unique_lock lock(mutex_);
-      all_done_.wait(lock, [&] { return byes_ == world_.size() - 1; });
-    }
     std::exception_ptr failed = worker_error_;
     try {
-      link_->stop();
+      coordinator_->finish();
     } catch (...) {
       if (!failed) failed = std::current_exception();
     }
@@ -162,27 +156,9 @@ private:
     (std::make_index_sequence<trials>{});
   }
 
-  std::optional<std::size_t> next() { // rank 0
-    std::lock_guard lock(mutex_);
-    if (todo_.empty()) return std::nullopt;
-    const std::size_t i = todo_.front();
-    todo_.pop_front();
-    return i;
-  }
-
   void work(context& ctx) {
     try {
-      for (;;) {
-        std::optional<std::size_t> i;
-        if (world_.rank() == 0) {
-          i = next();
-        } else {
-          const message a = link_->call(0, {{{"kind", "request"}}, {}});
-          if (!a.head.at("trial").is_null()) i = a.head.at("trial").get<std::size_t>();
-        }
-        if (!i) break;
-        at_trial(*i, [&]<std::size_t I>() { train<I>(ctx); });
-      }
+      while (const auto i = coordinator_->next()) at_trial(*i, [&]<std::size_t I>() { train<I>(ctx); });
     } catch (...) { // rank 0 could not answer: this worker stops asking, wait() says why
       std::lock_guard lock(mutex_);
       if (!worker_error_) worker_error_ = std::current_exception();
@@ -208,8 +184,9 @@ private:
       }
       return;
     }
-    link_->send(0, {{{"kind", "started"}, {"trial", I}}, {}});
-    message ended{{{"kind", "ended"}, {"trial", I}}, {}};
+    link& l = coordinator_->messages();
+    l.send(0, make_message(message_kind::started, {{"trial", I}}));
+    message ended = make_message(message_kind::ended, {{"trial", I}});
     try {
       auto result = f_.template operator()<net<I>>(int(I), ctx);
       wire::put_trained(result, ended);
@@ -219,9 +196,9 @@ private:
       ended.head["error"] = "an exception that is not a std::exception";
     }
     try {
-      link_->send(0, std::move(ended));
+      l.send(0, std::move(ended));
     } catch (const std::exception& e) { // e.g. over MPI's 2 GiB: rank 0 must hear of it all the same
-      link_->send(0, {{{"kind", "ended"}, {"trial", I}, {"error", e.what()}}, {}});
+      l.send(0, make_message(message_kind::ended, {{"trial", I}, {"error", e.what()}}));
     }
   }
 
@@ -230,7 +207,7 @@ private:
     if (world_.rank() == 0) return;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (std::get<I>(promises_).set_exception(
-           std::make_exception_ptr(config_error(partrain::detail::concat(
+           std::make_exception_ptr(config_error(partrain::concat_text(
                "[partrain::mpi::submit_each] trial ", I, "'s result is on rank 0, not on rank ",
                world_.rank(), ": read the futures on rank 0 (results travel there)")))),
        ...);
@@ -238,26 +215,25 @@ private:
     (std::make_index_sequence<trials>{});
   }
 
-  void on_message(int source, message& m) {
-    const std::string kind = m.head.value("kind", "");
-    if (kind == "request") {
-      const auto i = next();
-      link_->reply(source, m, {{{"trial", i ? nlohmann::json(*i) : nlohmann::json(nullptr)}}, {}});
-    } else if (kind == "progress") {
-      for (const auto& item : m.head.at("items"))
-        if (options_.progress) options_.progress->send(wire::progress_from(item));
-      pass_stops_to(source);
-    } else if (kind == "started") {
-      std::lock_guard lock(mutex_);
-      rank_of_.at(m.head.at("trial").get<std::size_t>()) = source;
-    } else if (kind == "ended") {
-      ended(source, m);
-    } else if (kind == "stop" && options_.progress) { // on a rank other than 0
-      options_.progress->stop_trial(m.head.at("trial").get<int>());
-    } else if (kind == "bye") {
-      std::lock_guard lock(mutex_);
-      ++byes_;
-      all_done_.notify_all();
+  void on_message(int source, message_kind kind, message& m) {
+    switch (kind) {
+      case message_kind::progress:
+        for (const auto& item : m.head.at("items"))
+          if (options_.progress) options_.progress->send(wire::progress_from(item));
+        return pass_stops_to(source);
+      case message_kind::started: {
+        std::lock_guard lock(mutex_);
+        rank_of_.at(m.head.at("trial").get<std::size_t>()) = source;
+        return;
+      }
+      case message_kind::ended:
+        return ended(source, m);
+      case message_kind::stop:  // on a rank other than 0
+        if (options_.progress) options_.progress->stop_trial(m.head.at("trial").get<int>());
+        return;
+      default:
+        fail<io_error>("[partrain::mpi::submit_each] rank ", source, " sent a message of kind ", to_string(kind),
+                       ", which a sweep does not send");
     }
   }
 
@@ -271,7 +247,7 @@ private:
         continue;
       told_[i] = true;
       lock.unlock();
-      link_->send(rank, {{{"kind", "stop"}, {"trial", i}}, {}});
+      coordinator_->messages().send(rank, make_message(message_kind::stop, {{"trial", i}}));
     }
   }
 
@@ -285,13 +261,13 @@ private:
       auto& promise = std::get<I>(promises_);
       if (m.head.contains("error")) {
         promise.set_exception(std::make_exception_ptr(
-            error(partrain::detail::concat("[partrain::mpi] trial ", I, " failed on rank ", source,
+            error(partrain::concat_text("[partrain::mpi] trial ", I, " failed on rank ", source,
                                            ": ", m.head.at("error").get<std::string>()))));
         return;
       }
       try {
         promise.set_value(wire::take_trained<net<I>>(
-            m, partrain::detail::concat("trial ", I, "'s network from rank ", source)));
+            m, partrain::concat_text("trial ", I, "'s network from rank ", source)));
       } catch (...) {
         promise.set_exception(std::current_exception());
       }
@@ -303,18 +279,15 @@ private:
   sweep_options options_;
   promises promises_;
   mutable std::mutex mutex_;
-  std::condition_variable all_done_;
-  std::deque<std::size_t> todo_;
   std::vector<int> rank_of_;
   std::vector<bool> told_;   // rank 0: stops passed on
   std::vector<bool> ended_;  // rank 0: results arrived from other ranks
   std::exception_ptr worker_error_;
-  int byes_ = 0;
   int jobs_left_ = 0;
   bool waited_ = false;
   std::vector<std::future<void>> jobs_;
   MPI_Comm comm_ = MPI_COMM_NULL;
-  std::optional<link> link_; // started once what its messages reach is built
+  std::optional<coordinator> coordinator_; // started once what its messages reach is built
 };
 
 /// parallel::submit_each over every rank of `w`: call it on every rank with the same List
@@ -322,10 +295,14 @@ private:
 /// ctx) runs on whichever rank's free worker asks first, most expensive architecture first;
 /// it must return trained<Net> (a compile-time error says so otherwise). Returns once every
 /// rank has called it (their lists and data are compared first), before the trials end; see
-/// sweep for where the results are. One sweep or experiment at a time on a world.
+/// running_sweep for where the results are. One sweep or experiment at a time on a world.
 template <class List, class F>
-sweep<List, F> submit_each(world& w, parallel::pool& workers, F f, sweep_options options = {}) {
-  return sweep<List, F>(w, workers, std::move(f), options);
+running_sweep<List, F> submit_each(world& w, parallel::pool& workers, F f, sweep_options options = {}) {
+  return running_sweep<List, F>(w, workers, std::move(f), options);
 }
+
+/// The old name of running_sweep (until partrain 0.2).
+template <class List, class F>
+using sweep = running_sweep<List, F>;
 
 } // namespace partrain::mpi

@@ -1,5 +1,5 @@
-// What ranks send each other: a message is a JSON head and a byte blob (a trained network's
-// tensors as safetensors bytes). Only host data: progress, trial results, rung decisions.
+// The payloads of the messages ranks send each other (mpi/message.hpp): progress, trial
+// results, trained networks. Only host data.
 #pragma once
 
 #include <cstdint>
@@ -13,45 +13,17 @@
 
 #include "partrain/experiment/results.hpp"
 #include "partrain/io/network_io.hpp"
-#include "partrain/io/safetensors.hpp"
+#include "partrain/format/safetensors.hpp"
 #include "partrain/io/training_info_io.hpp"
 #include "partrain/io/trial_record.hpp"
+#include "partrain/mpi/message.hpp"
 #include "partrain/train/training_progress.hpp"
 
 namespace partrain::mpi {
 
-struct message {
-  nlohmann::json head;
-  std::vector<std::byte> blob;
-};
-
 namespace wire {
-using io::detail::from_json_number;
-using io::detail::json_number;
-
-/// [8-byte length of the head's text][head as JSON text][blob].
-inline std::vector<std::byte> encode(const message& m) {
-  const std::string head = m.head.dump();
-  const std::uint64_t n = head.size();
-  std::vector<std::byte> bytes(8 + head.size() + m.blob.size());
-  std::memcpy(bytes.data(), &n, 8);
-  std::memcpy(bytes.data() + 8, head.data(), head.size());
-  if (!m.blob.empty()) std::memcpy(bytes.data() + 8 + head.size(), m.blob.data(), m.blob.size());
-  return bytes;
-}
-
-/// throws io_error naming the sending rank when the bytes are not a message.
-inline message decode(std::span<const std::byte> bytes, int source) {
-  std::uint64_t n = 0;
-  if (bytes.size() >= 8) std::memcpy(&n, bytes.data(), 8);
-  PARTRAIN_CHECK(bytes.size() >= 8 && n <= bytes.size() - 8, io_error, "[partrain::mpi] a message of ", bytes.size(),
-                 " bytes from rank ", source, " is not one of partrain's (a head of ", n, " bytes)");
-  message m;
-  m.head = nlohmann::json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()) + 8, n), nullptr, false);
-  PARTRAIN_CHECK(m.head.is_object(), io_error, "[partrain::mpi] a message from rank ", source, " has no JSON head");
-  m.blob.assign(bytes.begin() + 8 + std::ptrdiff_t(n), bytes.end());
-  return m;
-}
+using format::from_json_number;
+using format::json_number;
 
 inline nlohmann::json progress_json(std::size_t trial, const training_progress& p) {
   return {{"trial", trial}, {"state", int(p.state)}, {"epoch", p.epoch}, {"iteration", p.iteration},
@@ -86,7 +58,7 @@ inline nlohmann::json result_json(const experiment::trial_result& r) {
   return {{"trial", r.trial.index}, {"status", to_string(r.status)}, {"error", r.error},
           {"stop_reason", r.stop_reason}, {"rung", r.rung}, {"metrics", metrics}, {"worker", r.worker},
           {"rank", r.rank}, {"device", r.device}, {"host", r.host}, {"seconds", json_number(r.seconds)},
-          {"info", io::to_json(r.info)}};
+          {"info", to_json(r.info)}};
 }
 inline void apply_result(const nlohmann::json& j, experiment::trial_result& r) {
   const std::string where = "[partrain::mpi] trial result: ";
@@ -96,24 +68,24 @@ inline void apply_result(const nlohmann::json& j, experiment::trial_result& r) {
   for (const auto& [k, v] : j.at("metrics").items()) r.metrics[k] = from_json_number(v, where, k.c_str());
   r.worker = j.at("worker"), r.rank = j.at("rank"), r.device = j.at("device"), r.host = j.at("host");
   r.seconds = from_json_number(j.at("seconds"), where, "seconds");
-  r.info = io::training_info_from_json(j.at("info"), "a trial result from another rank");
+  r.info = training_info_from_json(j.at("info"), "a trial result from another rank");
 }
 
 /// A trained network's record: its fields in the head, its tensors as safetensors bytes.
 inline void put_record(const io::trial_record& record, message& m) {
   m.head["record"] = {{"name", record.name}, {"architecture", record.architecture}, {"solver", record.solver},
-                      {"options", record.options}, {"info", io::to_json(record.info)},
+                      {"options", record.options}, {"info", to_json(record.info)},
                       {"test_accuracy", json_number(record.test_accuracy)}};
-  m.blob = io::serialize_safetensors(record.tensors, record.metadata);
+  m.blob = format::serialize_safetensors(record.tensors, record.metadata);
 }
 inline io::trial_record take_record(const message& m) {
   const nlohmann::json& j = m.head.at("record");
   io::trial_record r;
   r.name = j.at("name"), r.architecture = j.at("architecture"), r.solver = j.at("solver");
   r.options = j.at("options");
-  r.info = io::training_info_from_json(j.at("info"), "a trained network from another rank");
+  r.info = training_info_from_json(j.at("info"), "a trained network from another rank");
   r.test_accuracy = from_json_number(j.at("test_accuracy"), "[partrain::mpi] record: ", "test_accuracy");
-  io::safetensors_content content = io::parse_safetensors(m.blob, "a trained network from another rank");
+  format::safetensors_content content = format::parse_safetensors(m.blob, "a trained network from another rank");
   r.tensors = std::move(content.tensors), r.metadata = std::move(content.metadata);
   return r;
 }
@@ -121,7 +93,7 @@ inline io::trial_record take_record(const message& m) {
 /// A trained network as a message: its record (put_record) with the options it was trained with.
 template <class Net>
 void put_trained(trained<Net>& t, message& m) {
-  put_record(io::detail::trial_record_of(std::string(), t, t.options, std::numeric_limits<double>::quiet_NaN()), m);
+  put_record(io::trial_record_of(std::string(), t, t.options, std::numeric_limits<double>::quiet_NaN()), m);
 }
 /// put_trained's network back; throws io_error naming `source` when it is not a Net.
 template <class Net>
@@ -129,8 +101,8 @@ trained<Net> take_trained(const message& m, const std::string& source) {
   io::trial_record r = take_record(m);
   PARTRAIN_CHECK(r.architecture == Net::description(), io_error, "[partrain::mpi] ", source, " holds the architecture '",
                  r.architecture, "', not '", Net::description(), "'");
-  trained<Net> out{Net(0), std::move(r.info), io::options_from_json(r.options)};
-  io::assign_network_tensors(out.network, r.tensors, source);
+  trained<Net> out{Net(0), std::move(r.info), options_from_json(r.options)};
+  assign_network_tensors(out.network, r.tensors, source);
   return out;
 }
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "partrain/contracts.hpp"
+#include "partrain/optim/contracts.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/hyperparameters.hpp"
 

@@ -1,6 +1,7 @@
 // parallel::channel<T>: a typed multi-producer queue whose messages reach after_each callbacks
 // one at a time, in send order (MATLAB's parallel.pool.DataQueue + afterEach).
-// channel<training_progress>::sender(trial) plugs it into training_options::output_fn.
+// For messages that carry their trial (training_progress among them), sender(trial) makes
+// the callable that training_options::output_fn takes, and stop_trial(trial) stops that run.
 #pragma once
 
 #include <atomic>
@@ -18,7 +19,6 @@
 #include <vector>
 
 #include "partrain/core/error.hpp"
-#include "partrain/train/training_progress.hpp"
 
 namespace partrain::parallel {
 
@@ -111,6 +111,10 @@ struct channel_state {
 /// push_back (the queue is unbounded, so producers never wait for consumers). Every message
 /// sent reaches every after_each callback exactly once, in send order (so in order per
 /// producer), one message at a time. Messages sent before any callback is registered wait.
+/// A message that says which trial sent it (an `int trial` member), as training_progress.
+template <class T>
+concept trial_message = requires(T& m) { m.trial = 0; };
+
 template <class T>
 class channel {
  public:
@@ -226,27 +230,26 @@ class channel {
   /// whether stop_trial(trial) was called (true stops that training run). The callable stays
   /// valid after the channel is gone, but then throws config_error like send().
   /// Throws config_error if trial < 0.
-  std::function<bool(const training_progress&)> sender(
-      int trial) requires std::same_as<T, training_progress> {
+  std::function<bool(const T&)> sender(int trial) requires trial_message<T> {
     PARTRAIN_CHECK(trial >= 0, config_error,
                    "[partrain::parallel::channel::sender] trial = ", trial,
                    "; expected a trial index >= 0");
-    return [state = state_, trial](const training_progress& p) {
-      training_progress msg = p;
+    return [state = state_, trial](const T& p) {
+      T msg = p;
       msg.trial = trial;
       return state->push(std::move(msg), trial);
     };
   }
   /// Asks trial `trial` to stop: its sender returns true from the next message on.
   /// Safe from any thread, including a callback.
-  void stop_trial(int trial) requires std::same_as<T, training_progress> {
+  void stop_trial(int trial) requires trial_message<T> {
     PARTRAIN_CHECK(trial >= 0, config_error,
                    "[partrain::parallel::channel::stop_trial] trial = ", trial,
                    "; expected a trial index >= 0");
     std::lock_guard lock(state_->mutex);
     state_->stopped.insert(trial);
   }
-  bool stop_requested(int trial) const requires std::same_as<T, training_progress> {
+  bool stop_requested(int trial) const requires trial_message<T> {
     std::lock_guard lock(state_->mutex);
     return state_->stopped.contains(trial);
   }

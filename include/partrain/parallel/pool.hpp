@@ -26,12 +26,10 @@
 #include <vector>
 
 #include "partrain/backend/context.hpp"
+#include "partrain/backend/cpu/blas_threads.hpp"
 #include "partrain/core/device.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"
-
-// In libopenblas, which partrain links; declared here so no cblas.h is needed.
-extern "C" void openblas_set_num_threads(int);
 
 namespace partrain::parallel {
 
@@ -47,7 +45,7 @@ struct pool_options {
   int workers_per_gpu = 1;  ///< with GPUs: workers per GPU, each with its own stream (>= 1)
   int cpu_workers = 0;      ///< without GPUs: worker threads; 0 = one per core it may use (allowed_cores)
   std::uint64_t seed = 0;   ///< worker i's context gets a seed derived from (seed, i)
-  bool single_threaded_blas = true;  ///< openblas_set_num_threads(1) when CPU workers start
+  bool single_threaded_blas = true;  ///< one BLAS thread per call when CPU workers start (they fill the cores)
   std::vector<int> gpus{};  ///< with GPUs: only these devices (empty: all); e.g. one per MPI rank
 };
 
@@ -190,7 +188,7 @@ class pool {
       : devices_(plan_workers(options, gpu_count())),
         fell_back_(options.use_gpus && gpu_count() == 0) {
     const int n = int(devices_.size());
-    if (options.single_threaded_blas && devices_.front().is_cpu()) limit_blas_threads();
+    if (options.single_threaded_blas && devices_.front().is_cpu()) backend::cpu::use_one_blas_thread();
     running_.assign(devices_.size(), std::stop_source(std::nostopstate));
     std::vector<std::exception_ptr> startup(devices_.size());
     std::latch ready(n);
@@ -289,12 +287,6 @@ class pool {
   }
 
  private:
-  static void limit_blas_threads() {
-    // CPU workers already use every core; BLAS threads inside each would oversubscribe them.
-    static std::once_flag once;
-    std::call_once(once, [] { openblas_set_num_threads(1); });
-  }
-
   void work(int w, std::uint64_t seed, std::latch& ready, std::exception_ptr& startup) {
     std::optional<context> ctx;  // built on its own thread: CUDA binds device and stream here
     try {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "partrain/io/file.hpp"
+#include "partrain/format/files.hpp"
 #include "partrain/report/confusion_matrix.hpp"
 #include "partrain/report/svg.hpp"
 
@@ -100,7 +100,7 @@ inline std::string confusion_matrix_svg(const confusion_matrix& cm, const std::s
 /// Writes confusion_matrix_svg(cm, title) to path (atomically). throws io_error.
 inline void plot_confusion_matrix(const confusion_matrix& cm, const std::filesystem::path& path,
                                   const std::string& title = {}) {
-  io::write_file_atomic(path, confusion_matrix_svg(cm, title),
+  format::write_file_atomic(path, confusion_matrix_svg(cm, title),
                         "partrain::report::plot_confusion_matrix");
 }
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "partrain/core/error.hpp"
-#include "partrain/io/file.hpp"
+#include "partrain/format/files.hpp"
 #include "partrain/io/trial_record.hpp"
 #include "partrain/report/svg.hpp"
 #include "partrain/train/training_info.hpp"
@@ -177,7 +177,7 @@ inline std::string training_progress_svg(std::span<const training_info> infos,
 inline void plot_training_progress(std::span<const training_info> infos,
                                    std::span<const std::string> names,
                                    const std::filesystem::path& path) {
-  io::write_file_atomic(path, training_progress_svg(infos, names),
+  format::write_file_atomic(path, training_progress_svg(infos, names),
                         "partrain::report::plot_training_progress");
 }
 

@@ -29,6 +29,7 @@
 #include "partrain/train/run_hooks.hpp"
 #include "partrain/train/run_preparation.hpp"
 #include "partrain/train/run_settings.hpp"
+#include "partrain/train/run_snapshot.hpp"
 #include "partrain/train/run_state.hpp"
 #include "partrain/train/run_stop.hpp"
 #include "partrain/train/trained.hpp"
@@ -77,7 +78,7 @@ class training_engine {
   void run() {
     PARTRAIN_CHECK(!ran_, error, "[partrain::training_run] run() was called before; a run trains once");
     ran_ = true;
-    std::optional<detail::interrupt_handlers> signals;
+    std::optional<interrupt_handlers> signals;
     if (hooks_.has_checkpoint_hooks()) signals.emplace();
     if (!resumed_) first_start();
     to_device();
@@ -110,6 +111,21 @@ class training_engine {
     best_.load(p.best_validation_loss, p.best_iteration, p.validations_without_improvement);
     start_ -= std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(p.elapsed_seconds));
     resumed_ = true;
+  }
+  /// The run's whole state by name, for a checkpoint (nothing is queued on a device at a
+  /// checkpoint event, so it is whole).
+  run_snapshot snapshot() const {
+    run_snapshot s;
+    s.position = position();
+    model_.save(s, best_.has_network());
+    return s;
+  }
+  /// Continues from a checkpoint's snapshot (read from `folder`) instead of starting: the
+  /// model takes its tensors back, then resume(position).
+  void restore(run_snapshot&& s, const std::string& folder) {
+    check_not_started("resume()");
+    model_.load(s, folder, best_.keeps());
+    resume(std::move(s.position));
   }
   /// Where the run is (all but the network's own random step), for a checkpoint.
   run_position position() const {

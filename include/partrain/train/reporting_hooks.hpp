@@ -46,7 +46,7 @@ inline std::string stop_message(stop_reason stop, const training_info& info, con
              "; with a checkpoint_path, training_options::resume_from continues it";
     case stop_reason::diverged: {
       const auto k = std::size_t(info.diverged_iteration);
-      return concat("the training loss was ", info.training_loss[k - 1], " at iteration ", k, " (epoch ",
+      return concat_text("the training loss was ", info.training_loss[k - 1], " at iteration ", k, " (epoch ",
                     info.epoch[k - 1], ", learn rate ", info.base_learn_rate[k - 1],
                     "); the network is the one before it. Try a lower initial_learn_rate (now ",
                     options.initial_learn_rate, "), gradient clipping (gradient_threshold), or look for extreme "
@@ -65,7 +65,7 @@ inline std::string failure_text(const std::string& network, const std::string& w
     what = e.what();
   } catch (...) {
   }
-  return concat("[partrain::train_network] ", network, ": ", where, ": ", what);
+  return concat_text("[partrain::train_network] ", network, ": ", where, ": ", what);
 }
 
 /// output_fn and the verbose table as hooks of a run: the table's header, a row on the first

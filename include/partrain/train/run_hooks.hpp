@@ -134,13 +134,13 @@ class run_hooks {
   static std::string where(const iteration_event& e) { return at(e.progress); }
   static std::string where(const validation_event& e) { return at(e.progress); }
   static std::string where(const checkpoint_event& e) {
-    return detail::concat("the checkpoint after iteration ", e.iteration, " (epoch ", e.epoch, ")");
+    return concat_text("the checkpoint after iteration ", e.iteration, " (epoch ", e.epoch, ")");
   }
   static std::string where(const epoch_event& e) {
-    return detail::concat("the end of epoch ", e.epoch, " (iteration ", e.iteration, ")");
+    return concat_text("the end of epoch ", e.epoch, " (iteration ", e.iteration, ")");
   }
   static std::string at(const training_progress& p) {
-    return detail::concat("iteration ", p.iteration, " (epoch ", p.epoch, ")");
+    return concat_text("iteration ", p.iteration, " (epoch ", p.epoch, ")");
   }
   template <class Event, class F>
   static void call(std::deque<entry<Event>>& hooks, const Event& e, F& answer) {
@@ -154,7 +154,7 @@ class run_hooks {
         r = h.f(e);
       } catch (...) {
         h.enabled = false;
-        r.stop = stop_request{stop_reason::failed, detail::concat(h.name, " threw at ", where(e)),
+        r.stop = stop_request{stop_reason::failed, concat_text(h.name, " threw at ", where(e)),
                               std::current_exception()};
       }
       answer(r);

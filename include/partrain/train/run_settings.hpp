@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "partrain/contracts.hpp"
+#include "partrain/optim/contracts.hpp"
 #include "partrain/train/reporting_hooks.hpp"
 #include "partrain/train/training_options.hpp"
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "partrain/train/evaluate.hpp"
+#include "partrain/train/run_snapshot.hpp"
 
 namespace partrain::detail {
 
@@ -52,6 +53,12 @@ class training_model {
   virtual void restore_best() = 0;
   /// Batch-norm statistics over the training images in `order` (MATLAB's 'population').
   virtual void population_statistics(std::span<const std::size_t> order, std::size_t batch, std::uint64_t epoch) = 0;
+  /// The network, the solver's state and (with_best) the kept best network by name, and the
+  /// layers' random step, into `s` (host memory; nothing may be queued on a device).
+  virtual void save(run_snapshot& s, bool with_best) const = 0;
+  /// Takes them back from a checkpoint's snapshot, checking every tensor's name and shape
+  /// (io_error naming `folder`'s file); the best network only when keep_best.
+  virtual void load(const run_snapshot& s, const std::string& folder, bool keep_best) = 0;
   /// The network, moved out, for training_error (after a failure).
   virtual std::any release_network() = 0;
 };

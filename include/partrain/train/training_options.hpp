@@ -10,7 +10,7 @@
 #include <limits>
 #include <string_view>
 
-#include "partrain/contracts.hpp"
+#include "partrain/optim/contracts.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/data/source_view.hpp"
 #include "partrain/optim.hpp"
@@ -48,7 +48,7 @@ inline constexpr std::string_view to_string(execution_environment e) {
 /// hyper-parameters are the fields `solver` and `learn_rate_schedule`); defaults are MATLAB's.
 template <class Solver = optim::sgdm, class Schedule = schedule::none>
 struct training_options {
-  static_assert(detail::check_schedule<Schedule>());
+  static_assert(check_schedule<Schedule>());
   using solver_type = Solver;
   using schedule_type = Schedule;
   static constexpr double infinity = std::numeric_limits<double>::infinity();

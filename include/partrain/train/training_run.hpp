@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "partrain/backend/context.hpp"
-#include "partrain/contracts.hpp"
+#include "partrain/optim/contracts.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/network.hpp"
@@ -47,7 +47,7 @@ inline namespace PARTRAIN_ABI_NAMESPACE {
 /// data (population, as MATLAB) unless options.batch_normalization_statistics is moving.
 template <class Net, data::source D, class Solver, class Schedule>
 class training_run {
-  static_assert(detail::check_solver<Solver, Net>());
+  static_assert(check_solver<Solver, Net>());
 
  public:
   using options_type = training_options<Solver, Schedule>;
@@ -110,6 +110,9 @@ class training_run {
   int iteration() const { return engine_.iteration(); }
   /// When the run began (after its options and data were checked).
   std::chrono::steady_clock::time_point started() const { return engine_.started(); }
+  /// The engine that runs the phases, which does not know the network's type: the
+  /// checkpoint hook and resume work on it.
+  detail::training_engine& engine() { return engine_; }
 
  private:
   const D& data_;

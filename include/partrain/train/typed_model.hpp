@@ -12,16 +12,19 @@
 
 #include "partrain/backend/context.hpp"
 #include "partrain/backend/ops.hpp"
-#include "partrain/contracts.hpp"
+#include "partrain/optim/contracts.hpp"
 #include "partrain/data/source_view.hpp"
 #include "partrain/layers/image_input.hpp"
 #include "partrain/network.hpp"
+#include "partrain/network_tensors.hpp"
 #include "partrain/optim.hpp"
 #include "partrain/train/batch_source.hpp"
 #include "partrain/train/best_network.hpp"
 #include "partrain/train/evaluate.hpp"
 #include "partrain/train/run_preparation.hpp"
+#include "partrain/train/run_snapshot.hpp"
 #include "partrain/train/run_state.hpp"
+#include "partrain/train/solver_tensors.hpp"
 #include "partrain/train/training_model.hpp"
 #include "partrain/train/training_options.hpp"
 
@@ -41,7 +44,7 @@ class typed_model final : public training_model {
   typed_model(data::source_view data, const training_options<Solver, Schedule>& options, context& ctx)
       : ctx_(ctx), data_(data), solver_(options.solver), validation_(options.validation_data),
         l2_(options.l2_regularization), threshold_(options.gradient_threshold),
-        threshold_method_(options.gradient_threshold_method), batch_size_(options.mini_batch_size),
+        threshold_method_(options.gradient_threshold_method), batch_size_(options.mini_batch_size), seed_(options.seed),
         net_(options.seed), solver_state_(make_solver_state<Net>(options.solver, ctx.memory())),
         batches_(ctx, data, Net::num_classes) {}
 
@@ -91,6 +94,38 @@ class typed_model final : public training_model {
       net_.finish_population_statistics();
     }
   }
+  void save(run_snapshot& s, bool with_best) const override {
+    s.architecture = Net::description();
+    s.solver = std::string(solver_name(solver_));
+    Net host(seed_);
+    copy_network(net_, host);
+    s.network = network_tensors(host);
+    auto state = solver_state_;
+    for_each_solver_field(state, [](auto, auto& field) {
+      if constexpr (requires { field.to(host_memory); }) field.to(host_memory);
+    });
+    solver_tensors(host, state, s.solver_state, s.solver_counters);
+    if (with_best) {
+      Net best(seed_);
+      best_.save(best.parameters(), best.state());
+      s.best_network = network_tensors(best);
+    }
+    s.position.random_step = net_.random_step();
+  }
+  void load(const run_snapshot& s, const std::string& folder, bool keep_best) override {
+    Net host(seed_);
+    assign_network_tensors(host, s.network, folder + "/network.safetensors");
+    auto state = make_solver_state<Net>(solver_, host_memory);
+    solver_from(s.solver_state, s.solver_counters, host, state, folder);
+    if (keep_best && !s.best_network.empty()) {
+      Net best(seed_);
+      assign_network_tensors(best, s.best_network, folder + "/best_network.safetensors");
+      best_.load(best.parameters(), best.state(), ctx_.memory());
+    }
+    copy_network(host, net_);
+    net_.set_random_step(s.position.random_step);
+    solver_state_ = std::move(state);
+  }
   std::any release_network() override { return std::any(std::move(net_)); }
 
   Net& network() { return net_; }
@@ -130,6 +165,7 @@ class typed_model final : public training_model {
   double l2_, threshold_;
   optim::gradient_threshold_method threshold_method_;
   int batch_size_;
+  std::uint64_t seed_;
   Net net_;
   typename Solver::template state<Net> solver_state_;
   batch_source<T> batches_;
