@@ -16,10 +16,10 @@
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/core/tensor.hpp"
-#include "partrain/layers/fusion.hpp"
 #include "partrain/layers/layer.hpp"
 #include "partrain/network_checks.hpp"
 #include "partrain/network_layout.hpp"
+#include "partrain/network_pass.hpp"
 #include "partrain/network_traits.hpp"
 #include "partrain/parameter_ref.hpp"
 
@@ -54,11 +54,8 @@ class basic_network {
   using impls = typename layout::impls;
   template <std::size_t I>
   using impl_at = typename layout::template impl_at<I>;
-  using fusion = layers::fusion_plan<Layers...>;
   static constexpr auto param_offset = layout::param_offset;
   static constexpr auto state_offset = layout::state_offset;
-  static constexpr std::size_t population_depth = layout::population_depth;
-  static constexpr std::size_t first_trainable = layout::first_trainable;
 
  public:
   /// Number of trainable values, number of state values, and activation values per image.
@@ -101,7 +98,7 @@ class basic_network {
   void to(const memory_space& m) {
     if (&m == &memory()) return;
     params_.to(m), grads_.to(m), state_.to(m);
-    act_ = {}, dact_ = {}, input_ = nullptr;
+    pass_.clear();
   }
   /// Where the parameters live; host memory unless to() moved them.
   const memory_space& memory() const { return params_.space(); }
@@ -116,18 +113,11 @@ class basic_network {
   const tensor<T>& forward(context& ctx, const tensor<T>& x, mode m) {
     detail::check_input(*this, x);
     detail::check_memory(*this, ctx, x);
-    const int n = x.n();
-    fused_ = fusion_ && fusion::any && ctx.device().is_cpu();
-    prepare(n, ctx.memory());
-    input_ = &x;
-    for_each_layer([&]<std::size_t I>() {
-      if (m != mode::population_statistics || I < population_depth) forward_layer<I>(ctx, m);
-    });
-    return act_[depth];
+    return pass_.forward(ctx, impls_, flat(), x, m, fusion_);
   }
 
   /// The last forward's output (in the network's memory).
-  const tensor<T>& output() const { return act_[depth]; }
+  const tensor<T>& output() const { return pass_.output(); }
 
   /// Class probabilities of x, with inference behaviour (moving statistics, no dropout).
   const tensor<T>& predict(context& ctx, const tensor<T>& x) { return forward(ctx, x, mode::inference); }
@@ -136,15 +126,15 @@ class basic_network {
   double loss(context& ctx, std::span<const int> labels) const
     requires ends_with_classification
   {
-    detail::check_labels(*this, labels, batch_);
-    return backend::cross_entropy(ctx, batch_, num_classes, act_[depth].data(), labels.data());
+    detail::check_labels(*this, labels, pass_.batch());
+    return backend::cross_entropy(ctx, pass_.batch(), num_classes, output().data(), labels.data());
   }
   /// How many of the last forward's predictions match the labels.
   int correct(context& ctx, std::span<const int> labels) const
     requires ends_with_classification
   {
-    detail::check_labels(*this, labels, batch_);
-    return backend::count_correct(ctx, batch_, num_classes, act_[depth].data(), labels.data());
+    detail::check_labels(*this, labels, pass_.batch());
+    return backend::count_correct(ctx, pass_.batch(), num_classes, output().data(), labels.data());
   }
 
   /// Gradients of the mean cross-entropy of the last forward w.r.t. every parameter,
@@ -152,23 +142,23 @@ class basic_network {
   void backward(context& ctx, std::span<const int> labels, bool input_gradient = false)
     requires ends_with_classification
   {
-    detail::check_labels(*this, labels, batch_);
-    backend::softmax_cross_entropy_backward(ctx, batch_, num_classes, act_[depth].data(),
-                                            labels.data(), dact_[depth - 2].data());
-    backpropagate<depth - 2>(ctx, input_gradient);
+    detail::check_labels(*this, labels, pass_.batch());
+    backend::softmax_cross_entropy_backward(ctx, pass_.batch(), num_classes, output().data(), labels.data(),
+                                            pass_.gradient(depth - 2).data());
+    pass_.template backpropagate<depth - 2>(ctx, impls_, flat(), input_gradient);
   }
 
   /// Gradients of sum(dy * output) of the last forward (any network; used by gradient checks).
   void backward_from(context& ctx, const tensor<T>& dy, bool input_gradient = false) {
-    PARTRAIN_CHECK(dy.extents() == act_[depth].extents(), shape_error,
+    PARTRAIN_CHECK(dy.extents() == output().extents(), shape_error,
                    "[partrain::network::backward_from] output gradient is ", dy.extents().str(),
-                   "; expected ", act_[depth].extents().str());
-    dact_[depth] = dy;
-    backpropagate<depth>(ctx, input_gradient);
+                   "; expected ", output().extents().str());
+    pass_.gradient(depth) = dy;
+    pass_.template backpropagate<depth>(ctx, impls_, flat(), input_gradient);
   }
 
   /// Gradient w.r.t. the input of the last backward called with input_gradient = true.
-  const tensor<T>& input_gradient() const { return dact_[0]; }
+  const tensor<T>& input_gradient() const { return pass_.gradient(0); }
 
   /// Fused groups (batch_norm -> relu [-> max_pool2d], layers/fusion.hpp) run as one op on
   /// the CPU, on by default; off runs every layer alone, with the same results bit for bit
@@ -285,89 +275,14 @@ class basic_network {
     if constexpr (requires { l.set_random_step(step); }) l.set_random_step(step);
   }
 
-  template <std::size_t I>
-  const T* layer_input() const {
-    if constexpr (I == 0) return input_->data();
-    else return act_[I].data();
-  }
-
-  // Runs layers Last-1 ... 0 backwards from dact_[Last]; a layer's input gradient is
-  // computed only when some earlier layer trains or the caller asked for it.
-  template <std::size_t Last>
-  void backpropagate(context& ctx, bool input_gradient) {
-    PARTRAIN_CHECK(input_ != nullptr, error, "[partrain::network::backward] call forward first");
-    if (input_gradient) dact_[0].resize(batch_dims<input_shape>(batch_), ctx.memory());
-    [&]<std::size_t... R>(std::index_sequence<R...>) {
-      (backward_layer<Last - 1 - R>(ctx, input_gradient), ...);
-    }(std::make_index_sequence<Last>{});
-  }
-  // Layer I alone, or the fused group that starts at I (span layers), or nothing when I
-  // lies inside a group that runs fused.
-  template <std::size_t I>
-  void forward_layer(context& ctx, mode m) {
-    constexpr std::size_t span = fusion::span[I];
-    if (span != 1 && fused_) {
-      if constexpr (span > 1)
-        run_group<I>([&](auto& group, auto&... impls) {
-          group.forward(ctx, layer_buffers_at<I, span>(), m, impls...);
-        });
-      return;
-    }
-    std::get<I>(impls_).forward(ctx, layer_buffers_at<I, 1>(), m);
-  }
-  template <std::size_t I>
-  void backward_layer(context& ctx, bool input_gradient) {
-    const bool need_dx = I > first_trainable || input_gradient;
-    if (I < first_trainable && !input_gradient) return;
-    constexpr std::size_t span = fusion::span[I];
-    if (span != 1 && fused_) {
-      if constexpr (span > 1) {
-        auto b = layer_buffers_at<I, span>();
-        b.dx = need_dx ? dact_[I].data() : nullptr;
-        run_group<I>([&](auto& group, auto&... impls) { group.backward(ctx, b, impls...); });
-      }
-      return;
-    }
-    auto b = layer_buffers_at<I, 1>();
-    b.dx = need_dx ? dact_[I].data() : nullptr;
-    std::get<I>(impls_).backward(ctx, b);
-  }
-  // Layers I .. I + Span - 1 seen as one layer: their input, the last one's output and its
-  // gradient, layer I's parameters and state (dx is left for the caller).
-  template <std::size_t I, std::size_t Span>
-  layer_buffers<T> layer_buffers_at() {
-    return {.n = batch_, .x = layer_input<I>(), .y = act_[I + Span].data(), .dy = dact_[I + Span].data(),
-            .params = params_.data() + param_offset[I], .dparams = grads_.data() + param_offset[I],
-            .state = state_.data() + state_offset[I]};
-  }
-  // f(fused_group<L_I, ...>{}, impl_I, impl_I+1, ...) for the group that starts at I.
-  template <std::size_t I, class F>
-  void run_group(F&& f) {
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-      layers::fused_group<type_at<I + K, layer_types>...> group;
-      f(group, std::get<I + K>(impls_)...);
-    }(std::make_index_sequence<fusion::span[I]>{});
-  }
-
-  // Activations and their gradients for a batch of n; those inside fused groups are not kept.
-  void prepare(int n, const memory_space& m) {
-    batch_ = n;
-    for_each_layer([&]<std::size_t I>() {
-      if (fused_ && fusion::inner[I + 1]) {
-        act_[I + 1] = {}, dact_[I + 1] = {};
-        return;
-      }
-      act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
-      dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
-    });
+  typename detail::network_pass<T, Layers...>::buffers flat() {
+    return {params_.data(), grads_.data(), state_.data()};
   }
 
   impls impls_;
   tensor<T> params_, grads_, state_;
-  std::array<tensor<T>, depth + 1> act_, dact_;  // act_[i]: input of layer i (i >= 1)
-  const tensor<T>* input_ = nullptr;
-  int batch_ = 0;
-  bool fusion_ = true, fused_ = false;  // fusion wanted; the last forward ran fused groups
+  detail::network_pass<T, Layers...> pass_;
+  bool fusion_ = true;
 };
 
 namespace detail {

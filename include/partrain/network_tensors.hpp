@@ -82,17 +82,23 @@ inline std::string architecture_differences(const std::string& file, const std::
   return out;
 }
 
-/// As above, and first: when the file's metadata names an architecture ("architecture", as
-/// save_network, save_experiment and checkpoints write), it must be Net's; otherwise io_error
-/// naming `source` and each layer that differs. To load weights into another architecture on
-/// purpose (transfer learning), use load_tensors_by_name.
+/// When a file's metadata names an architecture ("architecture", as save_network,
+/// save_experiment and checkpoints write), it must be `expected`: io_error naming `source`
+/// and each layer that differs otherwise.
+inline void check_architecture(const format::safetensors_content& content, const std::string& expected,
+                               const std::string& source) {
+  const auto it = content.metadata.find("architecture");
+  if (it != content.metadata.end() && it->second != expected)
+    fail<io_error>("[partrain::io::load] '", source, "': the file holds another architecture (",
+                   architecture_differences(it->second, expected),
+                   "); to load its tensors into this network anyway, by name, use io::load_tensors_by_name");
+}
+
+/// As above, and first check_architecture against Net's. To load weights into another
+/// architecture on purpose (transfer learning), use load_tensors_by_name.
 template <class Net>
 void assign_network_tensors(Net& net, const format::safetensors_content& content, const std::string& source) {
-  const auto it = content.metadata.find("architecture");
-  if (it != content.metadata.end() && it->second != Net::description())
-    fail<io_error>("[partrain::io::load] '", source, "': the file holds another architecture (",
-                   architecture_differences(it->second, Net::description()),
-                   "); to load its tensors into this network anyway, by name, use io::load_tensors_by_name");
+  check_architecture(content, Net::description(), source);
   assign_network_tensors(net, content.tensors, source);
 }
 

@@ -169,11 +169,11 @@ TEST_CASE("checkpoints on a disk that fills up: warnings naming the epoch and th
     std::string files;
     for (const auto& e : fs::directory_iterator(small / "checkpoints")) files += " " + e.path().filename().string();
     return partrain::concat_text("iterations ", r.info.iterations(), " | stop ", to_string(r.info.stop_reason),
-                                    " | warnings ", r.info.warnings.size(), ": ",
-                                    r.info.warnings.empty() ? "" : r.info.warnings.front(), " | delivered ",
-                                    delivered.size(), " | table warns ",
-                                    table.str().find("| warning: checkpoint after iteration 6 (epoch 3) not written") != std::string::npos,
-                                    " | files", files);
+                                 " | warnings ", r.info.warnings.size(), ": ",
+                                 r.info.warnings.empty() ? "" : r.info.warnings.front(), " | delivered ",
+                                 delivered.size(), " | table warns ",
+                                 table.str().find("| warning: checkpoint after iteration 6 (epoch 3) not written") != std::string::npos,
+                                 " | files", files);
   });
   INFO(summary);
   CHECK(summary.find("iterations 10 | stop max_epochs | warnings 3: checkpoint after iteration 6 (epoch 3) not written") == 0);

@@ -47,7 +47,7 @@ FORWARDING = {"io/file.hpp", "io/safetensors.hpp", "io/temporary.hpp", "io/netwo
               "parallel/sweep.hpp"}
 TOP_LEVEL = {"config": "config", "network": "network", "network_traits": "network", "network_layout": "network",
              "parameter_ref": "network", "gradient_check": "network", "network_tensors": "network",
-             "network_checks": "network"}
+             "network_checks": "network", "network_pass": "network"}
 
 CUDA_CODE = re.compile(
     r"#\s*include\s*[<\"](cuda|cudnn|cublas|curand|cufft|thrust|cub/)[^>\"]*[>\"]"

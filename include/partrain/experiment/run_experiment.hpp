@@ -93,8 +93,8 @@ struct experiment_state {
     for (const trial_result& r : result.trials)
       if (r.status == trial_status::running)
         running += partrain::concat_text(running.empty() ? "" : ", ", "trial ", r.trial.index, " on ",
-                                            r.rank > 0 ? "rank " + std::to_string(r.rank) + " " : "", "worker ",
-                                            r.worker, " (", r.host, ")");
+                                         r.rank > 0 ? "rank " + std::to_string(r.rank) + " " : "", "worker ",
+                                         r.worker, " (", r.host, ")");
     if (options.table && !running.empty())
       *options.table << "[experiment] resuming '" << options.folder.string() << "': its last run ended while "
                      << running << " ran; they continue from their last checkpoints\n";

@@ -147,8 +147,8 @@ class rung_tracker {
     const double end = scheduler_end(book_.settings());
     if (double(p.iteration) + 1e-9 >= end * per_unit && !last_iteration)
       return scheduler_verdict{true, partrain::concat_text(scheduler_name(book_.settings()), ": reached max_t (",
-                                                              format::number_text(end), " ",
-                                                              to_string(metric_->unit), ")")};
+                                                           format::number_text(end), " ",
+                                                           to_string(metric_->unit), ")")};
     return std::nullopt;
   }
 
@@ -178,11 +178,11 @@ class rung_tracker {
     const std::string at = partrain::concat_text(number_text(r.t), " ", to_string(metric_->unit));
     if (std::holds_alternative<asha>(book_.settings()))
       return partrain::concat_text("asha: rung ", r.rung, " (", at, "): ", metric_->name, " ",
-                                      number_text(r.value), " worse than the cutoff ", number_text(r.cutoff), " of ",
-                                      r.compared_with, " other trials");
+                                   number_text(r.value), " worse than the cutoff ", number_text(r.cutoff), " of ",
+                                   r.compared_with, " other trials");
     return partrain::concat_text("median_stopping at ", at, ": its best ", metric_->name,
-                                    " so far worse than the median ", number_text(r.cutoff), " of ", r.compared_with,
-                                    " other trials' running means");
+                                 " so far worse than the median ", number_text(r.cutoff), " of ", r.compared_with,
+                                 " other trials' running means");
   }
 
   rung_book& book_;

@@ -1,5 +1,7 @@
 // Forwarding header (until partrain 0.2): checkpoints are part of training, in
-// partrain/train/checkpoint_*.hpp, namespace partrain; the old io:: names still work.
+// partrain/train/checkpoint_*.hpp, namespace partrain. The old io:: names still work, but
+// write_checkpoint and read_checkpoint now take a run_snapshot (the state by name) instead
+// of a run_state<Net, Solver>, and detail::data_json is checkpoint_data_json.
 #pragma once
 
 #include "partrain/train/checkpoint_hook.hpp"

@@ -72,8 +72,10 @@ inline message_kind kind_of(const message& m, int source) {
   if (it != m.head.end() && it->is_string())
     for (std::size_t k = 0; k < message_kind_names.size(); ++k)
       if (message_kind_names[k] == it->get_ref<const std::string&>()) return message_kind(k);
-  fail<io_error>("[partrain::mpi] a message from rank ", source, " has no known kind (", m.head.value("kind", nlohmann::json()).dump(),
-                 "); expected one of request, decide, progress, rung, started, ended, stop, interrupt, bye");
+  std::string known;
+  for (std::string_view name : message_kind_names) known += (known.empty() ? "" : ", ") + std::string(name);
+  fail<io_error>("[partrain::mpi] a message from rank ", source, " has no known kind (",
+                 m.head.value("kind", nlohmann::json()).dump(), "); expected one of ", known);
 }
 
 }  // namespace partrain::mpi

@@ -67,9 +67,9 @@ inline void check_shared_folder(const world& w, const std::filesystem::path& fol
       if (!all[r]) blind += (blind.empty() ? "" : ", ") + std::to_string(r);
     return blind.empty() ? std::string()
                          : partrain::concat_text("[partrain::mpi::run_experiment] rank(s) ", blind,
-                                                    " do not see the experiment folder '", folder.string(),
-                                                    "' that rank 0 opened: put it on a file system every rank sees "
-                                                    "(trials checkpoint there, wherever they run)");
+                                                 " do not see the experiment folder '", folder.string(),
+                                                 "' that rank 0 opened: put it on a file system every rank sees "
+                                                 "(trials checkpoint there, wherever they run)");
   }, nullptr);
 }
 
@@ -115,7 +115,7 @@ void coordinate(experiment::experiment_state<Architectures>& state, link& l, int
 /// The rank's first line: where it runs and with what.
 inline void start_log(rank_log& log, const world& w, const parallel::pool& workers, bool trains) {
   log.line(partrain::concat_text("starts on ", w.node(), " (pid ", ::getpid(), ", local rank ", w.local_rank(),
-                                    " of ", w.size(), " ranks): ", trains ? workers.describe() : "coordinates only"));
+                                 " of ", w.size(), " ranks): ", trains ? workers.describe() : "coordinates only"));
 }
 /// The rank's last line: how its part ended.
 inline void end_log(rank_log& log, const std::exception_ptr& failed) {
@@ -156,7 +156,7 @@ experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, cons
   for (const trial_result& r : state->result.trials)
     if (!r.ended() && r.status != experiment::trial_status::failed) todo.push_back(r.trial.index);
   coordinator c(0, w.size(), w.comm(), std::move(todo),
-                [&](int source, message_kind kind, message& m) { coordinate(*state, c.messages(), source, kind, m); },
+                [&](int source, message_kind kind, message& m, link& l) { coordinate(*state, l, source, kind, m); },
                 true);
   std::vector<std::future<void>> jobs;
   for (int k = 0; s.coordinator_trains && k < workers.size(); ++k)
@@ -196,7 +196,7 @@ experiment::experiment_result run_other_rank(world& w, parallel::pool& workers, 
   check_shared_folder(w, o.folder);
   rank_log log(o.folder, w.rank());
   start_log(log, w, workers, true);
-  coordinator c(w.rank(), w.size(), w.comm(), {}, [&log](int source, message_kind kind, message&) {
+  coordinator c(w.rank(), w.size(), w.comm(), {}, [&log](int source, message_kind kind, message&, link&) {
     PARTRAIN_CHECK(kind == message_kind::interrupt, io_error, "[partrain::mpi::run_experiment] rank ", source,
                    " sent a message of kind ", to_string(kind), ", which an experiment does not send here");
     log.line("interrupted by rank 0: running trials checkpoint and stop");

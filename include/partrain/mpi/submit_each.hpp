@@ -98,7 +98,8 @@ public:
     // a trial that just ended) never reaches a later sweep or experiment.
     MPI_Comm_dup(w.comm(), &comm_);
     coordinator_.emplace(w.rank(), w.size(), comm_, std::move(todo),
-                         [this](int source, message_kind kind, message& m) { on_message(source, kind, m); }, false);
+                         [this](int source, message_kind kind, message& m, link& l) { on_message(source, kind, m, l); },
+                         false);
     if (w.rank() != 0 && o.progress) {
       o.progress->forward_to([this](const training_progress& p) {
         coordinator_->messages().send_progress(wire::progress_json(std::size_t(p.trial), p));
@@ -215,12 +216,12 @@ private:
     (std::make_index_sequence<trials>{});
   }
 
-  void on_message(int source, message_kind kind, message& m) {
+  void on_message(int source, message_kind kind, message& m, link& l) {
     switch (kind) {
       case message_kind::progress:
         for (const auto& item : m.head.at("items"))
           if (options_.progress) options_.progress->send(wire::progress_from(item));
-        return pass_stops_to(source);
+        return pass_stops_to(source, l);
       case message_kind::started: {
         std::lock_guard lock(mutex_);
         rank_of_.at(m.head.at("trial").get<std::size_t>()) = source;
@@ -239,7 +240,7 @@ private:
 
   /// Rank 0: stop_trial(i) on its channel for a trial running on `rank` reaches that rank
   /// with the next progress batch from it (every 100 ms while the trial runs).
-  void pass_stops_to(int rank) {
+  void pass_stops_to(int rank, link& l) {
     if (!options_.progress) return;
     for (std::size_t i = 0; i < trials; ++i) {
       std::unique_lock lock(mutex_);
@@ -247,7 +248,7 @@ private:
         continue;
       told_[i] = true;
       lock.unlock();
-      coordinator_->messages().send(rank, make_message(message_kind::stop, {{"trial", i}}));
+      l.send(rank, make_message(message_kind::stop, {{"trial", i}}));
     }
   }
 
@@ -262,7 +263,7 @@ private:
       if (m.head.contains("error")) {
         promise.set_exception(std::make_exception_ptr(
             error(partrain::concat_text("[partrain::mpi] trial ", I, " failed on rank ", source,
-                                           ": ", m.head.at("error").get<std::string>()))));
+                                        ": ", m.head.at("error").get<std::string>()))));
         return;
       }
       try {

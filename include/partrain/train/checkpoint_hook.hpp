@@ -54,8 +54,7 @@ class checkpoint_keeper {
       }
       std::error_code ec;
       std::filesystem::remove_all(written_[i].folder, ec);
-      if (ec) failed = concat_text("old checkpoint '", written_[i].folder.string(), "' not removed (",
-                                                ec.message(), ")");
+      if (ec) failed = concat_text("old checkpoint '", written_[i].folder.string(), "' not removed (", ec.message(), ")");
     }
     written_ = std::move(kept);
     return failed.empty() ? hook_result::carry_on() : hook_result::warn(failed);
@@ -114,26 +113,30 @@ inline void add_checkpoint_hook(detail::training_engine& engine, checkpoint_targ
       write_checkpoint(folder, engine.snapshot(), t.options, t.data);
     } catch (const std::exception& failure) {
       return hook_result::warn(concat_text("checkpoint after iteration ", e.iteration, " (epoch ", e.epoch,
-                                              ") not written: ", failure.what(), "; training goes on"));
+                                           ") not written: ", failure.what(), "; training goes on"));
     }
     return keeper->added(folder, detail::last_validation_loss(engine.info()));
   });
 }
 
+/// The checkpoint folder to resume from, given resume_from: `from` itself when it is one,
+/// else the newest checkpoint in it. Throws config_error naming `from` when it holds none.
+inline std::filesystem::path checkpoint_to_resume(const std::filesystem::path& from) {
+  std::error_code ec;
+  if (std::filesystem::exists(from / "state.json", ec)) return from;
+  const auto newest = latest_checkpoint(from);
+  PARTRAIN_CHECK(newest || !std::filesystem::is_directory(from, ec), config_error,
+                 "[partrain::training_options] resume_from '", from.string(), "' holds no checkpoint (no state.json, "
+                 "no checkpoint-epoch*-iteration* folder); leave resume_from empty to start afresh");
+  return newest ? *newest : from;
+}
+
 /// Makes the engine's run continue from the checkpoint `from` (a checkpoint folder, or a
 /// folder of them: the newest) instead of starting; `now` describes the run (see
 /// read_checkpoint for what must match). Throws config_error naming `from` when it holds no
-/// checkpoint.
+/// checkpoint; a checkpoint that is refused changes nothing.
 inline void resume(detail::training_engine& engine, const std::filesystem::path& from, const nlohmann::json& now) {
-  std::error_code ec;
-  std::filesystem::path folder = from;
-  if (!std::filesystem::exists(from / "state.json", ec)) {
-    const auto newest = latest_checkpoint(from);
-    PARTRAIN_CHECK(newest || !std::filesystem::is_directory(from, ec), config_error,
-                   "[partrain::training_options] resume_from '", from.string(), "' holds no checkpoint (no state.json, "
-                   "no checkpoint-epoch*-iteration* folder); leave resume_from empty to start afresh");
-    if (newest) folder = *newest;
-  }
+  const std::filesystem::path folder = checkpoint_to_resume(from);
   engine.restore(read_checkpoint(folder, now), folder.string());
 }
 

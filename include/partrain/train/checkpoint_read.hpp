@@ -159,13 +159,17 @@ inline run_snapshot read_checkpoint(const std::filesystem::path& folder, const n
                    architecture_differences(s.architecture, expected), ")");
     detail::check_same_run(c.state, now, where);
     s.solver = c.state.at("solver").get<std::string>();
-    s.network = format::parse_safetensors(c.files.at("network.safetensors"), name + "/network.safetensors").tensors;
+    auto network = [&](const char* file) {  // a network's tensors, of the architecture its metadata names
+      const std::string source = name + "/" + file;
+      format::safetensors_content content = format::parse_safetensors(c.files.at(file), source);
+      check_architecture(content, expected, source);
+      return std::move(content.tensors);
+    };
+    s.network = network("network.safetensors");
     s.position = detail::position_from(c.state, state_source);
     s.solver_state = format::parse_safetensors(c.files.at("solver.safetensors"), name + "/solver.safetensors").tensors;
-    s.solver_counters = c.state.at("solver_counters");
-    if (c.files.count("best_network.safetensors"))
-      s.best_network =
-          format::parse_safetensors(c.files.at("best_network.safetensors"), name + "/best_network.safetensors").tensors;
+    s.solver_counters = c.state.value("solver_counters", nlohmann::json::object());  // none: no counters
+    if (c.files.count("best_network.safetensors")) s.best_network = network("best_network.safetensors");
     return s;
   } catch (const nlohmann::json::exception& e) {
     fail<io_error>("[partrain::io::read_checkpoint] '", state_source, "': ", e.what());

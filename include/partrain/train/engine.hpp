@@ -48,9 +48,12 @@ class training_engine {
   using clock = std::chrono::steady_clock;
 
  public:
-  training_engine(training_model& model, run_settings settings, context& ctx, std::size_t n)
+  /// `started`: when the run began (after its options and data were checked, before its
+  /// network and batches were made).
+  training_engine(training_model& model, run_settings settings, context& ctx, std::size_t n,
+                  clock::time_point started)
       : model_(model), settings_(std::move(settings)), ctx_(ctx), n_(n), batch_(settings_.mini_batch_size),
-        start_(clock::now()), metrics_(ctx), shuffle_rng_(settings_.seed, 0x5348u), best_(settings_.keep_best) {
+        start_(started), metrics_(ctx), shuffle_rng_(settings_.seed, 0x5348u), best_(settings_.keep_best) {
     per_epoch_ = int(n_ / batch_), max_iterations_ = per_epoch_ * settings_.max_epochs;
     info_.iterations_per_epoch = per_epoch_;
     order_.resize(n_);
@@ -83,7 +86,7 @@ class training_engine {
     if (!resumed_) first_start();
     to_device();
     start();
-    if (interrupt_requested()) stop_.ask(stop_reason::interrupted);
+    if (interrupt_requested()) stop_.interrupted_before_first_step();
     const int first_epoch = iteration_ / per_epoch_ + 1;  // a resume mid-epoch continues that epoch
     for (int epoch = first_epoch; epoch <= settings_.max_epochs && !stop_.stopping(); ++epoch)
       if (!run_epoch(epoch)) break;
@@ -93,16 +96,20 @@ class training_engine {
   /// The history, moved out after run().
   training_info take_info() { return std::move(info_); }
 
-  /// Continues from a checkpoint's position instead of starting (before run()). Throws
-  /// config_error when it does not fit: another epoch length or data size, or max_epochs
-  /// below its epoch. The caller restores the network, the solver and the best network.
-  void resume(run_position&& p) {
+  /// Whether a checkpoint's position fits this run (before resume()): config_error when it
+  /// has another epoch length or data size, or max_epochs is below its epoch.
+  void check_position(const run_position& p) const {
     check_not_started("resume()");
     PARTRAIN_CHECK(p.iterations_per_epoch == per_epoch_ && p.order.size() == n_, config_error,
                    "[partrain::training_run] the checkpoint has ", p.iterations_per_epoch,
                    " iterations per epoch over ", p.order.size(), " images; this run has ", per_epoch_, " over ", n_);
     PARTRAIN_CHECK(p.epoch() <= settings_.max_epochs, config_error, "[partrain::training_options] max_epochs is ",
                    settings_.max_epochs, " but the checkpoint is at epoch ", p.epoch(), "; expected at least that");
+  }
+  /// Continues from a checkpoint's position instead of starting (before run(); check_position
+  /// first). The caller restores the network, the solver and the best network.
+  void resume(run_position&& p) {
+    check_position(p);
     shuffle_rng_.seek(p.shuffle_draws);
     order_ = std::move(p.order);
     iteration_ = checkpointed_at_ = p.iteration;
@@ -120,10 +127,11 @@ class training_engine {
     model_.save(s, best_.has_network());
     return s;
   }
-  /// Continues from a checkpoint's snapshot (read from `folder`) instead of starting: the
-  /// model takes its tensors back, then resume(position).
+  /// Continues from a checkpoint's snapshot (read from `folder`) instead of starting: its
+  /// position is checked first, so a refused one changes nothing; then the model takes its
+  /// tensors back (io_error naming a tensor that does not fit), then resume(position).
   void restore(run_snapshot&& s, const std::string& folder) {
-    check_not_started("resume()");
+    check_position(s.position);
     model_.load(s, folder, best_.keeps());
     resume(std::move(s.position));
   }

@@ -1,8 +1,7 @@
-// The training engine's phases (engine.hpp declares them): one epoch of steps, a step, the
-// end of an iteration, validation, a hook's answer, checkpoints and finishing.
+// The training engine's phases (engine.hpp declares them and includes this at its end): one
+// epoch of steps, a step, the end of an iteration, validation, a hook's answer, checkpoints
+// and finishing.
 #pragma once
-
-#include "partrain/train/engine.hpp"
 
 namespace partrain::detail {
 inline namespace PARTRAIN_ABI_NAMESPACE {

@@ -47,10 +47,10 @@ inline std::string stop_message(stop_reason stop, const training_info& info, con
     case stop_reason::diverged: {
       const auto k = std::size_t(info.diverged_iteration);
       return concat_text("the training loss was ", info.training_loss[k - 1], " at iteration ", k, " (epoch ",
-                    info.epoch[k - 1], ", learn rate ", info.base_learn_rate[k - 1],
-                    "); the network is the one before it. Try a lower initial_learn_rate (now ",
-                    options.initial_learn_rate, "), gradient clipping (gradient_threshold), or look for extreme "
-                    "values in the data");
+                         info.epoch[k - 1], ", learn rate ", info.base_learn_rate[k - 1],
+                         "); the network is the one before it. Try a lower initial_learn_rate (now ",
+                         options.initial_learn_rate, "), gradient clipping (gradient_threshold), or look for extreme "
+                         "values in the data");
     }
   }
   return {};

@@ -33,8 +33,7 @@ struct run_settings {
   std::function<double(schedule::point)> learn_rate;
 };
 
-/// The settings of `options`; the schedule is called through a reference, so `options`
-/// must outlive what this returns (as it outlives the run).
+/// The settings of `options`, read now (the schedule copied).
 template <class Solver, class Schedule>
 run_settings settings_of(const training_options<Solver, Schedule>& options) {
   run_settings s;
@@ -54,8 +53,8 @@ run_settings settings_of(const training_options<Solver, Schedule>& options) {
   s.quoted.max_epochs = options.max_epochs;
   s.quoted.validation_patience = options.validation_patience;
   s.quoted.initial_learn_rate = options.initial_learn_rate;
-  s.learn_rate = [&options](schedule::point p) {
-    return double(options.learn_rate_schedule(options.initial_learn_rate, p));
+  s.learn_rate = [rate = options.learn_rate_schedule, initial = options.initial_learn_rate](schedule::point p) {
+    return double(rate(initial, p));
   };
   return s;
 }

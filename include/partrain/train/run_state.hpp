@@ -1,6 +1,6 @@
-// Everything a training run needs to continue exactly where it was: what a checkpoint
-// holds (io/checkpoint.hpp writes and reads it; training_run::snapshot and resume make
-// and take it).
+// Everything a training run needs to continue exactly where it was, typed: what
+// training_run::snapshot makes and resume takes (checkpoints hold the same by name, as a
+// run_snapshot: train/run_snapshot.hpp).
 #pragma once
 
 #include <cstddef>

@@ -19,14 +19,19 @@ namespace partrain::detail {
 ///    its epoch loop ends on it, and iterations a GPU had queued finish as they were;
 ///  - any other reason is taken only when the run is not stopping yet (and, from a hook,
 ///    not cancelled); a hook's reason other than output_fn or validation_patience is
-///    recorded as hook, and its message becomes the stop message.
+///    recorded as hook, and its message becomes the stop message;
+///  - an interrupt before the first step is taken whatever the start hooks asked.
 class run_stop {
  public:
-  /// The run's own event (interrupted, diverged or cancelled).
+  /// The run's own event (interrupted, diverged or cancelled), while it is not stopping.
   void ask(stop_reason why) {
+    if (stopping_) return;
     if (why == stop_reason::cancelled) reason_ = why;
-    else if (!stopping_) reason_ = why, stopping_ = true;
+    else reason_ = why, stopping_ = true;
   }
+  /// An interrupt that came before the first step: the run stops as interrupted whatever
+  /// the start hooks asked (a failure they reported is kept, and still ends the run).
+  void interrupted_before_first_step() { reason_ = stop_reason::interrupted, stopping_ = true; }
   /// A hook's request.
   void ask(stop_request&& s) {
     if (s.reason == stop_reason::failed) {

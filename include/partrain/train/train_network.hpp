@@ -33,7 +33,8 @@ template <class Net, class D, class Solver, class Schedule>
 void add_checkpoint_hook(training_run<Net, D, Solver, Schedule>& run) {
   detail::check_checkpointable<Net, Solver>();
   const auto& o = run.options();
-  add_checkpoint_hook(run.engine(), {o.checkpoint_path, o.checkpoints_to_keep, options_json(o), checkpoint_data_json(run.data())});
+  add_checkpoint_hook(run.engine(),
+                      {o.checkpoint_path, o.checkpoints_to_keep, options_json(o), checkpoint_data_json(run.data())});
 }
 
 /// Makes `run` continue from the checkpoint `from` (a checkpoint folder, or a folder of
@@ -44,10 +45,11 @@ void add_checkpoint_hook(training_run<Net, D, Solver, Schedule>& run) {
 template <class Net, class D, class Solver, class Schedule>
 void resume(training_run<Net, D, Solver, Schedule>& run, const std::filesystem::path& from) {
   detail::check_checkpointable<Net, Solver>();
+  const std::filesystem::path folder = checkpoint_to_resume(from);  // first: "holds no checkpoint"
   const auto& o = run.options();
   const nlohmann::json now = {{"architecture", Net::description()}, {"solver", solver_name(o.solver)},
                               {"options", options_json(o)}, {"data", checkpoint_data_json(run.data())}};
-  resume(run.engine(), from, now);
+  run.engine().restore(read_checkpoint(folder, now), folder.string());
 }
 
 /// Adds train_network's hooks to a run: the verbose table and output_fn, validation

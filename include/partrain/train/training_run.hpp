@@ -54,8 +54,10 @@ class training_run {
 
   training_run(const D& data, const options_type& options, context& ctx)
       : data_(data), options_(options), n_(detail::check_training_inputs<Net>(data, options, ctx)),
-        model_(data, options, ctx), engine_(model_, detail::settings_of(options), ctx, n_) {}
-  // The run keeps references to the data and the options: they must outlive it.
+        started_(std::chrono::steady_clock::now()), model_(data, options, ctx),
+        engine_(model_, detail::settings_of(options), ctx, n_, started_) {}
+  // The run keeps references to the data and the options: they must outlive it. It reads the
+  // options when it is made: changing them afterwards does not change the run.
   training_run(const D&&, const options_type&, context&) = delete;
   training_run(const D&, const options_type&&, context&) = delete;
   training_run(const training_run&) = delete;
@@ -78,8 +80,9 @@ class training_run {
   /// one and checks that it fits these options and data). Throws config_error when it does not
   /// fit this run: another epoch length or data size, or max_epochs below its epoch.
   void resume(run_state<Net, Solver>&& s) {
-    engine_.resume(std::move(s.position));
+    engine_.check_position(s.position);
     model_.restore(s, options_.output_network == output_network_mode::best_validation_loss);
+    engine_.resume(std::move(s.position));
   }
   /// Starts from `from`'s parameters and state (a warm start) instead of options.seed's;
   /// the input layer's statistics are computed again from the data. Before run().
@@ -118,6 +121,7 @@ class training_run {
   const D& data_;
   const options_type& options_;
   std::size_t n_;
+  std::chrono::steady_clock::time_point started_;
   detail::typed_model<Net, Solver> model_;
   detail::training_engine engine_;
 };

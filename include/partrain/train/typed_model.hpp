@@ -33,8 +33,8 @@ namespace partrain::detail {
 inline namespace PARTRAIN_ABI_NAMESPACE {
 
 /// A new Net (initialized from the options' seed) and its solver's state, trained on `data`
-/// in `ctx`. Keeps references to the data, the options' solver and the context. The data
-/// and the schedule are erased: one typed model per network and solver type.
+/// in `ctx`, with the options read when it is made. Keeps references to the data and the
+/// context. The data and the schedule are erased: one typed model per network and solver.
 template <class Net, class Solver>
 class typed_model final : public training_model {
   using T = typename Net::value_type;
@@ -117,10 +117,10 @@ class typed_model final : public training_model {
     assign_network_tensors(host, s.network, folder + "/network.safetensors");
     auto state = make_solver_state<Net>(solver_, host_memory);
     solver_from(s.solver_state, s.solver_counters, host, state, folder);
-    if (keep_best && !s.best_network.empty()) {
+    if (!s.best_network.empty()) {  // checked whenever a checkpoint has one, kept when asked
       Net best(seed_);
       assign_network_tensors(best, s.best_network, folder + "/best_network.safetensors");
-      best_.load(best.parameters(), best.state(), ctx_.memory());
+      if (keep_best) best_.load(best.parameters(), best.state(), ctx_.memory());
     }
     copy_network(host, net_);
     net_.set_random_step(s.position.random_step);
@@ -160,7 +160,7 @@ class typed_model final : public training_model {
 
   context& ctx_;
   data::source_view data_;
-  const Solver& solver_;
+  Solver solver_;
   data::source_view validation_;
   double l2_, threshold_;
   optim::gradient_threshold_method threshold_method_;

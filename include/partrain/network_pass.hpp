@@ -1,0 +1,147 @@
+// One pass of a network through its layers: the activations and their gradients for a
+// batch, and the layers run forward and backward — each alone, or a fused group as one op on
+// the CPU (layers/fusion.hpp). basic_network owns one; the parameters, gradients and state
+// it reads and writes stay the network's flat buffers.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <utility>
+
+#include "partrain/backend/context.hpp"
+#include "partrain/core/error.hpp"
+#include "partrain/core/tensor.hpp"
+#include "partrain/layers/fusion.hpp"
+#include "partrain/layers/layer.hpp"
+#include "partrain/network_layout.hpp"
+#include "partrain/network_traits.hpp"
+
+namespace partrain::detail {
+
+template <element_type T, class... Layers>
+class network_pass {
+  using layer_types = type_list<Layers...>;
+  static constexpr std::size_t depth = sizeof...(Layers);
+  using layout = network_layout<T, Layers...>;
+  using fusion = layers::fusion_plan<Layers...>;
+  template <std::size_t I>
+  using shape_at = typename shape_chain<layer_types, I>::type;
+
+ public:
+  using impls = typename layout::impls;
+  /// The network's flat buffers a pass reads and writes.
+  struct buffers {
+    T *params, *grads, *state;
+  };
+
+  /// Runs the layers on x (checked by the network); fused groups when `fusion` is on and the
+  /// context is a CPU's. A population_statistics pass stops after the last batch norm.
+  const tensor<T>& forward(context& ctx, impls& layers, buffers b, const tensor<T>& x, mode m, bool fusion) {
+    fused_ = fusion && fusion::any && ctx.device().is_cpu();
+    prepare(x.n(), ctx.memory());
+    input_ = &x;
+    each_layer([&]<std::size_t I>() {
+      if (m != mode::population_statistics || I < layout::population_depth) forward_layer<I>(ctx, layers, b, m);
+    });
+    return act_[depth];
+  }
+
+  /// Runs layers Last-1 ... 0 backwards from gradient(Last); a layer's input gradient is
+  /// computed only when some earlier layer trains or the caller asked for it.
+  template <std::size_t Last>
+  void backpropagate(context& ctx, impls& layers, buffers b, bool input_gradient) {
+    PARTRAIN_CHECK(input_ != nullptr, error, "[partrain::network::backward] call forward first");
+    if (input_gradient) dact_[0].resize(batch_dims<shape_at<0>>(batch_), ctx.memory());
+    [&]<std::size_t... R>(std::index_sequence<R...>) {
+      (backward_layer<Last - 1 - R>(ctx, layers, b, input_gradient), ...);
+    }(std::make_index_sequence<Last>{});
+  }
+
+  /// The last forward's output; the gradient w.r.t. the input of layer i (i = depth: the output).
+  const tensor<T>& output() const { return act_[depth]; }
+  tensor<T>& gradient(std::size_t i) { return dact_[i]; }
+  const tensor<T>& gradient(std::size_t i) const { return dact_[i]; }
+  /// Images in the last forward's batch.
+  int batch() const { return batch_; }
+  /// Forgets the activations (the network moved to another memory).
+  void clear() { act_ = {}, dact_ = {}, input_ = nullptr; }
+
+ private:
+  template <class F>
+  static void each_layer(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }(
+        std::make_index_sequence<depth>{});
+  }
+  template <std::size_t I>
+  const T* layer_input() const {
+    if constexpr (I == 0) return input_->data();
+    else return act_[I].data();
+  }
+  // Layer I alone, or the fused group that starts at I (span layers), or nothing when I
+  // lies inside a group that runs fused.
+  template <std::size_t I>
+  void forward_layer(context& ctx, impls& layers, buffers b, mode m) {
+    constexpr std::size_t span = fusion::span[I];
+    if (span != 1 && fused_) {
+      if constexpr (span > 1)
+        run_group<I>(layers, [&](auto& group, auto&... impl) {
+          group.forward(ctx, layer_buffers_at<I, span>(b), m, impl...);
+        });
+      return;
+    }
+    std::get<I>(layers).forward(ctx, layer_buffers_at<I, 1>(b), m);
+  }
+  template <std::size_t I>
+  void backward_layer(context& ctx, impls& layers, buffers flat, bool input_gradient) {
+    const bool need_dx = I > layout::first_trainable || input_gradient;
+    if (I < layout::first_trainable && !input_gradient) return;
+    constexpr std::size_t span = fusion::span[I];
+    if (span != 1 && fused_) {
+      if constexpr (span > 1) {
+        auto b = layer_buffers_at<I, span>(flat);
+        b.dx = need_dx ? dact_[I].data() : nullptr;
+        run_group<I>(layers, [&](auto& group, auto&... impl) { group.backward(ctx, b, impl...); });
+      }
+      return;
+    }
+    auto b = layer_buffers_at<I, 1>(flat);
+    b.dx = need_dx ? dact_[I].data() : nullptr;
+    std::get<I>(layers).backward(ctx, b);
+  }
+  // Layers I .. I + Span - 1 seen as one layer: their input, the last one's output and its
+  // gradient, layer I's parameters and state (dx is left for the caller).
+  template <std::size_t I, std::size_t Span>
+  layer_buffers<T> layer_buffers_at(buffers b) {
+    return {.n = batch_, .x = layer_input<I>(), .y = act_[I + Span].data(), .dy = dact_[I + Span].data(),
+            .params = b.params + layout::param_offset[I], .dparams = b.grads + layout::param_offset[I],
+            .state = b.state + layout::state_offset[I]};
+  }
+  // f(fused_group<L_I, ...>{}, impl_I, impl_I+1, ...) for the group that starts at I.
+  template <std::size_t I, class F>
+  static void run_group(impls& layers, F&& f) {
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      layers::fused_group<partrain::type_at<I + K, layer_types>...> group;
+      f(group, std::get<I + K>(layers)...);
+    }(std::make_index_sequence<fusion::span[I]>{});
+  }
+  // Activations and their gradients for a batch of n; those inside fused groups are not kept.
+  void prepare(int n, const memory_space& m) {
+    batch_ = n;
+    each_layer([&]<std::size_t I>() {
+      if (fused_ && fusion::inner[I + 1]) {
+        act_[I + 1] = {}, dact_[I + 1] = {};
+        return;
+      }
+      act_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
+      dact_[I + 1].resize(batch_dims<shape_at<I + 1>>(n), m);
+    });
+  }
+
+  std::array<tensor<T>, depth + 1> act_, dact_;  // act_[i]: input of layer i (i >= 1)
+  const tensor<T>* input_ = nullptr;
+  int batch_ = 0;
+  bool fused_ = false;  // the last forward ran fused groups
+};
+
+}  // namespace partrain::detail
