@@ -2,6 +2,7 @@
 // differs, and nothing on disk changed by the attempt.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -133,6 +134,24 @@ TEST_CASE("bad checkpoints: each refused with the file and what differs, nothing
   CHECK_THROWS_WITH_AS(pt::train_network<test::small_cnn>(train, from_empty),
                        doctest::Contains(("resume_from '" + (dir.path / "empty").string() + "' holds no checkpoint").c_str()),
                        pt::config_error);
+}
+
+TEST_CASE("a refused resume leaves the run as it was: it then trains as one that never tried") {
+  pt::test::temp_dir dir("refused-resume");
+  const auto train = test::blobs(48, 4);
+  auto options = quiet();
+  options.checkpoint_path = dir.path / "run";
+  pt::train_network<test::small_cnn>(train, options);  // a checkpoint at epoch 2
+  using run_type = pt::training_run<test::small_cnn, pt::data::image_set, pt::optim::sgdm, pt::schedule::none>;
+  auto shorter = quiet();
+  shorter.max_epochs = 1;
+  pt::context ctx(pt::device::cpu(), shorter.seed), fresh_ctx(pt::device::cpu(), shorter.seed);
+  run_type refused(train, shorter, ctx), fresh(train, shorter, fresh_ctx);
+  CHECK_THROWS_WITH_AS(pt::resume(refused, dir.path / "run"),
+                       doctest::Contains("max_epochs is 1 but the checkpoint is at epoch 2"), pt::config_error);
+  const auto a = refused.run(), b = fresh.run();
+  CHECK(std::equal(a.network.parameters().begin(), a.network.parameters().end(), b.network.parameters().begin()));
+  CHECK(a.info.training_loss == b.info.training_loss);
 }
 
 namespace {
