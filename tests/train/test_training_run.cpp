@@ -197,3 +197,35 @@ TEST_CASE("a hook cannot claim the run's own stop reasons: they are recorded as 
   CHECK(r.info.diverged_iteration == 0);
   CHECK(r.info.iterations() == 2);
 }
+
+namespace {
+// A source that records the epochs announced to it (a datastore that reads ahead).
+struct announcing_source {
+  pt::data::image_set images;
+  mutable std::vector<std::uint64_t> announced;
+  std::size_t size() const { return images.size(); }
+  int num_classes() const { return images.num_classes(); }
+  pt::dims image_dims() const { return images.image_dims(); }
+  std::vector<std::string> class_names() const { return images.class_names(); }
+  void read_batch(std::span<const std::size_t> i, std::uint64_t epoch, float* x, int* y) const {
+    images.read_batch(i, epoch, x, y);
+  }
+  void start_epoch(std::span<const std::size_t>, std::size_t, std::uint64_t epoch) const { announced.push_back(epoch); }
+};
+}  // namespace
+
+TEST_CASE("the data source, erased, still hears each epoch's order (read-ahead) and says what it is") {
+  const announcing_source data{::test::blobs(48, 4), {}};
+  const pt::training_options<> options{.max_epochs = 2, .mini_batch_size = 8, .verbose = false, .seed = 4};
+  pt::train_network<::test::small_cnn>(data, options);
+  // Epochs 0 and 1, then the population statistics' pass (keyed as epoch max_epochs).
+  CHECK(data.announced == std::vector<std::uint64_t>{0, 1, 2});
+  const pt::data::source_view view(data), of_set(data.images), none;
+  CHECK(view.target<announcing_source>() == &data);
+  CHECK(view.target<pt::data::image_set>() == nullptr);
+  CHECK(of_set.target<pt::data::image_set>() == &data.images);
+  CHECK(none.target<pt::data::image_set>() == nullptr);
+  view.start_epoch({}, 8, 5);
+  of_set.start_epoch({}, 8, 5);  // an image_set has no start_epoch: nothing happens
+  CHECK(data.announced.back() == 5);
+}
