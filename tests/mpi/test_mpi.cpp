@@ -24,6 +24,7 @@
 #include "experiment_outcomes.hpp"
 #include "mpirun.hpp"
 #include "partrain/experiment.hpp"
+#include "partrain/mpi/message.hpp"
 
 namespace pt = partrain;
 namespace ex = partrain::experiment;
@@ -233,4 +234,19 @@ TEST_CASE("bad launches are refused before any training, naming the cause") {
     CHECK_MESSAGE(log.find("is one of 2 that mpirun started") != std::string::npos, log);
     CHECK_FALSE(fs::exists(dir.path / "local" / ex::journal_file));
   }
+}
+
+TEST_CASE("a message's kind is typed on the wire; a head without a known kind is an io_error naming the rank") {
+  namespace mpi = partrain::mpi;
+  for (std::size_t k = 0; k < mpi::message_kind_names.size(); ++k) {
+    const auto kind = mpi::message_kind(k);
+    const mpi::message m = mpi::wire::decode(mpi::wire::encode(mpi::make_message(kind, {{"trial", 3}})), 2);
+    CHECK(mpi::kind_of(m, 2) == kind);
+    CHECK(m.head.at("trial") == 3);
+  }
+  CHECK_THROWS_WITH_AS(mpi::kind_of({{{"kind", "hello"}}, {}}, 4),
+                       doctest::Contains("a message from rank 4 has no known kind (\"hello\"); expected one of request, "
+                                         "decide, progress, rung, started, ended, stop, interrupt, bye"),
+                       partrain::io_error);
+  CHECK_THROWS_AS(mpi::kind_of({{{"trial", 1}}, {}}, 4), partrain::io_error);
 }
