@@ -224,8 +224,10 @@ inline safetensors_entry parse_safetensors_entry(const std::string& key, const n
   return e;
 }
 
-/// The header of a safetensors file as a JSON object, after its 8-byte length.
-inline nlohmann::json parse_safetensors_header(std::span<const std::byte> file, const std::string& where) {
+/// The header of a safetensors file as a JSON object, after its 8-byte length; `data_start`
+/// gets where the tensors' bytes begin.
+inline nlohmann::json parse_safetensors_header(std::span<const std::byte> file, const std::string& where,
+                                               std::size_t& data_start) {
   PARTRAIN_CHECK(file.size() >= 8, io_error, where, "file is ", file.size(),
                  " bytes; expected at least 8 (the little-endian header length)");
   std::uint64_t n = 0;
@@ -241,6 +243,7 @@ inline nlohmann::json parse_safetensors_header(std::span<const std::byte> file, 
   auto header = nlohmann::json::parse(text, nullptr, false);
   PARTRAIN_CHECK(!header.is_discarded(), io_error, where, "header is not valid JSON");
   PARTRAIN_CHECK(header.is_object(), io_error, where, "header is not a JSON object");
+  data_start = 8 + n;
   return header;
 }
 }  // namespace detail
@@ -253,10 +256,9 @@ inline nlohmann::json parse_safetensors_header(std::span<const std::byte> file, 
 inline safetensors_content parse_safetensors(std::span<const std::byte> file,
                                              std::string_view source = "<memory>") {
   const auto where = partrain::concat_text("[partrain::io::read_safetensors] '", source, "': ");
-  const nlohmann::json header = detail::parse_safetensors_header(file, where);
-  std::uint64_t n = 0;
-  std::memcpy(&n, file.data(), 8);
-  const auto data = file.subspan(8 + n);
+  std::size_t data_start = 0;
+  const nlohmann::json header = detail::parse_safetensors_header(file, where, data_start);
+  const auto data = file.subspan(data_start);
   safetensors_content out;
   std::vector<detail::safetensors_entry> entries;
   for (auto it = header.begin(); it != header.end(); ++it) {
