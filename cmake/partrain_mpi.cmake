@@ -1,6 +1,7 @@
 # PARTRAIN_ENABLE_MPI: AUTO (the default) builds partrain::mpi when an MPI is found, ON
-# requires one, OFF leaves MPI out. partrain::mpi is partrain plus MPI::MPI_CXX; programs that
-# spread experiments over ranks (mpi/run_experiment.hpp) link it, no other program needs MPI.
+# requires one, OFF leaves MPI out. partrain::mpi is partrain plus MPI::MPI_CXX, header-only;
+# partrain::compiled_mpi is its separately compiled twin. Programs that spread experiments
+# over ranks (mpi/run_experiment.hpp) link one of them, no other program needs MPI.
 set(PARTRAIN_ENABLE_MPI AUTO CACHE STRING "Build partrain::mpi: AUTO (when MPI is found), ON or OFF")
 set_property(CACHE PARTRAIN_ENABLE_MPI PROPERTY STRINGS AUTO ON OFF)
 set(PARTRAIN_HAS_MPI OFF)
@@ -12,7 +13,17 @@ if(NOT PARTRAIN_ENABLE_MPI STREQUAL "OFF")
     add_library(partrain::mpi ALIAS partrain_mpi)
     set_target_properties(partrain_mpi PROPERTIES EXPORT_NAME mpi)
     target_link_libraries(partrain_mpi INTERFACE partrain MPI::MPI_CXX)
-    install(TARGETS partrain_mpi EXPORT partrainMpiTargets)
+    # partrain::compiled_mpi: partrain::compiled plus the MPI layer compiled once (src/mpi.cpp).
+    add_library(partrain_compiled_mpi STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/mpi.cpp)
+    add_library(partrain::compiled_mpi ALIAS partrain_compiled_mpi)
+    set_target_properties(partrain_compiled_mpi PROPERTIES EXPORT_NAME compiled_mpi POSITION_INDEPENDENT_CODE ON)
+    target_link_libraries(partrain_compiled_mpi PUBLIC partrain_compiled MPI::MPI_CXX)
+    if(PARTRAIN_HEADER_ONLY_TESTS)
+      set(PARTRAIN_MPI_TARGET partrain::mpi)
+    else()
+      set(PARTRAIN_MPI_TARGET partrain::compiled_mpi)
+    endif()
+    install(TARGETS partrain_mpi partrain_compiled_mpi EXPORT partrainMpiTargets)
     install(EXPORT partrainMpiTargets NAMESPACE partrain:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/partrain)
   elseif(PARTRAIN_ENABLE_MPI STREQUAL "ON")
     message(FATAL_ERROR "PARTRAIN_ENABLE_MPI=ON, but no MPI was found: apt-get install libopenmpi-dev openmpi-bin")

@@ -15,6 +15,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compile_times  # noqa: E402  (beside this file)
+
 WHERE = "[partrain::bench::harness]"
 ONE_CORE = ["taskset", "-c", "0"]
 # Seed CNN FLOPs per image (fwd conv 2*F*C*9*HW; backward: filter gradient for all, data
@@ -189,8 +192,8 @@ def main(argv=None):
     aug_ips = float(aug.group(1)) if aug else float("nan")
     sizes = {n["network"]: n for n in r.run("sizes", [prog["training"], "sizes"])["json"]["networks"]}
 
-    print("(f) compile time of the demo, g++ -O2", flush=True)
-    compile_s, compile_cpu = compile_demo(r, a.root, b)
+    print("(f) compile times, g++ -O2, each the median of 3 alternating rounds", flush=True)
+    compiles = compile_times.measure(a.root, 3, os.path.join(b, "libpartrain_compiled.a"))
 
     # ---- table
     peak = fma["fma_peak_gflops"]
@@ -246,8 +249,8 @@ def main(argv=None):
         f"| data: training loop wait per batch, prefetch on / off (us) | "
         f"{' / '.join(w for _, w in sorted(waits, key=lambda t: t[0] != 'on')) or 'n/a'} | |",
         f"| (e) sweep process peak RSS (4 networks, 2 workers), MiB | {sweep2['maxrss_kib'] / 1024:.0f} | |",
-        f"| (f) demo compile, g++ -O2, one TU (wall / CPU s) | {compile_s:.1f} / {compile_cpu:.1f} | < 30 s |",
     ]
+    compile_rows = compile_times.markdown(compiles, 3)
     net_rows = ["| network | parameters | parameter + gradient bytes | activation + gradient bytes per image (x128 batch) |",
                 "| --- | ---: | ---: | ---: |"]
     for key, n in sizes.items():
@@ -276,7 +279,7 @@ def main(argv=None):
         f"on the same 8,000 images (generated digits, split 0.8/0.1/0.1 per label, seed 42, PTBATCH1 file), "
         f"5 warm-up iterations, best of {a.rounds} alternating rounds; sweeps {a.sweep_epochs} epoch(s) per network.",
         "",
-        *lines, "", *own, "", *per_net, "", *net_rows, ""])
+        *lines, "", *own, "", *compile_rows, "", *per_net, "", *net_rows, ""])
     print("\n" + report)
     if not a.no_append:
         results = os.path.join(a.root, "benchmarks", "RESULTS.md")
@@ -286,26 +289,6 @@ def main(argv=None):
     with open(os.path.join(work, "last_run.json"), "w") as f:
         json.dump(log, f, indent=1)
     return 0
-
-
-def compile_demo(r, root, build):
-    """Times the compile of examples/train_in_parallel.cpp with CMake's own command for it, -O2."""
-    cc = os.path.join(build, "compile_commands.json")
-    try:
-        entries = json.load(open(cc))
-    except (OSError, ValueError) as e:
-        raise HarnessError(f"{WHERE} '{cc}': {e}; expected CMAKE_EXPORT_COMPILE_COMMANDS=ON (run.sh sets it)")
-    entry = next((e for e in entries if e["file"].endswith("examples/train_in_parallel.cpp")), None)
-    if entry is None:
-        raise HarnessError(f"{WHERE} '{cc}' has no entry for examples/train_in_parallel.cpp")
-    args = shlex.split(entry["command"])
-    args = [x for x in args if not re.fullmatch(r"-O[0-3s]", x)]
-    obj = os.path.join(build, "bench-data", "train_in_parallel_O2.o")
-    out_i = args.index("-o")
-    args[out_i + 1] = obj
-    args.insert(1, "-O2")
-    res = r.run("compile demo -O2", args, parse_json=False, timeout=600)
-    return res["wall"], res["cpu"]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ find_package(dlib CONFIG QUIET)
 if(dlib_FOUND)
   add_executable(partrain_peer_dlib_seed_cnn ${CMAKE_CURRENT_LIST_DIR}/dlib_seed_cnn.cpp)
   target_link_libraries(partrain_peer_dlib_seed_cnn
-    PRIVATE partrain::partrain dlib::dlib ${CMAKE_DL_LIBS})
+    PRIVATE ${PARTRAIN_TARGET} dlib::dlib ${CMAKE_DL_LIBS})
   # dlib's DNN is header templates, compiled here: optimise it even in Debug builds (a fair peer).
   target_compile_options(partrain_peer_dlib_seed_cnn PRIVATE -O3 -mavx2 -mfma)
 else()

@@ -17,6 +17,24 @@
 #define PARTRAIN_ABI_NAMESPACE abi_cpu
 #endif
 
+// PARTRAIN_SEPARATE_COMPILATION (defined by the partrain::compiled target): the engine, the
+// files, the reports, the experiments, image decoding and the CPU kernels for float and double
+// are declared here and compiled once in the library (src/), as Asio's separate compilation
+// does; without it (the default) their bodies come inline from the impl/*.ipp files.
+// PARTRAIN_DECL marks such a function; PARTRAIN_MODE_NAMESPACE, an inline namespace around
+// them, tells the two modes apart at link time: a program built with the macro but without
+// the library fails on a symbol that names link_partrain_compiled.
+#if defined(PARTRAIN_SEPARATE_COMPILATION)
+#if defined(__CUDACC__)
+#error "PARTRAIN_SEPARATE_COMPILATION: partrain::compiled is built by the host compiler; compile CUDA translation units header-only (link partrain::partrain, not partrain::compiled)"
+#endif
+#define PARTRAIN_DECL
+#define PARTRAIN_MODE_NAMESPACE link_partrain_compiled
+#else
+#define PARTRAIN_DECL inline
+#define PARTRAIN_MODE_NAMESPACE header_only
+#endif
+
 // Functions the CPU and the CUDA kernels both call (functors, random draws, warps).
 #if defined(__CUDACC__)
 #define PARTRAIN_HOST_DEVICE __host__ __device__

@@ -81,11 +81,16 @@ class basic_network {
     grads_.fill(T(0));
     state_.resize({1, 1, 1, int(state_count)}, host_memory);
     random_engine rng(seed);
+    // Layer by layer, its parameters then its state: the order of the draws.
+    const auto& parameters = layout::parameter_tensors;
+    const auto& states = layout::state_tensors;
+    for (std::size_t layer = 0, p = 0, s = 0; layer < depth; ++layer) {
+      for (; p < parameters.size() && parameters[p].layer == layer; ++p)
+        initial_values(parameters[p].spec, params_.data() + parameters[p].at, rng);
+      for (; s < states.size() && states[s].layer == layer; ++s)
+        initial_values(states[s].spec, state_.data() + states[s].at, rng);
+    }
     for_each_layer([&]<std::size_t I>() {
-      T* p = params_.data() + param_offset[I];
-      for (const auto& spec : impl_at<I>::parameters) p = initial_values(spec, p, rng);
-      T* s = state_.data() + state_offset[I];
-      for (const auto& spec : impl_at<I>::states) s = initial_values(spec, s, rng);
       if constexpr (requires { std::get<I>(impls_).set_seed(seed); })
         std::get<I>(impls_).set_seed(seed ^ (0x9E3779B97F4A7C15ull * (I + 1)));
     });
@@ -170,26 +175,16 @@ class basic_network {
   template <class F>
   void for_each_parameter(F&& f) {
     detail::require_host(*this, "for_each_parameter");
-    for_each_layer([&]<std::size_t I>() {
-      std::size_t at = param_offset[I];
-      for (const auto& spec : impl_at<I>::parameters) {
-        f(parameter_ref<T>{label(I) + "." + std::string(spec.name), spec,
-                           {params_.data() + at, spec.size()}, {grads_.data() + at, spec.size()}});
-        at += spec.size();
-      }
-    });
+    for (const auto& t : layout::parameter_tensors)
+      f(parameter_ref<T>{label(t.layer) + "." + std::string(t.spec.name), t.spec,
+                         {params_.data() + t.at, t.spec.size()}, {grads_.data() + t.at, t.spec.size()}});
   }
   /// Calls f(state_ref<T>) for every state tensor, in layer order.
   template <class F>
   void for_each_state(F&& f) {
     detail::require_host(*this, "for_each_state");
-    for_each_layer([&]<std::size_t I>() {
-      std::size_t at = state_offset[I];
-      for (const auto& spec : impl_at<I>::states) {
-        f(state_ref<T>{label(I) + "." + std::string(spec.name), spec, {state_.data() + at, spec.size()}});
-        at += spec.size();
-      }
-    });
+    for (const auto& t : layout::state_tensors)
+      f(state_ref<T>{label(t.layer) + "." + std::string(t.spec.name), t.spec, {state_.data() + t.at, t.spec.size()}});
   }
 
   /// All parameters, gradients and state as flat buffers (one fused optimizer update).

@@ -15,6 +15,13 @@
 
 namespace partrain::detail {
 
+/// A tensor of a network's flat buffer: the layer that owns it, its spec and where it starts.
+struct placed_tensor {
+  std::size_t layer = 0;
+  tensor_spec spec;
+  std::size_t at = 0;
+};
+
 template <element_type T, class... Layers>
 struct network_layout {
   using layer_types = type_list<Layers...>;
@@ -45,6 +52,40 @@ struct network_layout {
   }
   static constexpr auto param_offset = offsets([]<class L>() { return L::parameters; });
   static constexpr auto state_offset = offsets([]<class L>() { return L::states; });
+
+  // Every parameter (or state) tensor in layer order, with its place in the flat buffer: one
+  // table to loop over, so a visit compiles to one loop, not one copy per layer.
+  template <bool Parameters, class L>
+  static constexpr const auto& specs_of() {
+    if constexpr (Parameters) return L::parameters;
+    else return L::states;
+  }
+  template <bool Parameters>
+  static constexpr auto placed() {
+    constexpr std::size_t count = [] {
+      std::size_t c = 0;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((c += specs_of<Parameters, impl_at<I>>().size()), ...);
+      }(std::make_index_sequence<depth>{});
+      return c;
+    }();
+    std::array<placed_tensor, count> out{};
+    std::size_t k = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((
+           [&] {
+             std::size_t at = (Parameters ? param_offset : state_offset)[I];
+             for (const auto& spec : specs_of<Parameters, impl_at<I>>()) {
+               out[k++] = {I, spec, at};
+               at += spec.size();
+             }
+           }()),
+       ...);
+    }(std::make_index_sequence<depth>{});
+    return out;
+  }
+  static constexpr auto parameter_tensors = placed<true>();
+  static constexpr auto state_tensors = placed<false>();
 
   // Layers a population-statistics pass runs: up to the last one that keeps statistics.
   static constexpr std::size_t population_depth = [] {

@@ -1,4 +1,5 @@
-# cmake -P script: install partrain to SCRATCH/prefix, configure+build+run the consumer.
+# cmake -P script: install partrain to SCRATCH/prefix, configure+build+run the consumer in
+# each mode (partrain::partrain and partrain::compiled, and their MPI twins).
 file(REMOVE_RECURSE ${SCRATCH})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -11,15 +12,19 @@ run(${CMAKE_COMMAND} --install ${PARTRAIN_BUILD_DIR} --prefix ${SCRATCH}/prefix)
 run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE} -B ${SCRATCH}/build -DCMAKE_CXX_COMPILER=${CXX}
     -DCMAKE_PREFIX_PATH=${SCRATCH}/prefix -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${SCRATCH}/build)
-run(${SCRATCH}/build/consumer)
-if(NOT last_output MATCHES "parameters: 21690")
-  message(FATAL_ERROR "consumer printed unexpected output: ${last_output}")
-endif()
-message(STATUS "consumer built and ran: ${last_output}")
-if(PARTRAIN_HAS_MPI)  # partrain::mpi was installed and found: its consumer runs as one rank
-  run(${SCRATCH}/build/consumer_mpi)
-  if(NOT last_output MATCHES "rank 0 of 1")
-    message(FATAL_ERROR "consumer_mpi printed unexpected output: ${last_output}")
+foreach(program consumer consumer_compiled)
+  run(${SCRATCH}/build/${program})
+  if(NOT last_output MATCHES "parameters: 21690")
+    message(FATAL_ERROR "${program} printed unexpected output: ${last_output}")
   endif()
-  message(STATUS "consumer_mpi built and ran: ${last_output}")
+  message(STATUS "${program} built and ran: ${last_output}")
+endforeach()
+if(PARTRAIN_HAS_MPI)  # partrain::mpi was installed and found: its consumers run as one rank
+  foreach(program consumer_mpi consumer_compiled_mpi)
+    run(${SCRATCH}/build/${program})
+    if(NOT last_output MATCHES "rank 0 of 1")
+      message(FATAL_ERROR "${program} printed unexpected output: ${last_output}")
+    endif()
+    message(STATUS "${program} built and ran: ${last_output}")
+  endforeach()
 endif()

@@ -3,6 +3,7 @@
 #include "data_test_util.hpp"
 #include "partrain/data/image_datastore.hpp"
 #include "partrain/data/image_io.hpp"
+#include "partrain/data/detail/stb_image.hpp"  // stbi_write_* for the test images
 
 using namespace partrain;
 using namespace partrain::data;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "partrain/data/detail/stb_image.hpp"  // stbi_write_* for the image seeds
 #include "partrain/data/image_io.hpp"
 #include "partrain/io/experiment.hpp"
 #include "partrain/io/safetensors.hpp"

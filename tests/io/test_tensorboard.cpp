@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "partrain/io/file.hpp"
 #include "partrain/io/tensorboard.hpp"

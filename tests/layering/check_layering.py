@@ -12,6 +12,9 @@
 3. A folder's own detail namespace is its own: `io::detail::x` appears only in io/, and a
    name defined in `partrain::detail` by one folder is used only there (core's are public).
 
+4. A header's bodies (impl/<name>.ipp, separately compiled in partrain::compiled) are included
+   by that header only (and by src/).
+
 Usage: check_layering.py <include dir> — prints every violation (file:line: why) and exits
 1 when there is one.
 """
@@ -161,10 +164,16 @@ def detail_problems(root: pathlib.Path, headers: list) -> list:
     return problems
 
 
+def own_bodies(header: str, ipp: str) -> bool:
+    """Whether ipp holds header's own bodies (x/y.hpp -> x/impl/y.ipp)."""
+    h = pathlib.PurePosixPath(header)
+    return ipp == (h.parent / "impl" / (h.stem + ".ipp")).as_posix()
+
+
 def main() -> int:
     root = pathlib.Path(sys.argv[1]) / "partrain"
     problems = []
-    headers = sorted(list(root.rglob("*.hpp")) + list(root.rglob("*.cuh")))
+    headers = sorted(list(root.rglob("*.hpp")) + list(root.rglob("*.cuh")) + list(root.rglob("*.ipp")))
     for path in headers:
         relative = path.relative_to(root).as_posix()
         part = part_of(relative)
@@ -181,6 +190,10 @@ def main() -> int:
         for number, line in enumerate(lines, 1):
             m = INCLUDE.search(line)
             if not m:
+                continue
+            if m.group(1).endswith(".ipp") and not own_bodies(relative, m.group(1)):
+                problems.append(f"{relative}:{number}: includes partrain/{m.group(1)}, another header's bodies; "
+                                f"include that header")
                 continue
             if m.group(1) in FORWARDING and relative not in FORWARDING:
                 problems.append(f"{relative}:{number}: includes partrain/{m.group(1)}, a forwarding header kept for "

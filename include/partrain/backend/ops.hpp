@@ -12,6 +12,7 @@
 #include "partrain/backend/cpu/batch_norm.hpp"
 #include "partrain/backend/cpu/batch_norm_epilogues.hpp"
 #include "partrain/backend/cpu/conv2d.hpp"
+#include "partrain/backend/cpu/instantiations.hpp"
 #include "partrain/backend/cpu/dense.hpp"
 #include "partrain/backend/cpu/elementwise.hpp"
 #include "partrain/backend/cpu/normalize.hpp"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/shape.hpp"
 
@@ -31,6 +32,8 @@ concept source = requires(const D& d, std::span<const std::size_t> idx, float* x
   d.read_batch(idx, 0, x, y);
 };
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// Images and labels held in memory: the simplest data source.
 struct image_set {
   dims image{1, 1, 1, 1};            ///< {1, C, H, W}
@@ -43,28 +46,17 @@ struct image_set {
   dims image_dims() const { return image; }
   std::vector<std::string> class_names() const { return classes; }
 
-  void read_batch(std::span<const std::size_t> indices, std::uint64_t /*epoch*/, float* images,
-                  int* out_labels) const {
-    const std::size_t stride = image.image_size();
-    for (std::size_t i = 0; i < indices.size(); ++i) {
-      PARTRAIN_CHECK(indices[i] < size(), data_error, "[partrain::data::image_set] index ",
-                     indices[i], " out of range for ", size(), " images");
-      std::copy_n(pixels.data() + indices[i] * stride, stride, images + i * stride);
-      out_labels[i] = labels[indices[i]];
-    }
-  }
+  void read_batch(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* out_labels) const;
   /// Appends one image of image_size() values with its label.
-  void push_back(std::span<const float> img, int label) {
-    PARTRAIN_CHECK(img.size() == image.image_size(), shape_error,
-                   "[partrain::data::image_set] image has ", img.size(), " values; expected ",
-                   image.image_size(), " for ", image.str());
-    PARTRAIN_CHECK(label >= 0 && label < num_classes(), data_error,
-                   "[partrain::data::image_set] label ", label, " outside 0..", num_classes() - 1);
-    pixels.insert(pixels.end(), img.begin(), img.end());
-    labels.push_back(label);
-  }
+  void push_back(std::span<const float> img, int label);
 };
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 static_assert(source<image_set>);
 
 }  // namespace partrain::data
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/data/impl/data_source.ipp"
+#endif

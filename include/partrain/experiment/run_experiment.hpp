@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/core/interrupt.hpp"
 #include "partrain/core/launcher.hpp"
 #include "partrain/experiment/experiment_folder.hpp"
@@ -34,19 +35,13 @@ struct experiment_options {
 };
 
 namespace detail {
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// A line when no ended trial has the experiment's metric (a misspelt name, or validation
 /// accuracy without validation data), naming those they have.
-inline void check_metric(const experiment_result& r, std::ostream* out) {
-  if (!out || r.best() || r.count(trial_status::finished) + r.count(trial_status::stopped) == 0) return;
-  std::set<std::string> names;
-  for (const auto& t : r.trials)
-    for (const auto& [k, v] : t.metrics)
-      if (t.ended() && !std::isnan(v)) names.insert(k);
-  std::string have;
-  for (const auto& k : names) have += (have.empty() ? "" : ", ") + k;
-  *out << "[experiment] warning: no ended trial has a value of the metric '" << r.metric
-       << "', so there is no best trial; they have: " << (have.empty() ? "none" : have) << "\n";
-}
+PARTRAIN_DECL void check_metric(const experiment_result& r, std::ostream* out);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace detail
 
@@ -137,3 +132,7 @@ experiment_result run_experiment(parallel::pool& workers, const trial_plan& plan
 }
 
 }  // namespace partrain::experiment
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/experiment/impl/run_experiment.ipp"
+#endif

@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/type_list.hpp"
 
@@ -27,21 +28,13 @@ namespace partrain::experiment {
 /// A hyper-parameter's value: a number, an integer, a word or a switch.
 using value = std::variant<double, std::int64_t, std::string, bool>;
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// "0.001", "64", "adam", "true"; a number in the fewest digits that read back as the same
 /// double (files and records hold it exactly).
-inline std::string to_string(const value& v) {
-  return std::visit(
-      [](const auto& x) -> std::string {
-        using X = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<X, std::string>) return x;
-        else if constexpr (std::is_same_v<X, bool>) return x ? "true" : "false";
-        else if constexpr (std::is_same_v<X, double>) {
-          char buf[32];
-          return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
-        } else return std::to_string(x);
-      },
-      v);
-}
+PARTRAIN_DECL std::string to_string(const value& v);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// The same with numbers to 6 significant digits, for tables and messages.
 inline std::string to_short_string(const value& v) {
@@ -84,6 +77,8 @@ struct parameter {
   bool is_choice() const { return std::holds_alternative<choice>(values); }
 };
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// The architectures (a type_list; a trial gets the index of one) and the hyper-parameters
 /// of a search, in the order they were added. Checked as they are added: config_error
 /// naming the parameter for a duplicate name, an empty choice, a range with low > high, a
@@ -98,83 +93,27 @@ class search_space {
     return search_space(Architectures::size);
   }
 
-  search_space& add(std::string name, domain values, std::optional<only_when> condition = std::nullopt) {
-    const std::string where = "[partrain::experiment::search_space] parameter '" + name + "'";
-    PARTRAIN_CHECK(!name.empty() && name != "architecture" && find(name) == nullptr, config_error, where,
-                   name.empty() ? ": a parameter needs a name" : " is defined twice (or is the reserved 'architecture')");
-    const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    });
-    PARTRAIN_CHECK(plain, config_error, where, ": a name has letters, digits, '_', '-' and '.' only (it names files "
-                   "and CSV columns)");
-    check_domain(where, values);
-    if (condition) {
-      const parameter* parent = find(condition->parameter);
-      PARTRAIN_CHECK(parent != nullptr, config_error, where, " exists only when '", condition->parameter,
-                     "' is ", to_string(condition->equals), ", but no such parameter was added before it");
-      PARTRAIN_CHECK(can_take(*parent, condition->equals), config_error, where, " exists only when '",
-                     condition->parameter, "' is ", to_string(condition->equals), ", a value '",
-                     condition->parameter, "' never takes");
-    }
-    parameters_.push_back({std::move(name), std::move(values), std::move(condition)});
-    return *this;
-  }
+  search_space& add(std::string name, domain values, std::optional<only_when> condition = std::nullopt);
 
   std::size_t architectures() const { return architectures_; }
   const std::vector<parameter>& parameters() const { return parameters_; }
-  const parameter* find(std::string_view name) const {
-    for (const parameter& p : parameters_)
-      if (p.name == name) return &p;
-    return nullptr;
-  }
+  const parameter* find(std::string_view name) const;
   /// "architecture (3), solver: choice of 3, initial_learn_rate: log-uniform [0.0001, 0.1], momentum (only when
   /// solver is sgdm): uniform [0.8, 0.99]": what the space is, for messages and records.
-  std::string describe() const {
-    std::string out = "architecture (" + std::to_string(architectures_) + ")";
-    for (const parameter& p : parameters_) {
-      out += ", " + p.name;
-      if (p.condition) out += " (only when " + p.condition->parameter + " is " + to_string(p.condition->equals) + ")";
-      out += ": " + std::visit([](const auto& d) { return describe(d); }, p.values);
-    }
-    return out;
-  }
+  std::string describe() const;
 
  private:
   explicit search_space(std::size_t architectures) : architectures_(architectures) {}
 
-  static std::string describe(const choice& c) {
-    std::string out = "choice of {";
-    for (std::size_t i = 0; i < c.options.size(); ++i) out += (i ? ", " : "") + to_string(c.options[i]);
-    return out + "}";
-  }
+  static std::string describe(const choice& c);
   static std::string describe(const uniform& u) { return partrain::concat_text("uniform [", u.low, ", ", u.high, "]"); }
   static std::string describe(const log_uniform& u) {
     return partrain::concat_text("log-uniform [", u.low, ", ", u.high, "]");
   }
   static std::string describe(const integer& i) { return partrain::concat_text("integer [", i.low, ", ", i.high, "]"); }
 
-  static void check_domain(const std::string& where, const domain& values) {
-    if (const auto* c = std::get_if<choice>(&values))
-      PARTRAIN_CHECK(!c->options.empty(), config_error, where, " is a choice of nothing; give at least one value");
-    if (const auto* u = std::get_if<uniform>(&values))
-      PARTRAIN_CHECK(std::isfinite(u->low) && std::isfinite(u->high) && u->low <= u->high, config_error, where,
-                     ": uniform range [", u->low, ", ", u->high, "]; expected finite bounds with low <= high");
-    if (const auto* u = std::get_if<log_uniform>(&values))
-      PARTRAIN_CHECK(u->low > 0 && std::isfinite(u->high) && u->low <= u->high, config_error, where,
-                     ": log-uniform range [", u->low, ", ", u->high,
-                     "]; expected 0 < low <= high (a log range cannot reach 0)");
-    if (const auto* i = std::get_if<integer>(&values))
-      PARTRAIN_CHECK(i->low <= i->high, config_error, where, ": integer range [", i->low, ", ", i->high,
-                     "]; expected low <= high");
-  }
-  static bool can_take(const parameter& p, const value& v) {
-    if (const auto* c = std::get_if<choice>(&p.values)) {
-      for (const value& o : c->options)
-        if (o == v) return true;
-      return false;
-    }
-    return true;  // a range: any number in it may turn up
-  }
+  static void check_domain(const std::string& where, const domain& values);
+  static bool can_take(const parameter& p, const value& v);
 
   std::size_t architectures_;
   std::vector<parameter> parameters_;
@@ -218,11 +157,13 @@ struct trial {
   }
 
   /// "architecture 1, initial_learn_rate=0.0031, solver=adam".
-  std::string describe() const {
-    std::string out = "architecture " + std::to_string(architecture);
-    for (const auto& [k, v] : values) out += ", " + k + "=" + to_short_string(v);
-    return out;
-  }
+  std::string describe() const;
 };
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
+
 }  // namespace partrain::experiment
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/experiment/impl/search_space.ipp"
+#endif

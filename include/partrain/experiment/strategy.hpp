@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"
 #include "partrain/core/type_list.hpp"
@@ -49,11 +50,11 @@ struct grid_point {
   std::map<std::string, value> values;
 };
 
-inline bool exists(const parameter& p, const std::map<std::string, value>& chosen) {
-  if (!p.condition) return true;
-  const auto it = chosen.find(p.condition->parameter);
-  return it != chosen.end() && it->second == p.condition->equals;
-}
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
+PARTRAIN_DECL bool exists(const parameter& p, const std::map<std::string, value>& chosen);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 // The grid over the architectures and the parameters `gridded` says, in declaration order
 // (the first parameter varies slowest).
@@ -84,12 +85,12 @@ std::vector<grid_point> grid(const search_space& space, Gridded gridded) {
   return points;
 }
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 // A uniform double in [0, 1) for (seed, trial, purpose): the same on every machine.
-inline double unit(std::uint64_t seed, std::size_t trial, std::uint32_t purpose) {
-  const auto bits = random_bits(seed, std::uint32_t(trial), std::uint32_t(trial >> 32), purpose);
-  const std::uint64_t word = (std::uint64_t(bits[0]) << 21) ^ bits[1];
-  return double(word & ((std::uint64_t(1) << 53) - 1)) * 0x1p-53;
-}
+PARTRAIN_DECL double unit(std::uint64_t seed, std::size_t trial, std::uint32_t purpose);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 // Draws the parameters `drawn` says for trial `index` (those that exist given the values
 // already there), in declaration order; parameter k draws from stream k + 1.
@@ -116,72 +117,34 @@ void draw(const search_space& space, Drawn drawn, std::uint64_t seed, std::size_
   }
 }
 
-inline std::uint64_t trial_seed(std::uint64_t seed, std::size_t index) {
-  const auto bits = random_bits(seed, std::uint32_t(index), std::uint32_t(index >> 32), 0x73656564u);
-  return (std::uint64_t(bits[0]) << 32) | bits[1];
-}
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
+PARTRAIN_DECL std::uint64_t trial_seed(std::uint64_t seed, std::size_t index);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
+
 inline bool is_range(const parameter& p) {
   return std::holds_alternative<uniform>(p.values) || std::holds_alternative<log_uniform>(p.values);
 }
 }  // namespace detail
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// The trials of `space` under `how`, each a function of (space, how, its index) alone.
 /// Throws config_error for num_samples < 1, or exhaustive over a range of real numbers.
 class trial_plan {
  public:
-  trial_plan(search_space space, strategy how) : space_(std::move(space)), how_(how) {
-    if (const auto* e = std::get_if<exhaustive>(&how_)) {
-      for (const parameter& p : space_.parameters())
-        PARTRAIN_CHECK(!detail::is_range(p), config_error, "[partrain::experiment::exhaustive] parameter '", p.name,
-                       "' is a range of real numbers, which cannot be swept; give it as a choice, or use "
-                       "random_sampling or grid_random");
-      grid_ = detail::grid(space_, [](const parameter&) { return true; });
-      seed_ = e->seed;
-    } else {
-      const std::size_t n = std::visit([](const auto& s) -> std::size_t {
-        if constexpr (requires { s.num_samples; }) return s.num_samples;
-        else return 1;
-      }, how_);
-      PARTRAIN_CHECK(n >= 1, config_error, "[partrain::experiment] num_samples is ", n, "; expected at least 1");
-      samples_ = n;
-      seed_ = std::visit([](const auto& s) { return s.seed; }, how_);
-      if (std::holds_alternative<grid_random>(how_))
-        grid_ = detail::grid(space_, [](const parameter& p) { return p.is_choice(); });
-    }
-  }
+  trial_plan(search_space space, strategy how);
 
   /// How many trials the search has.
-  std::size_t size() const {
-    if (std::holds_alternative<exhaustive>(how_)) return grid_.size();
-    if (std::holds_alternative<grid_random>(how_)) return grid_.size() * samples_;
-    return samples_;
-  }
+  std::size_t size() const;
 
   /// Trial `index` (0-based, below size()).
-  trial at(std::size_t index) const {
-    PARTRAIN_CHECK(index < size(), config_error, "[partrain::experiment::trial_plan] trial index ", index,
-                   " is out of range; the search has ", size(), " trials");
-    trial t{index, 0, detail::trial_seed(seed_, index), {}};
-    if (std::holds_alternative<random_sampling>(how_)) {
-      const double u = detail::unit(seed_, index, 0);
-      t.architecture = std::min(space_.architectures() - 1, std::size_t(u * double(space_.architectures())));
-      detail::draw(space_, [](const parameter&) { return true; }, seed_, index, t.values);
-      return t;
-    }
-    const bool sampled = std::holds_alternative<grid_random>(how_);
-    const detail::grid_point& g = grid_[sampled ? index / samples_ : index];
-    t.architecture = g.architecture, t.values = g.values;
-    if (sampled) detail::draw(space_, [](const parameter& p) { return !p.is_choice(); }, seed_, index, t.values);
-    return t;
-  }
+  trial at(std::size_t index) const;
 
   const search_space& space() const { return space_; }
   /// "random_sampling (num_samples 24, seed 1)": the strategy, for records and messages.
-  std::string describe_strategy() const {
-    if (const auto* e = std::get_if<exhaustive>(&how_)) return partrain::concat_text("exhaustive (seed ", e->seed, ")");
-    const char* name = std::holds_alternative<grid_random>(how_) ? "grid_random" : "random_sampling";
-    return partrain::concat_text(name, " (num_samples ", samples_, ", seed ", seed_, ")");
-  }
+  std::string describe_strategy() const;
 
  private:
   search_space space_;
@@ -190,6 +153,8 @@ class trial_plan {
   std::size_t samples_ = 0;
   std::uint64_t seed_ = 0;
 };
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// What an adaptive strategy (Bayesian optimisation, say) offers a search loop: ask for the
 /// next trial — nullopt when it has no more — and tell it a finished trial's metric. The
@@ -238,3 +203,7 @@ auto with_architecture(const trial& t, F&& f) {
 }
 
 }  // namespace partrain::experiment
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/experiment/impl/strategy.ipp"
+#endif

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "partrain/config.hpp"
 #include "partrain/experiment/experiment_folder.hpp"
 #include "partrain/experiment/rungs.hpp"
 #include "partrain/experiment/scheduler.hpp"
@@ -36,36 +37,30 @@ inline bool journaled(const training_progress& p) {
   return p.state == training_state::iteration && p.iterations_per_epoch > 0 && p.iteration % p.iterations_per_epoch == 0;
 }
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// The events of the process that holds the experiment: journal, trial files, table.
 class folder_events final : public trial_events {
  public:
   folder_events(experiment_folder& folder, trial_table& table) : folder_(folder), table_(table) {}
-  void started(const trial_result& r, const std::string& resumes_from) override {
-    folder_.record_status(r, {{"worker", r.worker}, {"rank", r.rank}, {"device", r.device}, {"host", r.host},
-                              {"resumes_from", resumes_from}});
-    table_.status(r);
-  }
-  void progress(std::size_t i, const training_progress& p) override {
-    table_.progress(i, p);
-    if (journaled(p)) folder_.record_progress(i, p);
-  }
+  void started(const trial_result& r, const std::string& resumes_from) override;
+  void progress(std::size_t i, const training_progress& p) override;
   void rung(std::size_t i, const std::string& text) override { table_.rung(i, text); }
-  void ended(const trial_result& r, const io::trial_record* record) override {
-    if (record) folder_.write_trial(r, *record);
-    if (r.status != trial_status::running) folder_.record_end(r);
-    table_.status(r);
-  }
+  void ended(const trial_result& r, const io::trial_record* record) override;
 
  private:
   experiment_folder& folder_;
   trial_table& table_;
 };
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
+
 namespace detail {
-inline std::string host_name() {
-  char name[256] = {};
-  return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("unknown");
-}
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
+PARTRAIN_DECL std::string host_name();
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// Stopped, not finished: a stop request (output_fn, pool cancellation, a hook) or a loss
 /// that diverged ended it before its last epoch.
@@ -74,41 +69,28 @@ inline bool ends_early(stop_reason r) {
          r == stop_reason::diverged;
 }
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// "1 (4 epochs)": the last decision point `trial` reached; empty when none.
-inline std::string rung_text(const rung_book& book, std::size_t trial) {
-  const auto r = book.last(trial);
-  const auto m = metric_of(book.settings());
-  return r && m ? partrain::concat_text(r->rung, " (", format::number_text(r->t), " ", to_string(m->unit), ")") : std::string();
-}
+PARTRAIN_DECL std::string rung_text(const rung_book& book, std::size_t trial);
 
 /// The scheduler's view of trial `i`: its tracker, seeded with the history of the checkpoint
 /// it resumes from (values reported before it count at the rungs after it).
-inline rung_tracker make_tracker(rung_book& book, std::size_t i, const std::optional<std::filesystem::path>& resumes) {
-  rung_tracker tracker(book, i);
-  if (resumes && metric_of(book.settings())) {
-    const auto state = nlohmann::json::parse(format::read_text_file(*resumes / "state.json", "partrain::experiment"));
-    tracker.seed(training_info_from_json(state.at("history"), resumes->string()));
-  }
-  return tracker;
-}
+PARTRAIN_DECL rung_tracker make_tracker(rung_book& book, std::size_t i, const std::optional<std::filesystem::path>& resumes);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace detail
+
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// Tells `events` that trial `r` ended, with its files (`record`, null when it has none) —
 /// or, when they cannot be written, that it failed; when not even that can be recorded, the
 /// journal keeps it running and a rerun runs it again. The one place where a trial of a
 /// local or an MPI experiment ends.
-inline void end_trial(trial_events& events, trial_result& r, const io::trial_record* record) {
-  try {
-    events.ended(r, record);
-  } catch (const std::exception& e) {  // its files could not be written: the trial failed
-    r.status = trial_status::failed, r.error = e.what();
-    try {
-      events.ended(r, nullptr);
-    } catch (...) {  // nor its end recorded: the journal keeps it running, and a rerun runs it again
-    }
-  }
-}
+PARTRAIN_DECL void end_trial(trial_events& events, trial_result& r, const io::trial_record* record);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// Trains trial `r.trial` with f on `ctx` (the worker of rank `rank`) and tells `events`
 /// (end_trial at its end).
@@ -154,3 +136,7 @@ void train_trial(trial_result& r, F& f, context& ctx, trial_events& events, rung
 }
 
 }  // namespace partrain::experiment
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/experiment/impl/train_trial.ipp"
+#endif

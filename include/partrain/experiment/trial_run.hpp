@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "partrain/config.hpp"
 #include "partrain/experiment/scheduler.hpp"
 #include "partrain/experiment/search_space.hpp"
 #include "partrain/train/checkpoint_names.hpp"
@@ -17,6 +18,8 @@
 #include "partrain/train/training_options.hpp"
 
 namespace partrain::experiment {
+
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 class trial_run {
  public:
@@ -41,23 +44,7 @@ class trial_run {
   /// trial gives (momentum, gradient_decay_factor, ...) and defaults for the rest.
   /// config_error when the space has no "solver", or gives this trial a hyper-parameter of
   /// another solver (momentum for adam: make it only_when{"solver", "sgdm"}).
-  optim::solver_choice solver() const {
-    optim::solver_choice s = optim::solver_choice::named(trial_.get<std::string>("solver"));
-    s.for_each_hyperparameter([&](std::string_view name, auto& v) {
-      if (trial_.has(name)) v = trial_.get<std::remove_cvref_t<decltype(v)>>(name);
-    });
-    for (const optim::solver_choice other : {optim::solver_choice(optim::sgdm{}), optim::solver_choice(optim::adam{}),
-                                             optim::solver_choice(optim::rmsprop{})})
-      other.for_each_hyperparameter([&](std::string_view name, const auto&) {
-        bool chosen_has = false;
-        s.for_each_hyperparameter([&](std::string_view mine, const auto&) { chosen_has = chosen_has || mine == name; });
-        PARTRAIN_CHECK(chosen_has || !trial_.has(name), config_error, "[partrain::experiment::trial_run] trial ",
-                       trial_.index, " has a value '", name, "', a hyper-parameter of ", other.chosen_name(),
-                       ", but its solver is ", s.chosen_name(), "; make '", name, "' exist only_when{\"solver\", \"",
-                       other.chosen_name(), "\"}");
-      });
-    return s;
-  }
+  optim::solver_choice solver() const;
 
   /// `o` made part of the experiment: checkpoints in folder()/checkpoints every epoch (or as
   /// o asks), the last one kept (and the best) unless o keeps more, resumed from there when
@@ -84,29 +71,11 @@ class trial_run {
 
   /// Records a metric of the trial's own, computed when it ends (a test accuracy, say); the
   /// experiment's metric may name it.
-  void report(std::string name, double value) {
-    std::lock_guard lock(mutex_);
-    reported_[std::move(name)] = value;
-  }
-  std::map<std::string, double> reported() const {
-    std::lock_guard lock(mutex_);
-    return reported_;
-  }
+  void report(std::string name, double value);
+  std::map<std::string, double> reported() const;
 
  private:
-  void check_scheduler_needs(bool has_validation, int max_epochs) const {
-    const auto m = metric_of(scheduler_);
-    if (!m) return;
-    const std::string where = partrain::concat_text("[partrain::experiment::trial_run] trial ", trial_.index, ": the scheduler ",
-                                     scheduler_name(scheduler_), "'s metric is ", m->name);
-    PARTRAIN_CHECK(has_validation || !m->name.starts_with("validation_"), config_error, where,
-                   " but the training options have no validation_data; give them validation_data (validated at "
-                   "least once by each decision point) or stop on a training metric");
-    const double first = decision_point(scheduler_, 0).value_or(0);
-    PARTRAIN_CHECK(m->unit != resource_unit::epochs || first < max_epochs, config_error, where,
-                   ", its first decision comes at epoch ", first, ", not before the trial's max_epochs (", max_epochs,
-                   "): no trial could be stopped; lower grace_period");
-  }
+  void check_scheduler_needs(bool has_validation, int max_epochs) const;
 
   experiment::trial trial_;
   std::filesystem::path folder_;
@@ -116,4 +85,10 @@ class trial_run {
   std::map<std::string, double> reported_;
 };
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
+
 }  // namespace partrain::experiment
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/experiment/impl/trial_run.ipp"
+#endif

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "partrain/config.hpp"
 #include "partrain/io/experiment.hpp"
 #include "partrain/io/network_file.hpp"
 #include "partrain/network_tensors.hpp"
@@ -25,11 +26,11 @@ using partrain::options_from_json;
 using partrain::options_json;
 
 namespace detail {
-inline std::string solver_name(const options_record& options) {
-  const option_value* v = options.find("solver");
-  return v && std::holds_alternative<std::string>(v->value) ? std::get<std::string>(v->value) : std::string();
-}
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
+PARTRAIN_DECL std::string solver_name(const options_record& options);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 }  // namespace detail
 
 /// The record of a trained network trained with `options` (make_trial_record gives it the
@@ -89,3 +90,7 @@ trained<Net> load(const std::filesystem::path& folder, std::size_t trial_number)
 }
 
 }  // namespace partrain::io
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/io/impl/network_io.ipp"
+#endif

@@ -55,33 +55,18 @@ struct tensor_spec {
   std::vector<std::int64_t> shape;
 };
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// Checks that a loaded record fits a network: same architecture string, and exactly the
 /// expected tensor names with the expected shapes. source names the file in messages.
 /// throws io_error naming both sides, e.g. "[partrain::io::load] 'x.safetensors': tensor
 /// 'conv1.weight' is (8,1,3,3); network expects (16,1,3,3)".
-inline void check_compatible(const trial_record& record, std::string_view expected_architecture,
-                             std::span<const tensor_spec> expected, std::string_view source) {
-  const auto where = partrain::concat_text("[partrain::io::load] '", source, "': ");
-  PARTRAIN_CHECK(record.architecture == expected_architecture, io_error, where,
-                 "saved architecture is '", record.architecture, "'; network is '",
-                 expected_architecture, "'");
-  for (const auto& spec : expected) {
-    const format::named_tensor* found = nullptr;
-    for (const auto& t : record.tensors)
-      if (t.name == spec.name)
-        found = &t;
-    PARTRAIN_CHECK(found != nullptr, io_error, where, "tensor '", spec.name, "' ",
-                   format::shape_string(spec.shape), " that the network expects is missing");
-    PARTRAIN_CHECK(found->shape == spec.shape, io_error, where, "tensor '", spec.name, "' is ",
-                   format::shape_string(found->shape), "; network expects ", format::shape_string(spec.shape));
-  }
-  for (const auto& t : record.tensors) {
-    bool known = false;
-    for (const auto& spec : expected)
-      known = known || spec.name == t.name;
-    PARTRAIN_CHECK(known, io_error, where, "tensor '", t.name, "' ", format::shape_string(t.shape),
-                   " is not part of the network");
-  }
-}
+PARTRAIN_DECL void check_compatible(const trial_record& record, std::string_view expected_architecture,
+                                    std::span<const tensor_spec> expected, std::string_view source);
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
 } // namespace partrain::io
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/io/impl/trial_record.ipp"
+#endif

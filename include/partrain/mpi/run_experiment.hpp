@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/core/fingerprint.hpp"
 #include "partrain/experiment/run_experiment.hpp"
 #include "partrain/mpi/coordinator.hpp"
@@ -42,36 +43,14 @@ inline const std::vector<std::string> experiment_parts = {
     "plan (search space, strategy and seed, trials, architectures)", "scheduler or metric", "folder",
     "data (span_options::data_fingerprint)"};
 
-inline std::vector<std::uint64_t> experiment_fingerprint(const trial_plan& plan,
-                                                         const std::vector<std::string>& architectures,
-                                                         const experiment_options& o, std::uint64_t data) {
-  fingerprint parts[4];
-  auto text = [](fingerprint& f, const std::string& s) { f.add(s.data(), s.size()); };
-  text(parts[0], plan.space().describe()), text(parts[0], plan.describe_strategy());
-  for (const auto& a : architectures) text(parts[0], a);
-  for (std::size_t i = 0; i < plan.size(); ++i)
-    text(parts[0], experiment::values_json(plan.at(i)).dump()), parts[0].add_value(plan.at(i).seed);
-  text(parts[1], experiment::describe(o.scheduler)), text(parts[1], o.metric);
-  text(parts[2], std::filesystem::absolute(o.folder).lexically_normal().string());
-  parts[3].add_value(data);
-  return {parts[0].value(), parts[1].value(), parts[2].value(), parts[3].value()};
-}
+inline namespace PARTRAIN_MODE_NAMESPACE {
+PARTRAIN_DECL std::vector<std::uint64_t> experiment_fingerprint(const trial_plan& plan,
+                                                                const std::vector<std::string>& architectures,
+                                                                const experiment_options& o, std::uint64_t data);
 
 /// After rank 0 opened the folder: every rank must see its journal (checkpoints go there).
-inline void check_shared_folder(const world& w, const std::filesystem::path& folder) {
-  std::error_code ec;
-  const std::uint64_t sees = std::filesystem::exists(folder / experiment::journal_file, ec) ? 1 : 0;
-  check_on_rank_0(w, {sees}, [&](const std::vector<std::uint64_t>& all) {
-    std::string blind;
-    for (std::size_t r = 1; r < all.size(); ++r)
-      if (!all[r]) blind += (blind.empty() ? "" : ", ") + std::to_string(r);
-    return blind.empty() ? std::string()
-                         : partrain::concat_text("[partrain::mpi::run_experiment] rank(s) ", blind,
-                                                 " do not see the experiment folder '", folder.string(),
-                                                 "' that rank 0 opened: put it on a file system every rank sees "
-                                                 "(trials checkpoint there, wherever they run)");
-  }, nullptr);
-}
+PARTRAIN_DECL void check_shared_folder(const world& w, const std::filesystem::path& folder);
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// Rank 0's side of a message of the experiment's own kinds from rank `source`.
 template <class Architectures>
@@ -112,20 +91,12 @@ void coordinate(experiment::experiment_state<Architectures>& state, link& l, int
   }
 }
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
 /// The rank's first line: where it runs and with what.
-inline void start_log(rank_log& log, const world& w, const parallel::pool& workers, bool trains) {
-  log.line(partrain::concat_text("starts on ", w.node(), " (pid ", ::getpid(), ", local rank ", w.local_rank(),
-                                 " of ", w.size(), " ranks): ", trains ? workers.describe() : "coordinates only"));
-}
+PARTRAIN_DECL void start_log(rank_log& log, const world& w, const parallel::pool& workers, bool trains);
 /// The rank's last line: how its part ended.
-inline void end_log(rank_log& log, const std::exception_ptr& failed) {
-  if (!failed) return log.line(interrupt_requested() ? "ends, interrupted (SIGTERM or Ctrl-C)" : "ends");
-  try {
-    std::rethrow_exception(failed);
-  } catch (const std::exception& e) {
-    log.line(partrain::concat_text("ends with an error: ", e.what()));
-  }
-}
+PARTRAIN_DECL void end_log(rank_log& log, const std::exception_ptr& failed);
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 template <class Architectures, class F>
 experiment::experiment_result run_rank_0(world& w, parallel::pool& workers, const trial_plan& plan,
@@ -253,3 +224,7 @@ experiment::experiment_result run_experiment(world& w, parallel::pool& workers, 
 }
 
 }  // namespace partrain::mpi
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/mpi/impl/run_experiment.ipp"
+#endif

@@ -7,11 +7,14 @@
 #include <limits>
 #include <span>
 
+#include "partrain/config.hpp"
 #include "partrain/backend/context.hpp"
 #include "partrain/backend/ops.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::detail {
+inline namespace PARTRAIN_ABI_NAMESPACE {
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// The lowest validation loss so far, its iteration, and the validations since; whether the
 /// network at that loss is kept (output_network best_validation_loss).
@@ -20,14 +23,7 @@ class best_record {
   explicit best_record(bool keep) : keep_(keep) {}
 
   /// True when `loss` is the lowest so far (then remembered).
-  bool offer(double loss, int iteration) {
-    if (!(loss < loss_)) {
-      ++without_improvement_;
-      return false;
-    }
-    loss_ = loss, iteration_ = iteration, without_improvement_ = 0;
-    return true;
-  }
+  bool offer(double loss, int iteration);
   /// Back from a checkpoint.
   void load(double loss, int iteration, int without_improvement) {
     loss_ = loss, iteration_ = iteration, without_improvement_ = without_improvement;
@@ -45,6 +41,9 @@ class best_record {
   double loss_ = std::numeric_limits<double>::infinity();
   int iteration_ = 0, without_improvement_ = 0;
 };
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
+}  // namespace PARTRAIN_ABI_NAMESPACE
 
 /// A copy of a network's parameters and state, in the context's memory (so a GPU run
 /// copies on the device).
@@ -87,3 +86,7 @@ class network_copy {
 };
 
 }  // namespace partrain::detail
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/best_network.ipp"
+#endif

@@ -12,64 +12,34 @@
 #include <utility>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/filesystem.hpp"
 #include "partrain/format/files.hpp"
 
 namespace partrain {
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// Checks that `folder` can hold checkpoints before any training: creates it (and its
 /// parents) when missing, then writes and removes a small file in it. Throws config_error
 /// naming the option, the folder and the operating system's reason.
-inline void check_checkpoint_folder(const std::filesystem::path& folder) {
-  try {
-    create_folders(folder, "partrain::training_options");
-    const auto probe = folder / ".partrain-checkpoint-write-check";
-    format::write_file_atomic(probe, std::string_view("partrain\n"), "partrain::training_options");
-    std::error_code ec;
-    std::filesystem::remove(probe, ec);
-  } catch (const io_error& e) {
-    fail<config_error>("[partrain::training_options] checkpoint_path '", folder.string(),
-                       "' cannot hold checkpoints: ", e.what(), "; expected a folder this program can create and write");
-  }
-}
+PARTRAIN_DECL void check_checkpoint_folder(const std::filesystem::path& folder);
 
 /// "checkpoint-epoch003-iteration000150": the checkpoint folder after that iteration.
-inline std::string checkpoint_name(int epoch, int iteration) {
-  char name[64];
-  std::snprintf(name, sizeof name, "checkpoint-epoch%03d-iteration%06d", epoch, iteration);
-  return name;
-}
+PARTRAIN_DECL std::string checkpoint_name(int epoch, int iteration);
 
 /// The iteration in a checkpoint folder's name; nullopt for other names (temporaries too).
-inline std::optional<int> checkpoint_iteration(const std::string& name) {
-  int epoch = 0, iteration = 0, end = 0;
-  if (std::sscanf(name.c_str(), "checkpoint-epoch%d-iteration%d%n", &epoch, &iteration, &end) != 2 ||
-      std::size_t(end) != name.size())
-    return std::nullopt;
-  return iteration;
-}
+PARTRAIN_DECL std::optional<int> checkpoint_iteration(const std::string& name);
 
 /// The checkpoints in `folder` (those with a state.json), oldest first.
-inline std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& folder) {
-  std::vector<std::pair<int, std::filesystem::path>> found;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(folder, ec)) return {};
-  for (const auto& entry : list_folder(folder, false, "partrain::io::list_checkpoints"))
-    if (const auto i = checkpoint_iteration(entry.path().filename().string());
-        i && std::filesystem::exists(entry.path() / "state.json", ec))
-      found.emplace_back(*i, entry.path());
-  std::sort(found.begin(), found.end());
-  std::vector<std::filesystem::path> out;
-  for (auto& f : found) out.push_back(std::move(f.second));
-  return out;
-}
+PARTRAIN_DECL std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& folder);
 
 /// The newest checkpoint in `folder` (a checkpoint_path); nullopt when it has none.
-inline std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& folder) {
-  auto all = list_checkpoints(folder);
-  if (all.empty()) return std::nullopt;
-  return all.back();
-}
+PARTRAIN_DECL std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& folder);
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
 }  // namespace partrain
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/checkpoint_names.ipp"
+#endif

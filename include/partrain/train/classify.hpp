@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/backend/context.hpp"
 #include "partrain/data/data_source.hpp"
 #include "partrain/train/batch_reader.hpp"
@@ -58,14 +59,11 @@ predictions classify(Net& net, const D& data, int batch_size = 128) {
   return classify(net, ctx, data, batch_size);
 }
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
 /// Fraction of images classified correctly, 0..1 (MATLAB: mean(YPred == YTest)); 0 when
 /// there are none.
-inline double accuracy_fraction(const predictions& p) {
-  if (p.size() == 0) return 0;
-  std::size_t correct = 0;
-  for (std::size_t i = 0; i < p.size(); ++i) correct += p.predicted[i] == p.truth[i];
-  return double(correct) / double(p.size());
-}
+PARTRAIN_DECL double accuracy_fraction(const predictions& p);
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// Percent of images classified correctly, 0..100, the unit of every other accuracy of
 /// partrain (training_info, confusion_matrix, trial_record::test_accuracy).
@@ -80,3 +78,7 @@ inline double accuracy(const predictions& p) {
 }
 
 }  // namespace partrain
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/classify.ipp"
+#endif

@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 #include <vector>
-
+#include "partrain/config.hpp"
 #include "partrain/backend/context.hpp"
 #include "partrain/backend/metrics_queue.hpp"
 #include "partrain/backend/step_graph.hpp"
@@ -40,6 +40,7 @@
 namespace partrain::detail {
 // Its layout differs between nvcc and g++ builds, as the context's does.
 inline namespace PARTRAIN_ABI_NAMESPACE {
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// One run of the model over n training images, by the settings: prepare (constructor),
 /// run() (start, epochs, finish), or resume() before run(). See training_run for when a
@@ -51,16 +52,8 @@ class training_engine {
   /// `started`: when the run began (after its options and data were checked, before its
   /// network and batches were made).
   training_engine(training_model& model, run_settings settings, context& ctx, std::size_t n,
-                  clock::time_point started)
-      : model_(model), settings_(std::move(settings)), ctx_(ctx), n_(n), batch_(settings_.mini_batch_size),
-        start_(started), metrics_(ctx), shuffle_rng_(settings_.seed, 0x5348u), best_(settings_.keep_best) {
-    per_epoch_ = int(n_ / batch_), max_iterations_ = per_epoch_ * settings_.max_epochs;
-    info_.iterations_per_epoch = per_epoch_;
-    order_.resize(n_);
-    std::iota(order_.begin(), order_.end(), std::size_t(0));
-    progress_ = training_progress{.network_name = model_.description(), .iterations_per_epoch = per_epoch_,
-                                  .max_iterations = max_iterations_};
-  }
+                  clock::time_point started);
+  ~training_engine();  // out of line: its members' destructors are compiled with the engine
   training_engine(const training_engine&) = delete;
   training_engine& operator=(const training_engine&) = delete;
 
@@ -72,80 +65,29 @@ class training_engine {
   bool has_best_network() const { return best_.has_network(); }
 
   /// Throws when run() or resume() was called before (warm_start and resume come first).
-  void check_not_started(const char* what) const {
-    PARTRAIN_CHECK(!ran_ && !resumed_, error, "[partrain::training_run] ", what, " after run() or resume()");
-  }
+  void check_not_started(const char* what) const;
 
   /// Runs every phase; the history is then info(). Throws training_error, with the run so
   /// far, when a hook failed. Once.
-  void run() {
-    PARTRAIN_CHECK(!ran_, error, "[partrain::training_run] run() was called before; a run trains once");
-    ran_ = true;
-    std::optional<interrupt_handlers> signals;
-    if (hooks_.has_checkpoint_hooks()) signals.emplace();
-    if (!resumed_) first_start();
-    to_device();
-    start();
-    if (interrupt_requested()) stop_.interrupted_before_first_step();
-    const int first_epoch = iteration_ / per_epoch_ + 1;  // a resume mid-epoch continues that epoch
-    for (int epoch = first_epoch; epoch <= settings_.max_epochs && !stop_.stopping(); ++epoch)
-      if (!run_epoch(epoch)) break;
-    drain(true);
-    finish();
-  }
+  void run();
   /// The history, moved out after run().
   training_info take_info() { return std::move(info_); }
 
   /// Whether a checkpoint's position fits this run (before resume()): config_error when it
   /// has another epoch length or data size, or max_epochs is below its epoch.
-  void check_position(const run_position& p) const {
-    check_not_started("resume()");
-    PARTRAIN_CHECK(p.iterations_per_epoch == per_epoch_ && p.order.size() == n_, config_error,
-                   "[partrain::training_run] the checkpoint has ", p.iterations_per_epoch,
-                   " iterations per epoch over ", p.order.size(), " images; this run has ", per_epoch_, " over ", n_);
-    PARTRAIN_CHECK(p.epoch() <= settings_.max_epochs, config_error, "[partrain::training_options] max_epochs is ",
-                   settings_.max_epochs, " but the checkpoint is at epoch ", p.epoch(), "; expected at least that");
-  }
+  void check_position(const run_position& p) const;
   /// Continues from a checkpoint's position instead of starting (before run(); check_position
   /// first). The caller restores the network, the solver and the best network.
-  void resume(run_position&& p) {
-    check_position(p);
-    shuffle_rng_.seek(p.shuffle_draws);
-    order_ = std::move(p.order);
-    iteration_ = checkpointed_at_ = p.iteration;
-    start_batch_ = p.iteration % per_epoch_;
-    info_ = std::move(p.history);
-    best_.load(p.best_validation_loss, p.best_iteration, p.validations_without_improvement);
-    start_ -= std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(p.elapsed_seconds));
-    resumed_ = true;
-  }
+  void resume(run_position&& p);
   /// The run's whole state by name, for a checkpoint (nothing is queued on a device at a
   /// checkpoint event, so it is whole).
-  run_snapshot snapshot() const {
-    run_snapshot s;
-    s.position = position();
-    model_.save(s, best_.has_network());
-    return s;
-  }
+  run_snapshot snapshot() const;
   /// Continues from a checkpoint's snapshot (read from `folder`) instead of starting: its
   /// position is checked first, so a refused one changes nothing; then the model takes its
   /// tensors back (io_error naming a tensor that does not fit), then resume(position).
-  void restore(run_snapshot&& s, const std::string& folder) {
-    check_position(s.position);
-    model_.load(s, folder, best_.keeps());
-    resume(std::move(s.position));
-  }
+  void restore(run_snapshot&& s, const std::string& folder);
   /// Where the run is (all but the network's own random step), for a checkpoint.
-  run_position position() const {
-    run_position p;
-    p.iteration = iteration_, p.iterations_per_epoch = per_epoch_;
-    p.shuffle_draws = shuffle_rng_.draws(), p.order = order_;
-    p.best_validation_loss = best_.loss(), p.best_iteration = best_.iteration();
-    p.validations_without_improvement = best_.without_improvement();
-    p.history = info_;
-    p.elapsed_seconds = elapsed();
-    return p;
-  }
+  run_position position() const;
 
  private:
   // An iteration queued on the device whose loss has not been read yet.
@@ -160,25 +102,14 @@ class training_engine {
     return [this](hook_result& r) { take(r); };
   }
   // A run that does not resume: input statistics, the first shuffle.
-  void first_start() {
-    model_.input_statistics(order_, batch_);
-    if (settings_.shuffle != shuffle_mode::never) shuffle_indices(order_, shuffle_rng_);
-  }
+  void first_start();
   // On a GPU everything runs on the worker's stream, and losses are read back a few
   // iterations late (metrics_queue). A non-finite one sets the flag on the device, which
   // cancels every update queued behind it: the network stays as it was before the diverged
   // iteration, as on the CPU.
-  void to_device() {
-    on_device_ = !ctx_.memory().host;
-    model_.to_device();
-    if (on_device_) diverged_flag_.ensure(ctx_.memory(), 1);
-    replay_ = on_device_ && settings_.graphs_allowed && !model_.uses_randomness();
-  }
+  void to_device();
   // The start hooks; a resumed run's first message says where it resumes.
-  void start() {
-    progress_.iteration = iteration_, progress_.epoch = iteration_ == 0 ? 0 : (iteration_ - 1) / per_epoch_ + 1;
-    hooks_.start(start_event{progress_}, answer());
-  }
+  void start();
 
   bool run_epoch(int epoch);
   bool checkpoint_due(int epoch, bool epoch_end) const;
@@ -218,7 +149,10 @@ class training_engine {
   int steps_here_ = 0;  // steps this run took (a resumed one counts from its resume)
 };
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
 }  // namespace PARTRAIN_ABI_NAMESPACE
 }  // namespace partrain::detail
 
-#include "partrain/train/engine_impl.hpp"
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/engine.ipp"
+#endif

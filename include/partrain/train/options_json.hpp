@@ -10,44 +10,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "partrain/config.hpp"
 #include "partrain/train/options_record.hpp"
 #include "partrain/train/training_options.hpp"
 
 namespace partrain {
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// The options a network was trained with as a JSON object (keys sorted by name): numbers
 /// (non-finite ones, such as an infinite validation_patience, as null), integers, switches
 /// and words; null for an absent one.
-inline nlohmann::json options_json(const options_record& record) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const option_value& o : record.values)
-    j[o.name] = std::visit(
-        [](const auto& v) -> nlohmann::json {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::monostate>) return nullptr;
-          else if constexpr (std::is_same_v<V, double>) return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-          else return v;
-        },
-        o.value);
-  return j;
-}
+PARTRAIN_DECL nlohmann::json options_json(const options_record& record);
 
 /// The inverse of options_json, for a trial read back (null stays null: an absent option,
 /// or a number that was not finite, such as an infinite validation_patience).
-inline options_record options_from_json(const nlohmann::json& j) {
-  options_record r;
-  if (!j.is_object()) return r;
-  for (const auto& [name, v] : j.items()) {
-    if (v.is_boolean()) r.add(name, v.get<bool>());
-    else if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
-      r.add(name, v.get<std::uint64_t>());  // a seed beyond int64's range
-    else if (v.is_number_integer()) r.add(name, v.get<std::int64_t>());
-    else if (v.is_number()) r.add(name, v.get<double>());
-    else if (v.is_string()) r.add(name, std::string_view(v.get_ref<const std::string&>()));
-    else r.add(name, std::monostate{});
-  }
-  return r;
-}
+PARTRAIN_DECL options_record options_from_json(const nlohmann::json& j);
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// The same from the options themselves (record_options: every option and hyper-parameter).
 template <class Solver, class Schedule>
@@ -56,3 +35,7 @@ nlohmann::json options_json(const training_options<Solver, Schedule>& o) {
 }
 
 }  // namespace partrain
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/options_json.ipp"
+#endif

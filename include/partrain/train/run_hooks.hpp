@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "partrain/config.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/train/training_info.hpp"
 #include "partrain/train/training_progress.hpp"
@@ -80,6 +81,8 @@ struct finish_event {
   const training_info& info;
 };
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// The hooks of one run, called in the order they were added. A hook that throws stops the
 /// run as failed (training_error names it), and is not called again; what a finish hook
 /// throws is ignored. A hook may add hooks (they are called from the next event on).
@@ -111,12 +114,7 @@ class run_hooks {
   void epoch_end(const epoch_event& e, F&& answer) { call(epoch_end_, e, answer); }
   template <class F>
   void checkpoint(const checkpoint_event& e, F&& answer) { call(checkpoint_, e, answer); }
-  void finish(const finish_event& e) {
-    for (std::size_t i = 0, n = finish_.size(); i < n; ++i) try {
-        finish_[i].f(e);
-      } catch (...) {
-      }
-  }
+  void finish(const finish_event& e);
 
  private:
   template <class Event>
@@ -133,15 +131,9 @@ class run_hooks {
   static std::string where(const start_event&) { return "start"; }
   static std::string where(const iteration_event& e) { return at(e.progress); }
   static std::string where(const validation_event& e) { return at(e.progress); }
-  static std::string where(const checkpoint_event& e) {
-    return concat_text("the checkpoint after iteration ", e.iteration, " (epoch ", e.epoch, ")");
-  }
-  static std::string where(const epoch_event& e) {
-    return concat_text("the end of epoch ", e.epoch, " (iteration ", e.iteration, ")");
-  }
-  static std::string at(const training_progress& p) {
-    return concat_text("iteration ", p.iteration, " (epoch ", p.epoch, ")");
-  }
+  static std::string where(const checkpoint_event& e);
+  static std::string where(const epoch_event& e);
+  static std::string at(const training_progress& p);
   template <class Event, class F>
   static void call(std::deque<entry<Event>>& hooks, const Event& e, F& answer) {
     // By index, over the hooks there when the event began: a deque keeps them in place
@@ -173,4 +165,9 @@ class run_hooks {
   std::deque<finish_entry> finish_;
 };
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
 }  // namespace partrain
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/run_hooks.ipp"
+#endif

@@ -9,9 +9,11 @@
 #include <span>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/backend/context.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/core/random.hpp"
+#include "partrain/core/type_list.hpp"
 #include "partrain/layers/image_input.hpp"
 #include "partrain/train/batch_reader.hpp"
 #include "partrain/train/training_options.hpp"
@@ -31,10 +33,12 @@ inline void warn_if_unoptimized() {
 #endif
 }
 
+inline namespace PARTRAIN_ABI_NAMESPACE {
+inline namespace PARTRAIN_MODE_NAMESPACE {
 /// Fisher-Yates with partrain's generator: the same permutation on every platform.
-inline void shuffle_indices(std::vector<std::size_t>& order, random_engine& rng) {
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
-}
+PARTRAIN_DECL void shuffle_indices(std::vector<std::size_t>& order, random_engine& rng);
+}  // namespace PARTRAIN_MODE_NAMESPACE
+}  // namespace PARTRAIN_ABI_NAMESPACE
 
 template <class Net>
 constexpr bool needs_input_statistics =
@@ -75,3 +79,7 @@ std::size_t check_training_inputs(const D& data, const training_options<Solver, 
 }  // namespace detail
 
 }  // namespace partrain
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/run_preparation.ipp"
+#endif

@@ -6,11 +6,14 @@
 #include <string>
 #include <utility>
 
+#include "partrain/config.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/train/run_hooks.hpp"
 #include "partrain/train/training_info.hpp"
 
 namespace partrain::detail {
+inline namespace PARTRAIN_ABI_NAMESPACE {
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// The run's stop state. The run's own events (interrupted, diverged, cancelled) and the
 /// hooks' requests go through ask(); its rules:
@@ -24,26 +27,12 @@ namespace partrain::detail {
 class run_stop {
  public:
   /// The run's own event (interrupted, diverged or cancelled), while it is not stopping.
-  void ask(stop_reason why) {
-    if (stopping_) return;
-    if (why == stop_reason::cancelled) reason_ = why;
-    else reason_ = why, stopping_ = true;
-  }
+  void ask(stop_reason why);
   /// An interrupt that came before the first step: the run stops as interrupted whatever
   /// the start hooks asked (a failure they reported is kept, and still ends the run).
   void interrupted_before_first_step() { reason_ = stop_reason::interrupted, stopping_ = true; }
   /// A hook's request.
-  void ask(stop_request&& s) {
-    if (s.reason == stop_reason::failed) {
-      if (!s.cause) s.cause = std::make_exception_ptr(error(s.message.empty() ? "a hook failed" : s.message));
-      if (!failure_) failure_ = std::move(s);
-      reason_ = stop_reason::failed, stopping_ = true;
-    } else if (!stopping_ && reason_ != stop_reason::cancelled) {
-      const bool hooks_own = s.reason == stop_reason::output_fn || s.reason == stop_reason::validation_patience;
-      reason_ = hooks_own ? s.reason : stop_reason::hook, stopping_ = true;
-      words_ = std::move(s.message);
-    }
-  }
+  void ask(stop_request&& s);
 
   stop_reason reason() const { return reason_; }
   bool stopping() const { return stopping_; }
@@ -60,4 +49,10 @@ class run_stop {
   std::string words_;
 };
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
+}  // namespace PARTRAIN_ABI_NAMESPACE
 }  // namespace partrain::detail
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/train/impl/run_stop.ipp"
+#endif

@@ -12,6 +12,7 @@
 #include "partrain/backend/cpu/kernel_tier.hpp"
 #include "partrain/backend/cpu/reduce.hpp"
 #include "partrain/backend/cpu/simd.hpp"
+#include "partrain/config.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
@@ -191,6 +192,10 @@ struct batch_norm_backward_kernel {
 };
 }  // namespace detail
 
+// The entry points: instantiated once for float and double in partrain::compiled
+// (backend/cpu/instantiations.hpp).
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// Training mode: normalizes with batch statistics, saves mean and 1/sqrt(var+eps) for the
 /// backward pass, and blends the batch statistics into the moving ones:
 /// moving = (1 - momentum) * moving + momentum * batch (unbiased variance).
@@ -223,5 +228,7 @@ void batch_norm_backward(int n, int channels, int plane, const T* x, const T* dy
   run_tiered<detail::batch_norm_backward_kernel<T, E>>(n, channels, plane, x, dy, scale, saved_mean,
                                                        saved_inv_std, dx, dscale, doffset, e);
 }
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace partrain::backend::cpu

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "partrain/backend/context.hpp"
 #include "partrain/backend/cpu/conv2d_direct.hpp"
 #include "partrain/backend/cpu/gemm.hpp"
 #include "partrain/backend/cpu/im2col.hpp"
@@ -14,7 +15,7 @@
 #include "partrain/backend/cpu/reduce.hpp"
 #include "partrain/backend/cpu/simd.hpp"
 #include "partrain/backend/geometry.hpp"
-#include "partrain/backend/context.hpp"
+#include "partrain/config.hpp"
 
 namespace partrain::backend::cpu {
 
@@ -65,6 +66,10 @@ struct bias_gradient_kernel {
   }
 };
 }  // namespace detail
+
+// The entry points: instantiated once for float and double in partrain::compiled
+// (backend/cpu/instantiations.hpp).
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// y = conv(x, w) + b for n images: per chunk, col = im2col(x), out = w col (F x columns),
 /// then out is written back image by image with the bias added.
@@ -120,5 +125,7 @@ void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n,
     }
   }
 }
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace partrain::backend::cpu

@@ -6,8 +6,13 @@
 #include <cstddef>
 
 #include "partrain/backend/cpu/gemm.hpp"
+#include "partrain/config.hpp"
 
 namespace partrain::backend::cpu {
+
+// The entry points: instantiated once for float and double in partrain::compiled
+// (backend/cpu/instantiations.hpp).
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// y (n x outputs) = b in every row, then += x W^T: the reduction runs along contiguous rows.
 template <element_type T>
@@ -26,5 +31,7 @@ void dense_backward(int n, int inputs, int outputs, const T* x, const T* w, cons
     for (int o = 0; o < outputs; ++o) db[o] += dy[std::size_t(i) * outputs + o];
   if (dx) gemm_ab<T>(n, inputs, outputs, dy, outputs, 1, w, inputs, dx, inputs);
 }
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace partrain::backend::cpu

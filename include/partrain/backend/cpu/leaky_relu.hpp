@@ -8,6 +8,7 @@
 #include "partrain/backend/cpu/kernel_tier.hpp"
 #include "partrain/backend/cpu/simd.hpp"
 #include "partrain/backend/functors.hpp"
+#include "partrain/config.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
@@ -56,6 +57,10 @@ struct leaky_relu_backward_kernel {
 };
 }  // namespace detail
 
+// The entry points: instantiated once for float and double in partrain::compiled
+// (backend/cpu/instantiations.hpp).
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 template <element_type T>
 void leaky_relu_forward(std::size_t n, const T* x, T* y, T leak) {
   run_tiered<detail::leaky_relu_kernel<T>>(x, y, n, leak);
@@ -64,5 +69,7 @@ template <element_type T>
 void leaky_relu_backward(std::size_t n, const T* x, const T* dy, T* dx, T leak) {
   run_tiered<detail::leaky_relu_backward_kernel<T>>(x, dy, dx, n, leak);
 }
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace partrain::backend::cpu

@@ -8,6 +8,7 @@
 #include "partrain/backend/cpu/kernel_tier.hpp"
 #include "partrain/backend/cpu/simd.hpp"
 #include "partrain/backend/functors.hpp"
+#include "partrain/config.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
@@ -64,6 +65,10 @@ struct first_non_finite_kernel {
 };
 }  // namespace detail
 
+// The entry points: instantiated once for float and double in partrain::compiled
+// (backend/cpu/instantiations.hpp).
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// The index of x's first NaN or infinity in [0, n), or n when every value is finite.
 template <element_type T>
 std::size_t first_non_finite(const T* x, std::size_t n) {
@@ -77,5 +82,7 @@ template <element_type T>
 void normalize(std::size_t n, const normalize_fn<T>& f) {
   run_tiered<detail::normalize_kernel<T>>(n, f);
 }
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace partrain::backend::cpu

@@ -12,6 +12,7 @@
 #include "partrain/backend/cpu/simd.hpp"
 #include "partrain/backend/functors.hpp"
 #include "partrain/backend/geometry.hpp"
+#include "partrain/config.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
@@ -210,6 +211,10 @@ struct max_pool_backward_kernel {
 };
 }  // namespace detail
 
+// The entry points: instantiated once for float and double in partrain::compiled
+// (backend/cpu/instantiations.hpp).
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
 /// y = window max; argmax[j] is the index of the winner within its plane.
 template <element_type T>
 void max_pool_forward(const window_geometry& g, int n, const T* x, T* y, std::int32_t* argmax) {
@@ -256,5 +261,7 @@ void avg_pool_backward(const window_geometry& g, int n, const T* dy, T* dx) {
           }
       }
 }
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace partrain::backend::cpu

@@ -5,9 +5,14 @@
 #include <cmath>
 #include <cstddef>
 
+#include "partrain/config.hpp"
 #include "partrain/core/tensor.hpp"
 
 namespace partrain::backend::cpu {
+
+// The entry points: instantiated once for float and double in partrain::compiled
+// (backend/cpu/instantiations.hpp).
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// y = softmax of x over the C channels at each of the `plane` positions of each image.
 template <element_type T>
@@ -84,5 +89,7 @@ int count_correct(int n, int classes, const T* p, const int* labels) {
   }
   return correct;
 }
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 }  // namespace partrain::backend::cpu

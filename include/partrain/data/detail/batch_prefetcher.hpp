@@ -15,7 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "partrain/config.hpp"
+
 namespace partrain::data::detail {
+inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// Produces batches of one epoch's order in the background. One consumer thread.
 class batch_prefetcher {
@@ -29,76 +32,20 @@ class batch_prefetcher {
   ~batch_prefetcher() { stop(); }
 
   /// Cancels the running epoch, if any, and starts assembling the batches of `order`.
-  void start(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) {
-    stop();
-    order_.assign(order.begin(), order.end());
-    batch_size_ = std::max<std::size_t>(batch_size, 1);
-    epoch_ = epoch;
-    batches_ = (order_.size() + batch_size_ - 1) / batch_size_;
-    produced_ = consumed_ = 0;
-    failed_ = false;
-    for (auto& s : slots_) {
-      s.images.resize(batch_size_ * image_size_);
-      s.labels.resize(batch_size_);
-    }
-    worker_ = std::jthread([this](std::stop_token st) { run(st); });
-  }
+  void start(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch);
 
   /// Copies the batch to the caller when `indices`/`epoch` are the next announced batch
   /// (waiting for it if needed) and returns true; returns false otherwise.
-  bool take(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels) {
-    std::unique_lock lock(mutex_);
-    if (!worker_.joinable() || epoch != epoch_ || consumed_ >= batches_) return false;
-    const std::size_t begin = consumed_ * batch_size_, end = std::min(order_.size(), begin + batch_size_);
-    if (indices.size() != end - begin || !std::equal(indices.begin(), indices.end(), order_.begin() + std::ptrdiff_t(begin)))
-      return false;
-    ready_.wait(lock, [&] { return produced_ > consumed_ || failed_; });
-    if (failed_) return false;  // the caller recomputes and sees the error itself
-    const auto& s = slots_[consumed_ % slots_.size()];
-    lock.unlock();  // the producer never writes the slot being read (see run)
-    std::copy_n(s.images.data(), indices.size() * image_size_, images);
-    std::copy_n(s.labels.data(), indices.size(), labels);
-    lock.lock();
-    ++consumed_;
-    ready_.notify_all();
-    return true;
-  }
+  bool take(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels);
 
-  void stop() {
-    if (!worker_.joinable()) return;
-    worker_.request_stop();
-    ready_.notify_all();
-    worker_.join();
-  }
+  void stop();
 
  private:
   struct slot {
     std::vector<float> images;
     std::vector<int> labels;
   };
-  void run(std::stop_token st) {
-    for (std::size_t b = 0; b < batches_; ++b) {
-      {
-        std::unique_lock lock(mutex_);
-        // Writing slot b % depth is safe only while fewer than depth batches are unread.
-        if (!ready_.wait(lock, st, [&] { return produced_ - consumed_ < slots_.size(); })) return;
-      }
-      const std::size_t begin = b * batch_size_, end = std::min(order_.size(), begin + batch_size_);
-      auto& s = slots_[b % slots_.size()];
-      try {
-        fill_(std::span<const std::size_t>(order_.data() + begin, end - begin), epoch_, s.images.data(),
-              s.labels.data());
-      } catch (...) {
-        std::lock_guard lock(mutex_);
-        failed_ = true;
-        ready_.notify_all();
-        return;
-      }
-      std::lock_guard lock(mutex_);
-      ++produced_;
-      ready_.notify_all();
-    }
-  }
+  void run(std::stop_token st);
 
   fill_fn fill_;
   std::size_t image_size_;
@@ -129,15 +76,16 @@ class prefetch_hub {
     return *p;
   }
   /// The calling thread's prefetcher, or nullptr.
-  batch_prefetcher* find() {
-    std::lock_guard lock(mutex_);
-    const auto it = by_thread_.find(std::this_thread::get_id());
-    return it == by_thread_.end() ? nullptr : it->second.get();
-  }
+  batch_prefetcher* find();
 
  private:
   std::mutex mutex_;
   std::map<std::thread::id, std::unique_ptr<batch_prefetcher>> by_thread_;
 };
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
 }  // namespace partrain::data::detail
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/data/detail/impl/batch_prefetcher.ipp"
+#endif

@@ -1,5 +1,6 @@
 // stb_image (decoding) and stb_image_write (PNG encoding), compiled into every translation
 // unit that includes this header with internal linkage, so header-only use never clashes.
+// Only data/impl/*.ipp include it: once in partrain::compiled, or in each header-only TU.
 #pragma once
 #pragma GCC system_header
 

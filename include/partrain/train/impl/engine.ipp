@@ -1,14 +1,128 @@
-// The training engine's phases (engine.hpp declares them and includes this at its end): one
-// epoch of steps, a step, the end of an iteration, validation, a hook's answer, checkpoints
-// and finishing.
+// The bodies of train/engine.hpp: inline in a header-only build, compiled once in
+// partrain::compiled (src/train.cpp) with PARTRAIN_SEPARATE_COMPILATION. The training
+// engine's phases: preparing and starting, one epoch of steps, a step, the end of an
+// iteration, validation, a hook's answer, checkpoints and finishing.
 #pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "partrain/core/error.hpp"
+#include "partrain/core/interrupt.hpp"
+#include "partrain/train/engine.hpp"
+#include "partrain/train/reporting_hooks.hpp"
+#include "partrain/train/run_preparation.hpp"
 
 namespace partrain::detail {
 inline namespace PARTRAIN_ABI_NAMESPACE {
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
+PARTRAIN_DECL training_engine::training_engine(training_model& model, run_settings settings, context& ctx,
+                                               std::size_t n, clock::time_point started)
+    : model_(model), settings_(std::move(settings)), ctx_(ctx), n_(n), batch_(settings_.mini_batch_size),
+      start_(started), metrics_(ctx), shuffle_rng_(settings_.seed, 0x5348u), best_(settings_.keep_best) {
+  per_epoch_ = int(n_ / batch_), max_iterations_ = per_epoch_ * settings_.max_epochs;
+  info_.iterations_per_epoch = per_epoch_;
+  order_.resize(n_);
+  std::iota(order_.begin(), order_.end(), std::size_t(0));
+  progress_ = training_progress{.network_name = model_.description(), .iterations_per_epoch = per_epoch_,
+                                .max_iterations = max_iterations_};
+}
+
+PARTRAIN_DECL training_engine::~training_engine() = default;
+
+PARTRAIN_DECL void training_engine::check_not_started(const char* what) const {
+  PARTRAIN_CHECK(!ran_ && !resumed_, error, "[partrain::training_run] ", what, " after run() or resume()");
+}
+
+PARTRAIN_DECL void training_engine::run() {
+  PARTRAIN_CHECK(!ran_, error, "[partrain::training_run] run() was called before; a run trains once");
+  ran_ = true;
+  std::optional<interrupt_handlers> signals;
+  if (hooks_.has_checkpoint_hooks()) signals.emplace();
+  if (!resumed_) first_start();
+  to_device();
+  start();
+  if (interrupt_requested()) stop_.interrupted_before_first_step();
+  const int first_epoch = iteration_ / per_epoch_ + 1;  // a resume mid-epoch continues that epoch
+  for (int epoch = first_epoch; epoch <= settings_.max_epochs && !stop_.stopping(); ++epoch)
+    if (!run_epoch(epoch)) break;
+  drain(true);
+  finish();
+}
+
+PARTRAIN_DECL void training_engine::check_position(const run_position& p) const {
+  check_not_started("resume()");
+  PARTRAIN_CHECK(p.iterations_per_epoch == per_epoch_ && p.order.size() == n_, config_error,
+                 "[partrain::training_run] the checkpoint has ", p.iterations_per_epoch,
+                 " iterations per epoch over ", p.order.size(), " images; this run has ", per_epoch_, " over ", n_);
+  PARTRAIN_CHECK(p.epoch() <= settings_.max_epochs, config_error, "[partrain::training_options] max_epochs is ",
+                 settings_.max_epochs, " but the checkpoint is at epoch ", p.epoch(), "; expected at least that");
+}
+PARTRAIN_DECL void training_engine::resume(run_position&& p) {
+  check_position(p);
+  shuffle_rng_.seek(p.shuffle_draws);
+  order_ = std::move(p.order);
+  iteration_ = checkpointed_at_ = p.iteration;
+  start_batch_ = p.iteration % per_epoch_;
+  info_ = std::move(p.history);
+  best_.load(p.best_validation_loss, p.best_iteration, p.validations_without_improvement);
+  start_ -= std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(p.elapsed_seconds));
+  resumed_ = true;
+}
+PARTRAIN_DECL run_snapshot training_engine::snapshot() const {
+  run_snapshot s;
+  s.position = position();
+  model_.save(s, best_.has_network());
+  return s;
+}
+PARTRAIN_DECL void training_engine::restore(run_snapshot&& s, const std::string& folder) {
+  check_position(s.position);
+  model_.load(s, folder, best_.keeps());
+  resume(std::move(s.position));
+}
+PARTRAIN_DECL run_position training_engine::position() const {
+  run_position p;
+  p.iteration = iteration_, p.iterations_per_epoch = per_epoch_;
+  p.shuffle_draws = shuffle_rng_.draws(), p.order = order_;
+  p.best_validation_loss = best_.loss(), p.best_iteration = best_.iteration();
+  p.validations_without_improvement = best_.without_improvement();
+  p.history = info_;
+  p.elapsed_seconds = elapsed();
+  return p;
+}
+
+// A run that does not resume: input statistics, the first shuffle.
+PARTRAIN_DECL void training_engine::first_start() {
+  model_.input_statistics(order_, batch_);
+  if (settings_.shuffle != shuffle_mode::never) shuffle_indices(order_, shuffle_rng_);
+}
+// On a GPU everything runs on the worker's stream, and losses are read back a few
+// iterations late (metrics_queue). A non-finite one sets the flag on the device, which
+// cancels every update queued behind it: the network stays as it was before the diverged
+// iteration, as on the CPU.
+PARTRAIN_DECL void training_engine::to_device() {
+  on_device_ = !ctx_.memory().host;
+  model_.to_device();
+  if (on_device_) diverged_flag_.ensure(ctx_.memory(), 1);
+  replay_ = on_device_ && settings_.graphs_allowed && !model_.uses_randomness();
+}
+// The start hooks; a resumed run's first message says where it resumes.
+PARTRAIN_DECL void training_engine::start() {
+  progress_.iteration = iteration_, progress_.epoch = iteration_ == 0 ? 0 : (iteration_ - 1) / per_epoch_ + 1;
+  hooks_.start(start_event{progress_}, answer());
+}
 
 // One epoch of steps and its end; false when the run was cancelled. A resumed run starts
 // its first epoch where the checkpoint was.
-inline bool training_engine::run_epoch(int epoch) {
+PARTRAIN_DECL bool training_engine::run_epoch(int epoch) {
   const int first = std::exchange(start_batch_, 0);
   if (epoch > 1 && first == 0 && settings_.shuffle == shuffle_mode::every_epoch) shuffle_indices(order_, shuffle_rng_);
   model_.start_epoch(order_, batch_, std::uint64_t(epoch - 1));
@@ -35,13 +149,13 @@ inline bool training_engine::run_epoch(int epoch) {
 
 // Checkpoints: every checkpoint_frequency epochs (at the epoch's end) or iterations, while
 // the run goes on (an interruption writes its own).
-inline bool training_engine::checkpoint_due(int epoch, bool epoch_end) const {
+PARTRAIN_DECL bool training_engine::checkpoint_due(int epoch, bool epoch_end) const {
   if (stop_.stopping() || !hooks_.has_checkpoint_hooks()) return false;
   if (settings_.checkpoint_frequency_unit == checkpoint_unit::epoch)
     return epoch_end && epoch % settings_.checkpoint_frequency == 0;
   return iteration_ % settings_.checkpoint_frequency == 0;
 }
-inline void training_engine::checkpoint(int epoch, bool interrupted) {
+PARTRAIN_DECL void training_engine::checkpoint(int epoch, bool interrupted) {
   drain(true);
   if (iteration_ == checkpointed_at_ || (stop_.stopping() && !interrupted)) return;
   checkpointed_at_ = iteration_;
@@ -49,7 +163,7 @@ inline void training_engine::checkpoint(int epoch, bool interrupted) {
 }
 
 // Batch b of the epoch read, forward, backward, update; its metrics queued.
-inline void training_engine::step(int epoch, int b) {
+PARTRAIN_DECL void training_engine::step(int epoch, int b) {
   ++iteration_;
   model_.read_batch(std::size_t(b) * batch_, batch_);
   const double lr = settings_.learn_rate({epoch, iteration_, per_epoch_, settings_.max_epochs});
@@ -80,7 +194,7 @@ inline void training_engine::step(int epoch, int b) {
 
 // Finishes queued iterations: all of them, or those already done plus any beyond the
 // queue's depth, so the device keeps a few steps of work ahead of the host.
-inline void training_engine::drain(bool all) {
+PARTRAIN_DECL void training_engine::drain(bool all) {
   while (!queued_.empty() && (all || int(queued_.size()) >= backend::metrics_queue::depth ||
                               metrics_.ready(queued_.front().iteration))) {
     end_of_iteration(queued_.front());
@@ -89,7 +203,7 @@ inline void training_engine::drain(bool all) {
 }
 
 // The end of an iteration: history, the divergence rule, validation when due, hooks.
-inline void training_engine::end_of_iteration(const pending& p) {
+PARTRAIN_DECL void training_engine::end_of_iteration(const pending& p) {
   if (diverged_at_ > 0) return;  // queued behind a divergence: changed nothing
   const auto [loss, correct] = metrics_.read(p.iteration);
   progress_ = training_progress{.network_name = std::move(progress_.network_name),
@@ -119,7 +233,7 @@ inline void training_engine::end_of_iteration(const pending& p) {
 }
 
 // Validation: figures into the history, the best network kept when asked, hooks.
-inline void training_engine::validate(int iteration) {
+PARTRAIN_DECL void training_engine::validate(int iteration) {
   const evaluation v = model_.validate();
   info_.validation_loss.back() = progress_.validation_loss = v.loss;
   info_.validation_accuracy.back() = progress_.validation_accuracy = v.accuracy;
@@ -130,7 +244,7 @@ inline void training_engine::validate(int iteration) {
 
 // A hook's answer: its warning kept for the next progress message and the history; its
 // stop request to the stop state.
-inline void training_engine::take(hook_result& r) {
+PARTRAIN_DECL void training_engine::take(hook_result& r) {
   if (!r.warning.empty()) {
     info_.warnings.push_back(r.warning);
     pending_warning_ += (pending_warning_.empty() ? "" : "; ") + r.warning;
@@ -140,7 +254,7 @@ inline void training_engine::take(hook_result& r) {
 
 // The network to return, population statistics, the final validation, the finish hooks;
 // training_error when a hook failed.
-inline void training_engine::finish() {
+PARTRAIN_DECL void training_engine::finish() {
   info_.stop_reason = stop_.reason();
   info_.diverged_iteration = diverged_at_;
   const int done = int(info_.training_loss.size());  // iterations queued after a divergence are not counted
@@ -161,7 +275,7 @@ inline void training_engine::finish() {
 }
 // A run that did not fail: a cancelled or interrupted one ends as it is (quickly, and
 // resumable); any other gets population statistics and the final validation.
-inline void training_engine::complete_run(int done) {
+PARTRAIN_DECL void training_engine::complete_run(int done) {
   const bool complete = iteration_ > 0 && !stop_.cancelled() && stop_.reason() != stop_reason::interrupted;
   if (complete && settings_.population_statistics && model_.keeps_population_statistics())
     model_.population_statistics(order_, batch_, std::uint64_t(settings_.max_epochs));
@@ -178,5 +292,6 @@ inline void training_engine::complete_run(int done) {
   hooks_.finish(finish_event{progress_, stop_.reason(), info_.stop_message, info_});
 }
 
+}  // namespace PARTRAIN_MODE_NAMESPACE
 }  // namespace PARTRAIN_ABI_NAMESPACE
 }  // namespace partrain::detail

@@ -1,0 +1,10 @@
+// partrain::compiled, part data/: the bodies of the data headers, compiled once.
+#include "partrain/data/impl/image_io.ipp"
+#include "partrain/data/impl/data_source.ipp"
+#include "partrain/data/impl/image_augmenter.ipp"
+#include "partrain/data/detail/impl/batch_prefetcher.ipp"
+#include "partrain/data/impl/image_datastore.ipp"
+#include "partrain/data/impl/augmented_image_datastore.ipp"
+#include "partrain/data/impl/idx_datastore.ipp"
+#include "partrain/data/impl/split_each_label.ipp"
+#include "partrain/data/impl/generate_digits.ipp"

@@ -1,0 +1,13 @@
+// partrain::compiled, part experiment/: the bodies of the experiment headers, compiled once.
+#include "partrain/experiment/impl/journal.ipp"
+#include "partrain/experiment/impl/search_space.ipp"
+#include "partrain/experiment/impl/strategy.ipp"
+#include "partrain/experiment/impl/results.ipp"
+#include "partrain/experiment/impl/scheduler.ipp"
+#include "partrain/experiment/impl/rungs.ipp"
+#include "partrain/experiment/impl/plots.ipp"
+#include "partrain/experiment/impl/experiment_folder.ipp"
+#include "partrain/experiment/impl/table.ipp"
+#include "partrain/experiment/impl/trial_run.ipp"
+#include "partrain/experiment/impl/train_trial.ipp"
+#include "partrain/experiment/impl/run_experiment.ipp"

@@ -1,0 +1,10 @@
+// partrain::compiled, part mpi/ (built only when MPI is found): the bodies of the mpi headers, compiled once.
+#include "partrain/mpi/impl/coordinator.ipp"
+#include "partrain/mpi/impl/link.ipp"
+#include "partrain/mpi/impl/message.ipp"
+#include "partrain/mpi/impl/rank_log.ipp"
+#include "partrain/mpi/impl/remote_events.ipp"
+#include "partrain/mpi/impl/run_experiment.ipp"
+#include "partrain/mpi/impl/same_on_every_rank.ipp"
+#include "partrain/mpi/impl/wire.ipp"
+#include "partrain/mpi/impl/world.ipp"
