@@ -43,10 +43,12 @@ inline namespace PARTRAIN_MODE_NAMESPACE {
 class folder_events final : public trial_events {
  public:
   folder_events(experiment_folder& folder, trial_table& table) : folder_(folder), table_(table) {}
-  void started(const trial_result& r, const std::string& resumes_from) override;
-  void progress(std::size_t i, const training_progress& p) override;
+  // Declared inline in a header-only build: with a non-inline key function every
+  // translation unit would emit the vtable and, through it, every body it reaches.
+  PARTRAIN_DECL void started(const trial_result& r, const std::string& resumes_from) override;
+  PARTRAIN_DECL void progress(std::size_t i, const training_progress& p) override;
   void rung(std::size_t i, const std::string& text) override { table_.rung(i, text); }
-  void ended(const trial_result& r, const io::trial_record* record) override;
+  PARTRAIN_DECL void ended(const trial_result& r, const io::trial_record* record) override;
 
  private:
   experiment_folder& folder_;

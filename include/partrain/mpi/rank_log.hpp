@@ -40,10 +40,10 @@ private:
 class logged_events final : public experiment::trial_events {
 public:
   logged_events(rank_log& log, experiment::trial_events& next) : log_(log), next_(next) {}
-  void started(const experiment::trial_result& r, const std::string& resumes_from) override;
-  void progress(std::size_t trial, const training_progress& p) override;
+  PARTRAIN_DECL void started(const experiment::trial_result& r, const std::string& resumes_from) override;
+  PARTRAIN_DECL void progress(std::size_t trial, const training_progress& p) override;
   void rung(std::size_t trial, const std::string& text) override { next_.rung(trial, text); }
-  void ended(const experiment::trial_result& r, const io::trial_record* record) override;
+  PARTRAIN_DECL void ended(const experiment::trial_result& r, const io::trial_record* record) override;
 
 private:
   rank_log& log_;

@@ -29,10 +29,10 @@ class remote_events final : public experiment::trial_events {
   static constexpr auto latest_every = std::chrono::milliseconds(100);
 
   explicit remote_events(link& l) : link_(l) {}
-  void started(const experiment::trial_result& r, const std::string& resumes_from) override;
-  void progress(std::size_t i, const training_progress& p) override;
-  void rung(std::size_t i, const std::string& text) override;
-  void ended(const experiment::trial_result& r, const io::trial_record* record) override;
+  PARTRAIN_DECL void started(const experiment::trial_result& r, const std::string& resumes_from) override;
+  PARTRAIN_DECL void progress(std::size_t i, const training_progress& p) override;
+  PARTRAIN_DECL void rung(std::size_t i, const std::string& text) override;
+  PARTRAIN_DECL void ended(const experiment::trial_result& r, const io::trial_record* record) override;
 
  private:
   link& link_;
