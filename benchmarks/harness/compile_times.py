@@ -89,6 +89,7 @@ def find_library(root):
 
 def measure(root, rounds, lib=None, log=print):
     """{row name: (median CPU s, median wall s)}, rows alternated round by round."""
+    root = os.path.abspath(root)
     lib = os.path.abspath(lib or find_library(root))
     with tempfile.TemporaryDirectory(prefix="partrain-compile-") as work:
         table = rows(root, work, lib)
