@@ -1,5 +1,5 @@
 // Built with PARTRAIN_SEPARATE_COMPILATION but without partrain::compiled: must not link,
-// and the undefined symbols must say which library is missing (expect_link_error.cmake).
+// and the undefined symbols must say which library is missing (expect_build_error.cmake).
 #include <partrain/backend/ops.hpp>
 #include <partrain/format/json.hpp>
 

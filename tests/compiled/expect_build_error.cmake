@@ -1,5 +1,5 @@
-# cmake -P script: passes when a program fails to link with every text of EXPECTED (a ;-list)
-# in the linker's output. SOURCE is compiled with ARGS plus MODE_ARGS; HEADER_ONLY_SOURCE, if
+# cmake -P script: passes when a program fails to build (compile or link) with every text of
+# EXPECTED (a ;-list) in the compiler's or linker's output. SOURCE is compiled with ARGS plus MODE_ARGS; HEADER_ONLY_SOURCE, if
 # given, with ARGS alone (header-only) into an object linked beside it; LINK: the libraries.
 set(objects)
 if(HEADER_ONLY_SOURCE)
@@ -13,7 +13,7 @@ endif()
 execute_process(COMMAND ${COMPILER} ${ARGS} ${MODE_ARGS} ${SOURCE} ${objects} ${LINK} -o ${OUTPUT}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0)
-  message(FATAL_ERROR "${SOURCE} linked; expected a link error naming: ${EXPECTED}")
+  message(FATAL_ERROR "${SOURCE} built; expected an error naming: ${EXPECTED}")
 endif()
 foreach(text ${EXPECTED})
   string(FIND "${out}${err}" "${text}" at)
@@ -21,4 +21,4 @@ foreach(text ${EXPECTED})
     message(FATAL_ERROR "${SOURCE} failed, but its output does not name '${text}':\n${out}\n${err}")
   endif()
 endforeach()
-message(STATUS "failed to link as expected, naming: ${EXPECTED}")
+message(STATUS "failed to build as expected, naming: ${EXPECTED}")
