@@ -19,8 +19,8 @@
 
 // PARTRAIN_SEPARATE_COMPILATION (defined by the partrain::compiled target): the engine, the
 // files, the reports, the experiments, image decoding and the CPU kernels for float and double
-// are declared here and compiled once in the library (src/), as Asio's separate compilation
-// does; without it (the default) their bodies come inline from the impl/*.ipp files.
+// are declared here and compiled once in the library (src/); without it (the default) their
+// bodies come inline from the impl/*.ipp files.
 // PARTRAIN_DECL marks such a function; PARTRAIN_MODE_NAMESPACE, an inline namespace around
 // them, tells the two modes apart at link time: a program built with the macro but without
 // the library fails on a symbol that names link_partrain_compiled.
