@@ -22,6 +22,15 @@
 
 namespace partrain::format {
 
+namespace detail {
+/// The process's count of temporary names made so far: a plain inline function, so one
+/// counter serves the whole program, translation units of both modes included.
+inline unsigned long next_temporary_number() {
+  static std::atomic<unsigned long> counter{0};
+  return counter++;
+}
+}  // namespace detail
+
 inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// The start time of process `pid` in clock ticks since boot (/proc/<pid>/stat, field 22),

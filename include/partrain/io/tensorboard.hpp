@@ -62,6 +62,13 @@ struct proto_writer {
   }
 };
 
+/// The process's next writer number (a file name part): a plain inline function, so one
+/// counter serves the whole program, translation units of both modes included.
+inline int next_writer_id() {
+  static std::atomic<int> id{0};
+  return id.fetch_add(1);
+}
+
 inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// Event{wall_time=1, step=2, file_version=3 | summary=5 Summary{value=1 Value{tag=1,
@@ -108,7 +115,6 @@ public:
   void flush();
 
 private:
-  static int next_id();
   void write_record(std::span<const std::byte> data);
 
   std::filesystem::path path_;

@@ -40,8 +40,8 @@ PARTRAIN_DECL std::string writer_tag() {
 }
 
 PARTRAIN_DECL std::filesystem::path temporary_sibling(const std::filesystem::path& path) {
-  static std::atomic<unsigned long> counter{0};
-  return path.parent_path() / (path.filename().string() + ".tmp-" + writer_tag() + "-" + std::to_string(counter++));
+  return path.parent_path() /
+         (path.filename().string() + ".tmp-" + writer_tag() + "-" + std::to_string(detail::next_temporary_number()));
 }
 
 PARTRAIN_DECL bool abandoned_temporary(std::string_view name) {

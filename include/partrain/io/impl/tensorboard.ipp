@@ -70,7 +70,7 @@ PARTRAIN_DECL tensorboard_writer::tensorboard_writer(const std::filesystem::path
   ::gethostname(host, sizeof host - 1);
   const double now = detail::unix_seconds();
   path_ = log_dir / ("events.out.tfevents." + std::to_string(std::int64_t(now)) + "." + host +
-                     "." + std::to_string(::getpid()) + "." + std::to_string(next_id()));
+                     "." + std::to_string(::getpid()) + "." + std::to_string(detail::next_writer_id()));
   file_ = std::fopen(path_.c_str(), "wb");
   PARTRAIN_CHECK(file_ != nullptr, io_error, "[partrain::io::tensorboard_writer] '",
                  path_.string(), "': cannot open for writing (", partrain::os_reason(errno), ")");
@@ -121,11 +121,6 @@ PARTRAIN_DECL void tensorboard_writer::add_training_info(const training_info& in
 PARTRAIN_DECL void tensorboard_writer::flush() {
   PARTRAIN_CHECK(std::fflush(file_) == 0, io_error, "[partrain::io::tensorboard_writer] '",
                  path_.string(), "': flush failed (", partrain::os_reason(errno), ")");
-}
-
-PARTRAIN_DECL int tensorboard_writer::next_id() {
-  static std::atomic<int> id{0};
-  return id.fetch_add(1);
 }
 
 PARTRAIN_DECL void tensorboard_writer::write_record(std::span<const std::byte> data) {
