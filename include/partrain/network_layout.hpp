@@ -115,25 +115,9 @@ struct network_layout {
   }();
   /// The flat buffer's parameter tensors in layer order, for optimizers, L2 and clipping.
   static constexpr auto parameter_slots = [] {
-    constexpr std::size_t count = [] {
-      std::size_t c = 0;
-      [&]<std::size_t... I>(std::index_sequence<I...>) { ((c += impl_at<I>::parameters.size()), ...); }(
-          std::make_index_sequence<depth>{});
-      return c;
-    }();
-    std::array<parameter_slot, count> slots{};
-    std::size_t k = 0;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((
-           [&] {
-             std::size_t at = param_offset[I];
-             for (const auto& spec : impl_at<I>::parameters) {
-               slots[k++] = {at, spec.size(), spec.l2};
-               at += spec.size();
-             }
-           }()),
-       ...);
-    }(std::make_index_sequence<depth>{});
+    std::array<parameter_slot, parameter_tensors.size()> slots{};
+    for (std::size_t k = 0; k < slots.size(); ++k)
+      slots[k] = {parameter_tensors[k].at, parameter_tensors[k].spec.size(), parameter_tensors[k].spec.l2};
     return slots;
   }();
   /// Forward-pass floating-point operations per image (2 per multiply-add; layers without
