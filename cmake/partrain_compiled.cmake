@@ -6,7 +6,7 @@
 # default; PARTRAIN_HEADER_ONLY_TESTS=ON builds them header-only instead).
 set(PARTRAIN_COMPILED_SOURCES
   src/format.cpp src/io.cpp src/report.cpp src/train.cpp src/experiment.cpp src/data.cpp
-  src/kernels_float.cpp src/kernels_double.cpp)
+  src/network.cpp src/kernels_float.cpp src/kernels_double.cpp)
 list(TRANSFORM PARTRAIN_COMPILED_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
 add_library(partrain_compiled STATIC ${PARTRAIN_COMPILED_SOURCES})
 add_library(partrain::compiled ALIAS partrain_compiled)

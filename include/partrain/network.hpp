@@ -22,6 +22,7 @@
 #include "partrain/network_pass.hpp"
 #include "partrain/network_traits.hpp"
 #include "partrain/parameter_ref.hpp"
+#include "partrain/residual.hpp"
 
 namespace partrain {
 
@@ -40,9 +41,13 @@ class basic_network {
 
   static_assert(check_network_layers<Layers...>());
 
+ private:
+  using chain_input = typename detail::image_shape_of<type_at<0, layer_types>>::type;
+
+ public:
   /// The input shape of layer I; shape_at<depth> is the network's output shape.
   template <std::size_t I>
-  using shape_at = typename detail::shape_chain<layer_types, I>::type;
+  using shape_at = typename detail::shape_chain<chain_input, layer_types, I>::type;
   using input_shape = shape_at<0>;
   using output_shape = shape_at<depth>;
 
@@ -50,7 +55,7 @@ class basic_network {
   static_assert(detail::valid_structure<Layers...>());
   static constexpr bool ends_with_classification = is_named<type_at<depth - 1, layer_types>>("classification");
 
-  using layout = detail::network_layout<T, Layers...>;
+  using layout = detail::network_layout<T, chain_input, Layers...>;
   using impls = typename layout::impls;
   template <std::size_t I>
   using impl_at = typename layout::template impl_at<I>;
@@ -118,7 +123,7 @@ class basic_network {
   const tensor<T>& forward(context& ctx, const tensor<T>& x, mode m) {
     detail::check_input(*this, x);
     detail::check_memory(*this, ctx, x);
-    return pass_.forward(ctx, impls_, flat(), x, m, fusion_);
+    return pass_.forward(ctx, impls_, flat(), x.data(), x.n(), m, fusion_);
   }
 
   /// The last forward's output (in the network's memory).
@@ -270,13 +275,13 @@ class basic_network {
     if constexpr (requires { l.set_random_step(step); }) l.set_random_step(step);
   }
 
-  typename detail::network_pass<T, Layers...>::buffers flat() {
+  typename detail::network_pass<T, chain_input, Layers...>::buffers flat() {
     return {params_.data(), grads_.data(), state_.data()};
   }
 
   impls impls_;
   tensor<T> params_, grads_, state_;
-  detail::network_pass<T, Layers...> pass_;
+  detail::network_pass<T, chain_input, Layers...> pass_;
   bool fusion_ = true;
 };
 

@@ -1,6 +1,7 @@
-// The compile-time layout of network<Layers...>: each layer's run-time part (impl), where
-// its parameters and state lie in the flat buffers, the parameter tensors, the first layer
-// that trains, how far a population-statistics pass runs, and the counts a user reads.
+// The compile-time layout of a chain of layers taking input shape In (a network's, or a
+// residual block's body): each layer's run-time part (impl), where its parameters and state
+// lie in the flat buffers, the parameter tensors, the first layer that trains, how far a
+// population-statistics pass runs, and the counts a user reads.
 #pragma once
 
 #include <array>
@@ -22,12 +23,29 @@ struct placed_tensor {
   std::size_t at = 0;
 };
 
-template <element_type T, class... Layers>
+/// What a layer's impl I adds to the chain's counts: the activations it keeps inside (a
+/// residual block's) per image, and its forward floating-point operations per image, as
+/// the impl states them or, by default, 2 per multiply-add of its first parameter tensor
+/// (its weights) or 1 per output element.
+template <class I>
+constexpr std::size_t inner_activations() {
+  if constexpr (requires { I::inner_activation_count; }) return I::inner_activation_count;
+  else return 0;
+}
+template <class I, class Out>
+constexpr double layer_flops() {
+  if constexpr (requires { I::flops_per_image; }) return I::flops_per_image;
+  else if constexpr (I::parameters.size() > 0)
+    return double(Out::size) * 2.0 * double(I::parameters[0].size()) / Out::channels;
+  else return double(Out::size);
+}
+
+template <element_type T, class In, class... Layers>
 struct network_layout {
   using layer_types = type_list<Layers...>;
   static constexpr std::size_t depth = sizeof...(Layers);
   template <std::size_t I>
-  using shape_at = typename shape_chain<layer_types, I>::type;
+  using shape_at = typename shape_chain<In, layer_types, I>::type;
 
   template <class Seq>
   struct impl_tuple;
@@ -109,8 +127,9 @@ struct network_layout {
   static constexpr std::size_t state_count = state_offset[depth];
   static constexpr std::size_t activation_count = [] {
     std::size_t s = 0;
-    [&]<std::size_t... I>(std::index_sequence<I...>) { ((s += shape_at<I + 1>::size), ...); }(
-        std::make_index_sequence<depth>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((s += shape_at<I + 1>::size + inner_activations<impl_at<I>>()), ...);
+    }(std::make_index_sequence<depth>{});
     return s;
   }();
   /// The flat buffer's parameter tensors in layer order, for optimizers, L2 and clipping.
@@ -120,17 +139,11 @@ struct network_layout {
       slots[k] = {parameter_tensors[k].at, parameter_tensors[k].spec.size(), parameter_tensors[k].spec.l2};
     return slots;
   }();
-  /// Forward-pass floating-point operations per image (2 per multiply-add; layers without
-  /// weights count one operation per output element). A training step costs about 3x.
+  /// Forward-pass floating-point operations per image (layer_flops). A training step costs about 3x.
   static constexpr double flops_per_image = [] {
     double f = 0;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((f += double(shape_at<I + 1>::size) *
-             (impl_at<I>::parameters.size() > 0
-                  ? 2.0 * double(impl_at<I>::parameters[0].size()) / shape_at<I + 1>::channels
-                  : 1.0)),
-       ...);
-    }(std::make_index_sequence<depth>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) { ((f += layer_flops<impl_at<I>, shape_at<I + 1>>()), ...); }(
+        std::make_index_sequence<depth>{});
     return f;
   }();
 };

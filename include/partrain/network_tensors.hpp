@@ -3,11 +3,13 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "partrain/config.hpp"
 #include "partrain/core/error.hpp"
 #include "partrain/format/safetensors.hpp"
 #include "partrain/network.hpp"
@@ -59,46 +61,49 @@ void assign_network_tensors(Net& net, const std::vector<format::named_tensor>& t
                    "' does not belong to the network ", Net::description());
 }
 
-/// "layer 4: the file has leaky_relu<1,100> where the network has relu; ..." for two
-/// architecture descriptions (space-separated layers, as network<...>::description()).
-inline std::string architecture_differences(const std::string& file, const std::string& net) {
-  auto split = [](const std::string& s) {
-    std::vector<std::string> out;
-    for (std::size_t at = 0; at < s.size();) {
-      const auto end = std::min(s.find(' ', at), s.size());
-      if (end > at) out.push_back(s.substr(at, end - at));
-      at = end + 1;
-    }
-    return out;
+/// A tensor as a network lays it out: its name and shape.
+struct tensor_outline {
+  std::string name;
+  std::vector<std::int64_t> shape;
+};
+
+/// Every tensor of net (parameters, then state), by name and shape.
+template <class Net>
+std::vector<tensor_outline> network_outline(Net& net) {
+  std::vector<tensor_outline> out;
+  auto add = [&](const auto& ref) {
+    out.push_back({ref.name, {ref.spec.shape.begin(), ref.spec.shape.begin() + ref.spec.rank}});
   };
-  const auto a = split(file), b = split(net);
-  std::string out;
-  for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
-    if (i < a.size() && i < b.size() && a[i] == b[i]) continue;
-    out += out.empty() ? "" : "; ";
-    out += "layer " + std::to_string(i + 1) + ": the file has " + (i < a.size() ? a[i] : "no layer") +
-           " where the network has " + (i < b.size() ? b[i] : "no layer");
-  }
+  net.for_each_parameter(add);
+  net.for_each_state(add);
   return out;
 }
 
+inline namespace PARTRAIN_MODE_NAMESPACE {
+
+/// "layer 4: the file has leaky_relu<1,100> where the network has relu; ..." for two
+/// architecture descriptions (space-separated layers, as network<...>::description()).
+PARTRAIN_DECL std::string architecture_differences(const std::string& file, const std::string& net);
+
+/// The first tensor, in the network's order, that `file` lacks or holds in another shape, or
+/// else the first of `file`'s that the network lacks, in words ("the network's tensor
+/// 'residual_1.body.conv2d_1.weight' is not in the file"); empty when none differs.
+PARTRAIN_DECL std::string first_tensor_difference(const std::vector<format::named_tensor>& file,
+                                                  const std::vector<tensor_outline>& net);
+
 /// When a file's metadata names an architecture ("architecture", as save_network,
-/// save_experiment and checkpoints write), it must be `expected`: io_error naming `source`
-/// and each layer that differs otherwise.
-inline void check_architecture(const format::safetensors_content& content, const std::string& expected,
-                               const std::string& source) {
-  const auto it = content.metadata.find("architecture");
-  if (it != content.metadata.end() && it->second != expected)
-    fail<io_error>("[partrain::io::load] '", source, "': the file holds another architecture (",
-                   architecture_differences(it->second, expected),
-                   "); to load its tensors into this network anyway, by name, use io::load_tensors_by_name");
-}
+/// save_experiment and checkpoints write), it must be `expected`: io_error naming `source`,
+/// each layer that differs and, when `net` outlines the network, the first tensor that differs.
+PARTRAIN_DECL void check_architecture(const format::safetensors_content& content, const std::string& expected,
+                                      const std::string& source, const std::vector<tensor_outline>& net = {});
+
+}  // namespace PARTRAIN_MODE_NAMESPACE
 
 /// As above, and first check_architecture against Net's. To load weights into another
 /// architecture on purpose (transfer learning), use load_tensors_by_name.
 template <class Net>
 void assign_network_tensors(Net& net, const format::safetensors_content& content, const std::string& source) {
-  check_architecture(content, Net::description(), source);
+  check_architecture(content, Net::description(), source, network_outline(net));
   assign_network_tensors(net, content.tensors, source);
 }
 
@@ -135,3 +140,7 @@ tensor_transfer load_tensors_by_name(Net& net, const format::safetensors_content
 }
 
 }  // namespace partrain
+
+#if !defined(PARTRAIN_SEPARATE_COMPILATION)
+#include "partrain/impl/network_tensors.ipp"
+#endif

@@ -63,14 +63,27 @@ inline constexpr bool is_named(std::string_view n) {
 }
 
 namespace detail {
-/// shape_chain<List, I>: the input shape of layer I (I == size: the network's output).
-template <class List, std::size_t I>
-struct shape_chain {
-  using type = typename partrain::type_at<I - 1, List>::template output_shape<typename shape_chain<List, I - 1>::type>;
+/// The image shape a network's first layer takes (a placeholder when it is no image_input,
+/// which the network reports on its own).
+template <class First>
+struct image_shape_of {
+  using type = shape<1, 1, 1>;
 };
-template <class List>
-struct shape_chain<List, 0> {
-  using type = typename partrain::type_at<0, List>::shape_type;
+template <input_layer First>
+struct image_shape_of<First> {
+  using type = typename First::shape_type;
+};
+
+/// shape_chain<In, List, I>: the input shape of layer I of a chain that takes In (I == size:
+/// the chain's output). A network's chain takes its image_input's shape.
+template <class In, class List, std::size_t I>
+struct shape_chain {
+  using type =
+      typename partrain::type_at<I - 1, List>::template output_shape<typename shape_chain<In, List, I - 1>::type>;
+};
+template <class In, class List>
+struct shape_chain<In, List, 0> {
+  using type = In;
 };
 
 /// Whether the layer at Index of a Depth-layer network may be there.
@@ -101,17 +114,26 @@ constexpr bool valid_structure() {
   return true;
 }
 
+/// The 1-based count of each layer among the layers of its kind before it (conv2d_2: 2).
+template <class... Layers>
+constexpr std::array<int, sizeof...(Layers)> layer_numbers() {
+  constexpr std::size_t depth = sizeof...(Layers);
+  const std::array<std::string_view, depth> names{Layers::name...};
+  std::array<int, depth> out{};
+  for (std::size_t i = 0; i < depth; ++i) {
+    out[i] = 1;
+    for (std::size_t j = 0; j < i; ++j) out[i] += names[j] == names[i];
+  }
+  return out;
+}
+
 /// "conv2d_2" for each layer: its kind and its 1-based count among layers of that kind.
 template <class... Layers>
 std::array<std::string, sizeof...(Layers)> layer_labels() {
-  constexpr std::size_t depth = sizeof...(Layers);
-  std::array<std::string, depth> out;
-  const std::array<std::string_view, depth> names{Layers::name...};
-  for (std::size_t i = 0; i < depth; ++i) {
-    int k = 1;
-    for (std::size_t j = 0; j < i; ++j) k += names[j] == names[i];
-    out[i] = std::string(names[i]) + "_" + std::to_string(k);
-  }
+  constexpr auto numbers = layer_numbers<Layers...>();
+  const std::array<std::string_view, sizeof...(Layers)> names{Layers::name...};
+  std::array<std::string, sizeof...(Layers)> out;
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::string(names[i]) + "_" + std::to_string(numbers[i]);
   return out;
 }
 }  // namespace detail

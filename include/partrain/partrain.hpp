@@ -1,6 +1,6 @@
 // partrain: train many deep networks in parallel. The whole public API, by area:
 //   core      contexts, devices, errors, shapes, tensors, random numbers, type_list
-//   networks  layers (partrain/layers.hpp), network<...>, models, check_gradients
+//   networks  layers (partrain/layers.hpp), network<...>, residual blocks, models, summary, check_gradients
 //   training  solvers and schedules (partrain/optim.hpp), train_network, classify (partrain/train.hpp)
 //   data      datastores, IDX files, splits, augmentation, the digit generator (partrain/data.hpp)
 //   parallel  pool, channel, submit_each, fetch_outputs / fetch_outcomes (partrain/parallel.hpp)
@@ -19,7 +19,9 @@
 #include "partrain/layers.hpp"
 #include "partrain/network.hpp"
 #include "partrain/gradient_check.hpp"
+#include "partrain/network_summary.hpp"
 #include "partrain/models/digit_cnn.hpp"
+#include "partrain/models/resnet.hpp"
 #include "partrain/optim.hpp"
 #include "partrain/train.hpp"
 #include "partrain/data.hpp"

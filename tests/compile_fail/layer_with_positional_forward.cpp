@@ -2,7 +2,7 @@
 #include <partrain/partrain.hpp>
 using namespace partrain; using namespace partrain::layers;
 // A layer written against the old positional signature.
-struct identity {
+struct old_identity {  // (partrain::layers has an identity of its own)
   static constexpr std::string_view name = "identity";
   static std::string str() { return "identity"; }
   template <static_shape In>
@@ -14,5 +14,5 @@ struct identity {
     void backward(context&, const layer_buffers<T>&) {}
   };
 };
-using net_t = network<image_input<8, 8, 1>, identity, fully_connected<2>, softmax, classification>;
+using net_t = network<image_input<8, 8, 1>, old_identity, fully_connected<2>, softmax, classification>;
 int main() { net_t net; (void)net; }

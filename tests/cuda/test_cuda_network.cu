@@ -54,19 +54,25 @@ training_options<optim::sgdm> quick_options(int epochs) {
 }
 }  // namespace
 
-TEST_CASE("every layer: forward and gradients on a GPU match the CPU (float, 2e-5 of the largest value)") {
+namespace {
+// Net on the CPU and a copy on the GPU: forward (training and inference), loss, gradients and
+// the moving statistics agree to float_tolerance.
+template <class Net>
+void check_gpu_matches_cpu() {
   context cpu, gpu(device::cuda(0));
-  every_layer a(3);
-  every_layer b = a;
+  Net a(3);
+  Net b = a;
   b.to(gpu.memory());
   CHECK(!b.on_host());
   const int n = 6;
-  tensor<float> x({n, 2, 12, 12});
+  using in = typename Net::input_shape;
+  tensor<float> x(batch_dims<in>(n));
   const auto values = random_values<float>(x.size(), 11, 0, 1);
   std::copy(values.begin(), values.end(), x.data());
   tensor<float> xd = x;
   xd.to(gpu.memory());
   std::vector<int> labels{0, 1, 2, 3, 4, 0};
+  for (auto& l : labels) l %= Net::num_classes;
   buffer<int> labels_d(labels.size(), gpu.memory());
   copy_between(gpu.memory(), labels_d.data(), host_memory, labels.data(), labels.size() * sizeof(int));
   const std::span<const int> dl(labels_d.data(), labels.size());
@@ -89,6 +95,35 @@ TEST_CASE("every layer: forward and gradients on a GPU match the CPU (float, 2e-
   CHECK(b.on_host());
   check_close(std::vector<float>(a.state().begin(), a.state().end()),
               std::vector<float>(b.state().begin(), b.state().end()), float_tolerance, "moving statistics");
+}
+
+// Residual blocks with identity and stride-2 projection shortcuts, batch norm inside, global pooling.
+using residual_net = network<layers::image_input<12, 12, 3, layers::normalization::zscore>, layers::conv2d<3, 4, same>,
+                             layers::batch_norm, layers::relu, repeat<2, models::resnet_unit<4>>,
+                             models::resnet_unit<8, 2>, layers::global_average_pool, layers::fully_connected<5>,
+                             layers::softmax, layers::classification>;
+}  // namespace
+
+TEST_CASE("every layer: forward and gradients on a GPU match the CPU (float, 2e-5 of the largest value)") {
+  check_gpu_matches_cpu<every_layer>();
+}
+
+TEST_CASE("residual blocks and global average pooling: forward and gradients on a GPU match the CPU") {
+  check_gpu_matches_cpu<residual_net>();
+}
+
+TEST_CASE("a residual network trained on a GPU follows the CPU, population statistics included") {
+  const auto train = prototypes(40, 1), validation = prototypes(10, 2);
+  auto o = quick_options(2);
+  o.validation_data = validation;
+  context cpu, gpu(device::cuda(0));
+  auto a = train_network<models::digit_resnet<4>>(train, o, cpu);
+  auto b = train_network<models::digit_resnet<4>>(train, o, gpu);
+  REQUIRE(a.info.training_loss.size() == b.info.training_loss.size());
+  for (int i = 0; i < 3; ++i)
+    CHECK(b.info.training_loss[i] == doctest::Approx(a.info.training_loss[i]).epsilon(1e-3));
+  check_close(std::vector<float>(a.network.state().begin(), a.network.state().end()),
+              std::vector<float>(b.network.state().begin(), b.network.state().end()), 1e-2f, "population statistics");
 }
 
 TEST_CASE("train_network on a GPU follows the CPU and returns a host network") {

@@ -113,3 +113,68 @@ TEST_CASE("save_network / load_network: one call each, bit for bit, and another 
   CHECK_THROWS_WITH_AS(io::save_network(result.network, file, {{"architecture", "mine"}}),
                        doctest::Contains("metadata 'architecture' is 'mine'"), config_error);
 }
+
+namespace {
+using plain_0_1 = network<layers::image_input<8, 8, 1>, layers::conv2d<3, 2, same>, layers::batch_norm, layers::relu,
+                          layers::max_pool2d<2, 2>, layers::fully_connected<2>, layers::softmax, layers::classification>;
+// small_cnn with a residual block after its first relu: the same head, tensors added between.
+using residual_cnn =
+    network<layers::image_input<8, 8, 1>, layers::conv2d<3, 4, same>, layers::batch_norm, layers::relu,
+            layers::residual<sequence<layers::conv2d<3, 4, same>, layers::batch_norm>, layers::identity, layers::relu>,
+            layers::max_pool2d<2, 2>, layers::fully_connected<2>, layers::softmax, layers::classification>;
+
+std::string error_of(const std::function<void()>& attempt) {
+  try {
+    attempt();
+  } catch (const io_error& e) {
+    return e.what();
+  }
+  return "no io_error";
+}
+}  // namespace
+
+TEST_CASE("a plain network's file written before residual blocks existed loads with the same names") {
+  // tests/io/data/plain_network_0.1.safetensors: plain_0_1(7), saved by partrain 0.1.0 at c79f727.
+  const auto loaded = io::load_network<plain_0_1>(PARTRAIN_IO_TEST_DATA "/plain_network_0.1.safetensors");
+  plain_0_1 fresh(7);
+  CHECK(std::memcmp(loaded.parameters().data(), fresh.parameters().data(), plain_0_1::parameter_count * sizeof(float)) == 0);
+  CHECK(std::memcmp(loaded.state().data(), fresh.state().data(), plain_0_1::state_count * sizeof(float)) == 0);
+}
+
+TEST_CASE("residual networks: saved and loaded bit for bit; plain and residual files refused both ways") {
+  partrain::test::temp_dir dir("residual-file");
+  const auto train = ::test::blobs(64, 1);
+  const training_options<> options{.max_epochs = 1, .mini_batch_size = 16, .verbose = false, .seed = 3};
+  auto residual = train_network<residual_cnn>(train, options);
+  auto plain = train_network<::test::small_cnn>(train, options);
+  const auto residual_file = dir.path / "residual.safetensors", plain_file = dir.path / "plain.safetensors";
+  io::save_network(residual.network, residual_file);
+  io::save_network(plain.network, plain_file);
+
+  const auto loaded = io::load_network<residual_cnn>(residual_file);
+  CHECK(std::memcmp(loaded.parameters().data(), residual.network.parameters().data(),
+                    residual_cnn::parameter_count * sizeof(float)) == 0);
+  CHECK(std::memcmp(loaded.state().data(), residual.network.state().data(), residual_cnn::state_count * sizeof(float)) == 0);
+  // The architecture string round-trips: written to the file, read back as the network's own.
+  CHECK(io::read_safetensors(residual_file).metadata.at("architecture") == residual_cnn::description());
+
+  const auto into_residual = error_of([&] { io::load_network<residual_cnn>(plain_file); });
+  CHECK_MESSAGE(into_residual.find("first, the network's tensor 'residual_1.body.conv2d_1.weight' is not in the file") !=
+                    std::string::npos, into_residual);
+  CHECK_MESSAGE(into_residual.find("layer 5: the file has max_pool2d<2,2> where the network has residual<") !=
+                    std::string::npos, into_residual);
+  const auto into_plain = error_of([&] { io::load_network<::test::small_cnn>(residual_file); });
+  // (A file lists its tensors by name: the first the network lacks is the block's first in that order.)
+  CHECK_MESSAGE(into_plain.find("first, the file's tensor 'residual_1.body.batch_norm_1.offset' is not in the network") !=
+                    std::string::npos, into_plain);
+
+  // The same through an experiment folder.
+  const std::vector<io::trial_record> records{io::make_trial_record("residual", residual, options)};
+  const auto folder = io::save_experiment(records, dir.path);
+  const auto trial = io::load<residual_cnn>(folder, io::trial_index{0});
+  CHECK(std::memcmp(trial.network.parameters().data(), residual.network.parameters().data(),
+                    residual_cnn::parameter_count * sizeof(float)) == 0);
+  const auto experiment_into_plain = error_of([&] { io::load<::test::small_cnn>(folder, io::trial_index{0}); });
+  CHECK_MESSAGE(experiment_into_plain.find("first, the file's tensor 'residual_1.body.") !=
+                    std::string::npos, experiment_into_plain);
+}

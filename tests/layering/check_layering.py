@@ -50,7 +50,8 @@ FORWARDING = {"io/file.hpp", "io/safetensors.hpp", "io/temporary.hpp", "io/netwo
               "parallel/sweep.hpp"}
 TOP_LEVEL = {"config": "config", "network": "network", "network_traits": "network", "network_layout": "network",
              "parameter_ref": "network", "gradient_check": "network", "network_tensors": "network",
-             "network_checks": "network", "network_pass": "network"}
+             "network_checks": "network", "network_pass": "network", "network_summary": "network",
+             "residual": "network", "residual_names": "network", "residual_run": "network"}
 
 CUDA_CODE = re.compile(
     r"#\s*include\s*[<\"](cuda|cudnn|cublas|curand|cufft|thrust|cub/)[^>\"]*[>\"]"
@@ -67,6 +68,8 @@ DECLARED = re.compile(r"\b(?:struct|class|concept|enum(?:\s+class)?|using)\s+(\w
 def part_of(relative: str) -> str:
     """The part a header path under include/partrain/ belongs to."""
     p = pathlib.PurePosixPath(relative)
+    if len(p.parts) == 2 and p.parts[0] == "impl":  # a top-level header's bodies
+        return part_of(p.stem + ".hpp")
     if len(p.parts) > 1:
         return p.parts[0]
     stem = p.stem

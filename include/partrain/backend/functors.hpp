@@ -55,6 +55,23 @@ struct leaky_relu_backward_fn {
   }
 };
 
+/// y = a + b (a residual block's addition).
+template <class T>
+struct add_fn {
+  const T* a;
+  const T* b;
+  T* y;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { y[i] = a[i] + b[i]; }
+};
+
+/// y += x (a block's input gradient: the shortcut's added to the body's).
+template <class T>
+struct add_to_fn {
+  const T* x;
+  T* y;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { y[i] += x[i]; }
+};
+
 /// Inverted dropout: keeps an element with probability 1-p and scales it by 1/(1-p).
 /// The mask is a pure function of (seed, step, element), so it is recomputed in backward.
 template <class T>

@@ -207,6 +207,22 @@ void leaky_relu_backward(context& ctx, std::size_t n, const T* x, const T* dy, T
   cpu::leaky_relu_backward(n, x, dy, dx, leak);
 }
 
+/// y = a + b over n elements.
+template <element_type T>
+void add(context& ctx, std::size_t n, const T* a, const T* b, T* y) {
+  PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, add_fn<T>{a, b, y}));
+  detail::require_cpu(ctx, "add");
+  cpu::for_each_index(n, add_fn<T>{a, b, y});
+}
+
+/// y += x over n elements.
+template <element_type T>
+void add_to(context& ctx, std::size_t n, const T* x, T* y) {
+  PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, add_to_fn<T>{x, y}));
+  detail::require_cpu(ctx, "add_to");
+  cpu::for_each_index(n, add_to_fn<T>{x, y});
+}
+
 template <element_type T>
 void dense_forward(context& ctx, int n, int inputs, int outputs, const T* x, const T* w,
                    const T* b, T* y) {

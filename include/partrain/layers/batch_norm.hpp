@@ -16,13 +16,15 @@ namespace partrain::layers {
 
 /// Normalizes each channel over (batch, height, width) during training and with the
 /// moving mean/variance (decay 0.1, as MATLAB's MeanDecay/VarianceDecay) at inference.
-/// Parameters: scale (starts at 1) and offset (0), both exempt from L2.
-struct batch_norm {
+/// Parameters: scale (starts at Scale: 1, or 0 for batch_norm_zero_scale) and offset (0),
+/// both exempt from L2.
+template <initializer Scale>
+struct basic_batch_norm {
   static constexpr std::string_view name = "batch_norm";
   static constexpr double epsilon = 1e-5;
   static constexpr double decay = 0.1;
   static constexpr bool keeps_population_statistics = true;
-  static std::string str() { return "batch_norm"; }
+  static std::string str() { return Scale == initializer::ones ? "batch_norm" : "batch_norm<zero_scale>"; }
   template <static_shape In>
   using output_shape = In;
 
@@ -30,7 +32,7 @@ struct batch_norm {
   struct impl {
     static constexpr int C = In::channels, plane = In::height * In::width;
     static constexpr std::array parameters{
-        tensor_spec{"scale", {C, 1, 1, 1}, 1, initializer::ones},
+        tensor_spec{"scale", {C, 1, 1, 1}, 1, Scale},
         tensor_spec{"offset", {C, 1, 1, 1}, 1, initializer::zeros}};
     static constexpr std::array states{
         tensor_spec{"trained_mean", {C, 1, 1, 1}, 1, initializer::zeros},
@@ -100,5 +102,11 @@ struct batch_norm {
     double count_ = 0;
   };
 };
+
+/// MATLAB's batchNormalizationLayer.
+struct batch_norm : basic_batch_norm<initializer::ones> {};
+/// A batch norm whose scale starts at zero: the last of a residual body, so each block starts
+/// as its shortcut (torchvision's zero_init_residual). Its tensors are named as batch_norm's.
+struct batch_norm_zero_scale : basic_batch_norm<initializer::zeros> {};
 
 }  // namespace partrain::layers

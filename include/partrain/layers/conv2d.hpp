@@ -1,4 +1,4 @@
-// conv2d<FilterSize, NumFilters, Padding, Stride>: MATLAB's convolution2dLayer.
+// conv2d<FilterSize, NumFilters, Padding, Stride, Init>: MATLAB's convolution2dLayer.
 #pragma once
 
 #include <array>
@@ -13,16 +13,21 @@ namespace partrain::layers {
 
 /// Square FilterSize x FilterSize filters, NumFilters output channels. Padding is
 /// `same` or `pad(...)` (default none, as MATLAB); Stride defaults to 1.
-/// Weights (F, C, K, K) start Glorot-uniform, the bias (F) at zero.
-template <int FilterSize, int NumFilters, padding Padding = no_padding, int Stride = 1>
+/// Weights (F, C, K, K) start Glorot-uniform (or as Init says: initializer::he_normal), the
+/// bias (F) at zero.
+template <int FilterSize, int NumFilters, padding Padding = no_padding, int Stride = 1,
+          initializer Init = initializer::glorot_uniform>
 struct conv2d {
   static_assert(FilterSize > 0 && NumFilters > 0 && Stride > 0,
                 "conv2d<FilterSize, NumFilters, Padding, Stride>: filter size, filter count and "
                 "stride must be positive");
+  static_assert(Init == initializer::glorot_uniform || Init == initializer::he_normal,
+                "conv2d<..., Init>: weights start glorot_uniform or he_normal");
   static constexpr std::string_view name = "conv2d";
   static std::string str() {
     return "conv2d<" + std::to_string(FilterSize) + "," + std::to_string(NumFilters) + "," +
-           detail::padding_string(Padding) + "," + std::to_string(Stride) + ">";
+           detail::padding_string(Padding) + "," + std::to_string(Stride) +
+           (Init == initializer::he_normal ? ",he_normal>" : ">");
   }
 
   template <static_shape In>
@@ -41,7 +46,7 @@ struct conv2d {
     static constexpr int fan_out = NumFilters * FilterSize * FilterSize;
     static constexpr std::array parameters{
         tensor_spec{"weight", {NumFilters, In::channels, FilterSize, FilterSize}, 4,
-                    initializer::glorot_uniform, fan_in, fan_out, true},
+                    Init, fan_in, fan_out, true},
         tensor_spec{"bias", {NumFilters, 1, 1, 1}, 1, initializer::zeros}};
     static constexpr std::array<tensor_spec, 0> states{};
 

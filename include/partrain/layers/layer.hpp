@@ -34,8 +34,10 @@ constexpr padding pad(int vertical, int horizontal) {
   return {false, vertical, vertical, horizontal, horizontal};
 }
 
-/// How a parameter or state tensor starts out.
-enum class initializer { zeros, ones, glorot_uniform };
+/// How a parameter or state tensor starts out: zeros, ones, Glorot-uniform (MATLAB's default
+/// for weights: U(-b, b), b = sqrt(6 / (fan_in + fan_out))), or He-normal (Kaiming, as
+/// torchvision's ResNets: N(0, 2 / fan_out), fan_out = filters x kernel area).
+enum class initializer { zeros, ones, glorot_uniform, he_normal };
 
 /// One tensor a layer owns: its name, shape (PyTorch order, e.g. (F, C, KH, KW)),
 /// initializer and whether L2 regularization applies (weights yes; biases, batch-norm
@@ -54,15 +56,22 @@ struct tensor_spec {
   }
 };
 
-/// Writes spec's initial values at p (Glorot-uniform draws from rng, ones or zeros);
-/// returns the position after them.
+/// Writes spec's initial values at p (random ones drawn from rng); returns the position
+/// after them.
 template <class T>
 T* initial_values(const tensor_spec& spec, T* p, random_engine& rng) {
   const double bound = spec.fan_in + spec.fan_out > 0 ? std::sqrt(6.0 / (spec.fan_in + spec.fan_out)) : 0;
-  for (std::size_t i = 0; i < spec.size(); ++i)
-    p[i] = spec.init == initializer::glorot_uniform ? T(rng.uniform(-bound, bound))
-           : spec.init == initializer::ones         ? T(1)
-                                                    : T(0);
+  const double deviation = spec.fan_out > 0 ? std::sqrt(2.0 / spec.fan_out) : 0;
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    if (spec.init == initializer::he_normal) {
+      // Box-Muller, one normal draw per pair of uniforms: the same values on every machine.
+      const double u = rng.uniform(0, 1), v = rng.uniform(0, 1);
+      p[i] = T(deviation * std::sqrt(-2.0 * std::log(1.0 - u)) * std::cos(6.283185307179586 * v));
+    } else
+      p[i] = spec.init == initializer::glorot_uniform ? T(rng.uniform(-bound, bound))
+             : spec.init == initializer::ones         ? T(1)
+                                                      : T(0);
+  }
   return p + spec.size();
 }
 

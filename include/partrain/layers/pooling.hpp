@@ -1,4 +1,5 @@
-// max_pool2d<Size, Stride, Padding> and avg_pool2d: MATLAB's maxPooling2dLayer/averagePooling2dLayer.
+// max_pool2d<Size, Stride, Padding>, avg_pool2d and global_average_pool: MATLAB's
+// maxPooling2dLayer, averagePooling2dLayer and globalAveragePooling2dLayer.
 #pragma once
 
 #include <array>
@@ -81,5 +82,26 @@ template <int Size, int Stride = 1, padding Padding = no_padding>
 struct max_pool2d : pool2d<pool_kind::max, Size, Stride, Padding> {};
 template <int Size, int Stride = 1, padding Padding = no_padding>
 struct avg_pool2d : pool2d<pool_kind::average, Size, Stride, Padding> {};
+
+/// The mean of each channel over its whole plane: C x H x W in, C x 1 x 1 out (MATLAB's
+/// globalAveragePooling2dLayer; a ResNet's last pooling, whatever the image size).
+struct global_average_pool {
+  static constexpr std::string_view name = "global_average_pool";
+  static std::string str() { return "global_average_pool"; }
+  template <static_shape In>
+  using output_shape = shape<In::channels, 1, 1>;
+
+  template <static_shape In, element_type T>
+  struct impl {
+    // One window as large as the plane: the average pool's kernels on both backends.
+    static constexpr backend::window_geometry g{In::channels, In::height, In::width, 1, 1, In::height,
+                                                In::width, In::height, In::width, 0, 0};
+    static constexpr std::array<tensor_spec, 0> parameters{}, states{};
+    void forward(context& ctx, const layer_buffers<T>& b, mode) { backend::avg_pool_forward(ctx, g, b.n, b.x, b.y); }
+    void backward(context& ctx, const layer_buffers<T>& b) {
+      if (b.dx) backend::avg_pool_backward(ctx, g, b.n, b.dy, b.dx);
+    }
+  };
+};
 
 }  // namespace partrain::layers

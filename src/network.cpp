@@ -1,0 +1,3 @@
+// partrain::compiled, the network headers at the top level: their bodies, compiled once.
+#include "partrain/impl/network_summary.ipp"
+#include "partrain/impl/network_tensors.ipp"
