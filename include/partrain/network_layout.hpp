@@ -135,8 +135,8 @@ struct network_layout {
   /// The flat buffer's parameter tensors in layer order, for optimizers, L2 and clipping.
   static constexpr auto parameter_slots = [] {
     std::array<parameter_slot, parameter_tensors.size()> slots{};
-    for (std::size_t k = 0; k < slots.size(); ++k)
-      slots[k] = {parameter_tensors[k].at, parameter_tensors[k].spec.size(), parameter_tensors[k].spec.l2};
+    std::size_t k = 0;
+    for (const auto& t : parameter_tensors) slots[k++] = {t.at, t.spec.size(), t.spec.l2};
     return slots;
   }();
   /// Forward-pass floating-point operations per image (layer_flops). A training step costs about 3x.

@@ -81,18 +81,17 @@ class network_pass {
   int batch() const { return batch_; }
   /// Forgets the activations (the network moved to another memory).
   void clear() { act_ = {}, dact_ = {}, input_ = nullptr; }
-  /// Where the input of layer I lies (I = 0: the batch given to forward).
-  template <std::size_t I>
-  const T* layer_input() const {
-    if constexpr (I == 0) return input_;
-    else return act_[I].data();
-  }
 
  private:
   template <class F>
   static void each_layer(F&& f) {
     [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }(
         std::make_index_sequence<depth>{});
+  }
+  template <std::size_t I>
+  const T* layer_input() const {
+    if constexpr (I == 0) return input_;
+    else return act_[I].data();
   }
   // Layer I alone, or the fused group that starts at I (span layers), or nothing when I
   // lies inside a group that runs fused.

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -61,24 +60,6 @@ void assign_network_tensors(Net& net, const std::vector<format::named_tensor>& t
                    "' does not belong to the network ", Net::description());
 }
 
-/// A tensor as a network lays it out: its name and shape.
-struct tensor_outline {
-  std::string name;
-  std::vector<std::int64_t> shape;
-};
-
-/// Every tensor of net (parameters, then state), by name and shape.
-template <class Net>
-std::vector<tensor_outline> network_outline(Net& net) {
-  std::vector<tensor_outline> out;
-  auto add = [&](const auto& ref) {
-    out.push_back({ref.name, {ref.spec.shape.begin(), ref.spec.shape.begin() + ref.spec.rank}});
-  };
-  net.for_each_parameter(add);
-  net.for_each_state(add);
-  return out;
-}
-
 inline namespace PARTRAIN_MODE_NAMESPACE {
 
 /// "layer 4: the file has leaky_relu<1,100> where the network has relu; ..." for two
@@ -87,15 +68,20 @@ PARTRAIN_DECL std::string architecture_differences(const std::string& file, cons
 
 /// The first tensor, in the network's order, that `file` lacks or holds in another shape, or
 /// else the first of `file`'s that the network lacks, in words ("the network's tensor
-/// 'residual_1.body.conv2d_1.weight' is not in the file"); empty when none differs.
+/// 'residual_1.body.conv2d_1.weight' is not in the file"); empty when none differs. `net` is
+/// network_tensors(net) (names and shapes are what count).
 PARTRAIN_DECL std::string first_tensor_difference(const std::vector<format::named_tensor>& file,
-                                                  const std::vector<tensor_outline>& net);
+                                                  const std::vector<format::named_tensor>& net);
 
-/// When a file's metadata names an architecture ("architecture", as save_network,
-/// save_experiment and checkpoints write), it must be `expected`: io_error naming `source`,
-/// each layer that differs and, when `net` outlines the network, the first tensor that differs.
+/// Whether a file's metadata names an architecture ("architecture", as save_network,
+/// save_experiment and checkpoints write) other than `expected`.
+PARTRAIN_DECL bool names_another_architecture(const format::safetensors_content& content, const std::string& expected);
+
+/// When a file's metadata names an architecture, it must be `expected`: io_error naming
+/// `source`, each layer that differs and, when `net` (network_tensors of the network) is
+/// given, the first tensor that differs.
 PARTRAIN_DECL void check_architecture(const format::safetensors_content& content, const std::string& expected,
-                                      const std::string& source, const std::vector<tensor_outline>& net = {});
+                                      const std::string& source, const std::vector<format::named_tensor>& net = {});
 
 }  // namespace PARTRAIN_MODE_NAMESPACE
 
@@ -103,7 +89,8 @@ PARTRAIN_DECL void check_architecture(const format::safetensors_content& content
 /// architecture on purpose (transfer learning), use load_tensors_by_name.
 template <class Net>
 void assign_network_tensors(Net& net, const format::safetensors_content& content, const std::string& source) {
-  check_architecture(content, Net::description(), source, network_outline(net));
+  if (names_another_architecture(content, Net::description()))  // the tensors only for the message
+    check_architecture(content, Net::description(), source, network_tensors(net));
   assign_network_tensors(net, content.tensors, source);
 }
 

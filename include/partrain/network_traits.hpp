@@ -120,9 +120,11 @@ constexpr std::array<int, sizeof...(Layers)> layer_numbers() {
   constexpr std::size_t depth = sizeof...(Layers);
   const std::array<std::string_view, depth> names{Layers::name...};
   std::array<int, depth> out{};
-  for (std::size_t i = 0; i < depth; ++i) {
-    out[i] = 1;
-    for (std::size_t j = 0; j < i; ++j) out[i] += names[j] == names[i];
+  std::size_t i = 0;
+  for (int& number : out) {
+    number = 1;
+    for (std::size_t j = 0; j < i; ++j) number += names[j] == names[i];
+    ++i;
   }
   return out;
 }

@@ -37,16 +37,17 @@ constexpr auto part_tensors(std::string_view part) {
   constexpr std::array<std::string_view, sizeof...(Layers)> kinds{Layers::name...};
   constexpr auto numbers = layer_numbers<Layers...>();
   std::array<part_tensor, placed.size()> out{};
-  for (std::size_t k = 0; k < placed.size(); ++k)
-    out[k] = {part, kinds[placed[k].layer], numbers[placed[k].layer], placed[k].spec};
+  std::size_t k = 0;  // (range loops: nvcc warns of `k < 0` for a part without tensors)
+  for (const auto& t : placed) out[k++] = {part, kinds[t.layer], numbers[t.layer], t.spec};
   return out;
 }
 
 template <std::size_t A, std::size_t B>
 constexpr std::array<part_tensor, A + B> join(const std::array<part_tensor, A>& a, const std::array<part_tensor, B>& b) {
   std::array<part_tensor, A + B> out{};
-  for (std::size_t k = 0; k < A; ++k) out[k] = a[k];
-  for (std::size_t k = 0; k < B; ++k) out[A + k] = b[k];
+  std::size_t k = 0;
+  for (const auto& t : a) out[k++] = t;
+  for (const auto& t : b) out[k++] = t;
   return out;
 }
 
@@ -81,11 +82,11 @@ template <std::size_t N, std::size_t Size>
 constexpr std::array<tensor_spec, N> renamed(const std::array<part_tensor, N>& tensors,
                                              const std::array<char, Size>& text) {
   std::array<tensor_spec, N> out{};
-  std::size_t at = 0;
-  for (std::size_t k = 0; k < N; ++k) {
-    out[k] = tensors[k].spec;
-    out[k].name = std::string_view(text.data() + at, tensors[k].name_size());
-    at += tensors[k].name_size();
+  std::size_t at = 0, k = 0;
+  for (const auto& t : tensors) {
+    out[k] = t.spec;
+    out[k++].name = std::string_view(text.data() + at, t.name_size());
+    at += t.name_size();
   }
   return out;
 }

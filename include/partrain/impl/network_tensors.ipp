@@ -29,7 +29,7 @@ PARTRAIN_DECL std::string architecture_differences(const std::string& file, cons
 }
 
 PARTRAIN_DECL std::string first_tensor_difference(const std::vector<format::named_tensor>& file,
-                                                  const std::vector<tensor_outline>& net) {
+                                                  const std::vector<format::named_tensor>& net) {
   std::map<std::string, const format::named_tensor*> by_name;
   for (const auto& t : file) by_name[t.name] = &t;
   std::set<std::string> in_network;
@@ -46,10 +46,15 @@ PARTRAIN_DECL std::string first_tensor_difference(const std::vector<format::name
   return "";
 }
 
-PARTRAIN_DECL void check_architecture(const format::safetensors_content& content, const std::string& expected,
-                                      const std::string& source, const std::vector<tensor_outline>& net) {
+PARTRAIN_DECL bool names_another_architecture(const format::safetensors_content& content, const std::string& expected) {
   const auto it = content.metadata.find("architecture");
-  if (it == content.metadata.end() || it->second == expected) return;
+  return it != content.metadata.end() && it->second != expected;
+}
+
+PARTRAIN_DECL void check_architecture(const format::safetensors_content& content, const std::string& expected,
+                                      const std::string& source, const std::vector<format::named_tensor>& net) {
+  if (!names_another_architecture(content, expected)) return;
+  const auto it = content.metadata.find("architecture");
   const std::string tensor = net.empty() ? "" : first_tensor_difference(content.tensors, net);
   fail<io_error>("[partrain::io::load] '", source, "': the file holds another architecture (",
                  architecture_differences(it->second, expected), ")", tensor.empty() ? "" : "; first, ", tensor,

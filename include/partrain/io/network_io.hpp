@@ -74,7 +74,7 @@ trained<Net> load(const std::filesystem::path& folder, trial_index index) {
   const std::string source = folder.string() + ", trial index " + std::to_string(index.value);
   trained<Net> out{Net(0), std::move(record.info), options_from_json(record.options)};
   if (record.architecture != Net::description()) {
-    const std::string tensor = first_tensor_difference(record.tensors, network_outline(out.network));
+    const std::string tensor = first_tensor_difference(record.tensors, network_tensors(out.network));
     fail<io_error>("[partrain::io::load] '", source, "' holds the architecture '", record.architecture,
                    "'; cannot load it into '", Net::description(), "'", tensor.empty() ? "" : " (first, ", tensor,
                    tensor.empty() ? "" : ")");
