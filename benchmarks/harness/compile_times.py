@@ -45,6 +45,31 @@ def changed_option_demo(root, work):
     return path
 
 
+RESNET_PROGRAM = """#include <partrain/partrain.hpp>
+#include <iostream>
+#include <vector>
+namespace pt = partrain;
+using resnet20 = pt::models::resnet<16, 3>;
+int main() {
+  pt::data::image_set s;
+  s.image = {1, 3, 32, 32};
+  s.classes = {"a", "b"};
+  const std::vector<float> image(3 * 32 * 32, 0.5f);
+  for (int i = 0; i < 256; ++i) s.push_back(image, i % 2);
+  pt::summary<resnet20>(std::cout);
+  const auto r = pt::train_network<resnet20>(s, pt::training_options<>{.max_epochs = 1, .verbose = false});
+  return r.info.iterations() > 0 ? 0 : 1;
+}
+"""
+
+
+def resnet_program(work):
+    """A program that trains models::resnet<16, 3> (ResNet-20) once, as a file."""
+    path = os.path.join(work, "resnet20.cpp")
+    open(path, "w").write(RESNET_PROGRAM)
+    return path
+
+
 def rows(root, work, lib):
     """(name, command) of every row; the command runs in `work`."""
     inc = ["-I", os.path.join(root, "include")]
@@ -63,6 +88,9 @@ def rows(root, work, lib):
         ("demo (4 networks), header-only", ["g++", *FLAGS, *inc, demo, *obj("demo")]),
         ("demo (4 networks), against partrain::compiled", ["g++", *FLAGS, *COMPILED, *inc, demo, *obj("demo_c")]),
         ("examples/search.cpp, against partrain::compiled", ["g++", *FLAGS, *COMPILED, *inc, search, *obj("search_c")]),
+        ("one resnet<16, 3> trained (ResNet-20), header-only", ["g++", *FLAGS, *inc, resnet_program(work), *obj("resnet")]),
+        ("one resnet<16, 3> trained, against partrain::compiled",
+         ["g++", *FLAGS, *COMPILED, *inc, os.path.join(work, "resnet20.cpp"), *obj("resnet_c")]),
         ("demo rebuilt after one training option changed (compile + link), against partrain::compiled",
          ["g++", *FLAGS, *COMPILED, *inc, changed_option_demo(root, work), *link]),
     ]

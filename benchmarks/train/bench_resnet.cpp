@@ -47,7 +47,7 @@ void write_synthetic(const args_map& a) {
   const std::size_t image = std::size_t(channels) * side * side;
   pt::random_engine rng(seed);
   std::vector<float> protos(10 * image), pixels(std::size_t(n) * image);
-  std::vector<std::int32_t> labels(std::size_t(n));
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(n));
   for (float& v : protos) v = float(rng.uniform(0, 1));
   for (int i = 0; i < n; ++i) {
     labels[std::size_t(i)] = std::int32_t(rng() % 10);
