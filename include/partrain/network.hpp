@@ -109,6 +109,9 @@ class basic_network {
     if (&m == &memory()) return;
     params_.to(m), grads_.to(m), state_.to(m);
     pass_.clear();
+    for_each_layer([&]<std::size_t I>() {  // residual blocks' own activations
+      if constexpr (requires { std::get<I>(impls_).clear(); }) std::get<I>(impls_).clear();
+    });
   }
   /// Where the parameters live; host memory unless to() moved them.
   const memory_space& memory() const { return params_.space(); }

@@ -110,7 +110,10 @@ class network_pass {
   template <std::size_t I, std::size_t Last>
   void backward_layer(context& ctx, impls& layers, buffers flat) {
     const bool input_gradient = input_gradient_ != nullptr;
-    if (I < layout::first_trainable && !input_gradient) return;
+    // Before the first layer that trains no gradient is needed, but a layer that draws
+    // (dropout) still counts its step there, or its next mask would repeat this one.
+    if (I < layout::first_trainable && !input_gradient && !partrain::uses_randomness<partrain::type_at<I, layer_types>>)
+      return;
     T* const dx = I > 0 ? dact_[I].data() : input_gradient_;
     const bool need_dx = I > layout::first_trainable || input_gradient;
     constexpr std::size_t span = fusion::span[I];

@@ -94,7 +94,8 @@ struct residual_shapes<body_gives<BC, BH, BW>, shortcut_gives<SC, SH, SW>> {
                 "residual: the body's output shape and the shortcut's differ (body_gives<C, H, W> and "
                 "shortcut_gives<C, H, W>, as the compiler names them with this error); give the shortcut a projection to "
                 "the body's shape: sequence<conv2d<1, C, same, Stride>, batch_norm> with the body's "
-                "channels C and stride");
+                "channels C and stride (and give the body's convolutions `same` padding: conv2d pads "
+                "nothing by default)");
 };
 template <int Height, int Width>
 struct block_input {};
@@ -109,7 +110,8 @@ struct residual_stride<block_input<H, W>, block_output<OH, OW>> {
                 "residual: the block's stride does not divide its input (block_input<H, W> and "
                 "block_output<H, W>, as the compiler names them with this error), so the shortcut's pixels would not "
                 "line up with the body's; give the block an input whose height and width are "
-                "multiples of its stride (crop, pad or pool before it)");
+                "multiples of its stride (crop, pad or pool before it), and the body's convolutions "
+                "`same` padding (conv2d pads nothing by default)");
 };
 
 }  // namespace partrain::detail
@@ -157,9 +159,11 @@ struct residual {
                                               detail::block_output<body_out::height, body_out::width>>::divides;
     static_assert(std::is_same_v<typename Activation::template output_shape<body_out>, body_out> &&
                       Activation::template impl<body_out, float>::parameters.size() == 0 &&
-                      Activation::template impl<body_out, float>::states.size() == 0,
+                      Activation::template impl<body_out, float>::states.size() == 0 &&
+                      !partrain::uses_randomness<Activation>,
                   "residual<Body, Shortcut, Activation>: the activation after the addition must keep "
-                  "its input's shape and have no tensors (relu, leaky_relu<...>, or identity for none)");
+                  "its input's shape, have no tensors and draw no random numbers (relu, leaky_relu<...>, "
+                  "or identity for none; put dropout in the body or after the block)");
     // Asking for the checks' values is what runs their static_asserts.
     using type = std::conditional_t<layers_ok && shapes_ok && stride_ok, body_out, body_out>;
   };

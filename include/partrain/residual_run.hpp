@@ -75,7 +75,8 @@ struct residual<Body, Shortcut, Activation>::impl {
   /// The network's set_layer_fusion, passed on to the parts.
   void set_layer_fusion(bool on) { fusion_ = on; }
 
-  // Population statistics, seeds and random steps: those of the layers inside.
+  // Population statistics, seeds and random steps: those of the layers inside (the last two
+  // only where some layer inside draws, so a block never hides a dropout's step before it).
   void reset_population() {
     each_inner(*this, [](auto& layer, std::size_t) {
       if constexpr (requires { layer.reset_population(); }) layer.reset_population();
@@ -86,21 +87,36 @@ struct residual<Body, Shortcut, Activation>::impl {
       if constexpr (requires { layer.finish_population(state); }) layer.finish_population(state + at);
     });
   }
-  void set_seed(std::uint64_t seed) {
+  /// Forgets the parts' activations and the block's buffers (the network moved to another memory).
+  void clear() {
+    body_.clear();
+    if constexpr (projection) shortcut_.clear();
+    sum_ = {}, dsum_ = {}, shortcut_dx_ = {};
+    each_inner(*this, [](auto& layer, std::size_t) {  // blocks inside the parts
+      if constexpr (requires { layer.clear(); }) layer.clear();
+    });
+  }
+  void set_seed(std::uint64_t seed)
+    requires(uses_randomness)
+  {
     std::uint64_t k = 0;
     each_inner(*this, [&](auto& layer, std::size_t) {
       ++k;
       if constexpr (requires { layer.set_seed(seed); }) layer.set_seed(seed ^ (0x9E3779B97F4A7C15ull * k));
     });
   }
-  std::uint32_t random_step() const {
+  std::uint32_t random_step() const
+    requires(uses_randomness)
+  {
     std::uint32_t step = 0;
     each_inner(*this, [&](auto& layer, std::size_t) {
       if constexpr (requires { layer.random_step(); }) step = layer.random_step();
     });
     return step;
   }
-  void set_random_step(std::uint32_t step) {
+  void set_random_step(std::uint32_t step)
+    requires(uses_randomness)
+  {
     each_inner(*this, [&](auto& layer, std::size_t) {
       if constexpr (requires { layer.set_random_step(step); }) layer.set_random_step(step);
     });

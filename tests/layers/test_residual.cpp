@@ -209,3 +209,25 @@ TEST_CASE("summary: each layer, blocks indented, totals that match the network's
   CHECK(std::is_same_v<resnet20::output_shape, shape<10, 1, 1>>);
   CHECK(std::is_same_v<models::resnet<16, 2, 28, 28, 1>::shape_at<10>, shape<64, 7, 7>>);
 }
+
+TEST_CASE("dropout counts its steps before the first layer that trains, in a network and in a block's body") {
+  // Both dropouts come before any trainable layer, so no gradient reaches them; each backward
+  // must still move them to the next mask (a checkpoint stores the step; a resume continues it).
+  using plain = network<raw_input<4, 4, 2>, dropout<>, conv2d<1, 2>, fully_connected<2>, softmax, classification>;
+  using block = network<raw_input<4, 4, 2>, residual<sequence<dropout<>, conv2d<1, 2>>>, fully_connected<2>, softmax,
+                        classification>;
+  using after = network<raw_input<4, 4, 2>, dropout<>, residual<conv2d<1, 2>>, fully_connected<2>, softmax,
+                        classification>;
+  context ctx;
+  const auto x = test::random_batch(batch_dims<shape<2, 4, 4>>(2), 1);
+  tensor<float> xf(x.extents());
+  for (std::size_t i = 0; i < x.size(); ++i) xf.data()[i] = float(x.data()[i]);
+  const std::vector<int> labels{0, 1};
+  auto steps = [&](auto net) {
+    for (int k = 0; k < 3; ++k) net.forward(ctx, xf, mode::training), net.backward(ctx, labels);
+    return net.random_step();
+  };
+  CHECK(steps(plain(1)) == 3);
+  CHECK(steps(block(1)) == 3);
+  CHECK(steps(after(1)) == 3);  // a block without dropout does not hide the step of the one before it
+}
