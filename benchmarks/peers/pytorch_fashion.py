@@ -9,7 +9,6 @@ statistics; here the average of the batches' statistics). Prints one JSON line.
 Needs Debian's python3-torch, python3-numpy and dataset-fashion-mnist.
 """
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -21,16 +20,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
+from optuna_search import read_idx  # noqa: E402
 from pytorch_resnet import make_resnet  # noqa: E402
 from pytorch_seed_cnn import Trainer, as_tensors, seed_net, set_threads  # noqa: E402
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        blob = f.read()
-    dims = blob[3]
-    shape = [int.from_bytes(blob[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(blob, np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def load(folder, prefix):
