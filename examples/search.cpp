@@ -1,6 +1,7 @@
-// A random search on the digits (or Fashion-MNIST): 3 architectures x solver (sgdm with its
-// momentum, adam, rmsprop) x a log-uniform learn rate, 24 trials on the pool, journaled in an
-// experiment folder with a live table. ASHA stops weak trials early (--scheduler fifo trains
+// A random search on the digits (or Fashion-MNIST): 3 architectures (or, with --architectures
+// resnet, a ResNet and the seed CNN) x solver (sgdm with its momentum, adam, rmsprop) x a
+// log-uniform learn rate, 24 trials on the pool, journaled in an experiment folder with a
+// live table. ASHA stops weak trials early (--scheduler fifo trains
 // every trial to its end). Kill it (Ctrl-C, or kill -9) and run the same command again: it
 // continues where it stopped. Built a second time as search_mpi when MPI is found: then
 // `mpirun -np N search_mpi ...` spreads the same search over N processes.
@@ -21,17 +22,21 @@ namespace pt = partrain;
 namespace ex = partrain::experiment;
 namespace fs = std::filesystem;
 
-// The architectures searched: each is a type, and the solver is a value (optim::solver_choice),
-// so train_network is instantiated once per architecture.
-using architectures = pt::type_list<pt::models::digit_cnn<4, 1>,   // cnn 4-8
-                                    pt::models::digit_cnn<8, 2>,   // the seed network: cnn 8-16-32
-                                    pt::models::digit_cnn<12, 2>>; // cnn 12-24-48
-const char* const short_names[] = {"cnn 4-8", "cnn 8-16-32", "cnn 12-24-48"};
+// The architectures searched (--architectures): each is a type, and the solver is a value
+// (optim::solver_choice), so train_network is instantiated once per architecture.
+using cnns = pt::type_list<pt::models::digit_cnn<4, 1>,    // cnn 4-8
+                           pt::models::digit_cnn<8, 2>,    // the seed network: cnn 8-16-32
+                           pt::models::digit_cnn<12, 2>>;  // cnn 12-24-48
+const char* const cnn_names[] = {"cnn 4-8", "cnn 8-16-32", "cnn 12-24-48"};
+using resnet_and_cnn = pt::type_list<pt::models::resnet<16, 2, 28, 28, 1>,  // ResNet-14: 3 stages of 2 units
+                                     pt::models::digit_cnn<8, 2>>;
+const char* const resnet_names[] = {"resnet-14", "cnn 8-16-32"};
 
 struct flags {
   fs::path data = "DigitDataset";
   fs::path folder = "search";
   fs::path fashion;  // Fashion-MNIST's IDX files there instead of the digits
+  std::string architectures = "cnns";
   std::size_t train_images = 8000;
   std::string scheduler = "asha";
   double eta = 4;
@@ -47,10 +52,13 @@ flags parse(int argc, char** argv) {
   auto usage = [&](int code) {
     std::printf(
         "usage: %s [--data DIR | --fashion-mnist DIR [--train-images N]] [--folder DIR] [--trials N] [--epochs N]\n"
-        "          [--scheduler asha|median|fifo] [--eta X] [--workers N] [--seed N] [--retry-failed]\n"
+        "          [--architectures cnns|resnet] [--scheduler asha|median|fifo] [--eta X] [--workers N]\n"
+        "          [--seed N] [--retry-failed]\n"
         "  --data DIR       digit images in DIR/<label>/*.png; generated there when missing (DigitDataset)\n"
         "  --fashion-mnist DIR  Fashion-MNIST's IDX files in DIR instead (/usr/share/datasets/fashion-mnist)\n"
         "  --train-images N the training images drawn from its 60,000, per label alike (8000)\n"
+        "  --architectures A  cnns: 3 CNNs, 4-8, 8-16-32 (the seed network) and 12-24-48 wide;\n"
+        "                   resnet: ResNet-14 (models::resnet<16, 2> on 28x28x1) and the seed CNN (cnns)\n"
         "  --scheduler S    asha: stop weak trials at rungs (epoch 1, eta, eta^2 ... below --epochs);\n"
         "                   median: stop a trial worse than the median at each epoch; fifo: none (asha)\n"
         "  --eta X          ASHA's reduction factor: the best 1/X of trials go on at a rung (4)\n"
@@ -80,6 +88,7 @@ flags parse(int argc, char** argv) {
       else if (a == "--folder") f.folder = v;
       else if (a == "--fashion-mnist") f.fashion = v;
       else if (a == "--train-images") f.train_images = std::size_t(std::max(1, std::stoi(v)));
+      else if (a == "--architectures") f.architectures = v;
       else if (a == "--scheduler") f.scheduler = v;
       else if (a == "--eta") f.eta = std::stod(v);
       else if (a == "--trials") f.trials = std::size_t(std::max(0, std::stoi(v)));
@@ -101,6 +110,10 @@ flags parse(int argc, char** argv) {
   }
   if (f.scheduler != "asha" && f.scheduler != "median" && f.scheduler != "fifo") {
     std::fprintf(stderr, "error: --scheduler is asha, median or fifo, not '%s'\n", f.scheduler.c_str());
+    usage(2);
+  }
+  if (f.architectures != "cnns" && f.architectures != "resnet") {
+    std::fprintf(stderr, "error: --architectures is cnns or resnet, not '%s'\n", f.architectures.c_str());
     usage(2);
   }
   if (f.scheduler != "fifo" && f.epochs < 2) {
@@ -145,31 +158,30 @@ ex::scheduler scheduler_of(const flags& f) {
   return ex::fifo{};
 }
 
-int main(int argc, char** argv) try {
-  const flags f = parse(argc, argv);
 #if PARTRAIN_EXAMPLE_MPI
-  pt::mpi::world world(&argc, &argv);
-  if (world.rank() == 0) generate_digits_if_missing(f);
-  MPI_Barrier(world.comm());  // before the other ranks read them
+using world_ref = pt::mpi::world&;
+#else
+using world_ref = std::nullptr_t;  // no MPI: one process
 #endif
-  const auto parts = data_sets(f);
-  const auto &train = parts[0], &validation = parts[1], &test = parts[2];
-  pt::data::augmented_image_datastore augmented(
-      {28, 28}, train, {.rand_x_translation = {-2, 2}, .rand_y_translation = {-2, 2}, .seed = f.seed});
 
+/// The search over the architectures of the list (named by `names`) on the pool; returns
+/// main's exit code: 0 when every trial ended and none failed.
+template <class Architectures>
+int search(const flags& f, const std::array<pt::data::image_datastore, 3>& parts,
+           const pt::data::augmented_image_datastore& augmented, pt::parallel::pool& pool,
+           [[maybe_unused]] world_ref world,
+           const char* const* names) {
+  const auto &train = parts[0], &validation = parts[1], &test = parts[2];
   // The search space: the architecture, the solver, its learn rate, and sgdm's momentum.
-  const auto space = ex::search_space::over<architectures>()
+  const auto space = ex::search_space::over<Architectures>()
                          .add("solver", ex::choice{"sgdm", "adam", "rmsprop"})
                          .add("initial_learn_rate", ex::log_uniform{3e-4, 0.1})
                          .add("momentum", ex::uniform{0.8, 0.95}, ex::only_when{"solver", "sgdm"});
   const ex::trial_plan plan{space, ex::random_sampling{.num_samples = f.trials, .seed = f.seed}};
-
 #if PARTRAIN_EXAMPLE_MPI
   const bool speaks = world.rank() == 0;  // rank 0 holds the experiment and prints
-  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : world.local_pool_options()};
 #else
   const bool speaks = true;
-  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : pt::parallel::workers_per_gpu(1)};
 #endif
   const ex::scheduler scheduler = scheduler_of(f);
   if (speaks)
@@ -177,7 +189,6 @@ int main(int argc, char** argv) try {
               << ex::describe(scheduler) << "\nData: " << train.size() << " training, " << validation.size()
               << " validation, " << test.size() << " test images\nPool: " << pool.describe()
               << "\nExperiment folder: " << f.folder.string() << "\n";
-
   const ex::experiment_options options{.folder = f.folder, .scheduler = scheduler, .retry_failed = f.retry_failed};
   auto train_trial = [&]<class Net>(ex::trial_run& run, pt::context& ctx) {
     const pt::training_options<pt::optim::solver_choice> options{
@@ -198,12 +209,12 @@ int main(int argc, char** argv) try {
                                  .add_value(validation.fingerprint())
                                  .add_value(test.fingerprint())
                                  .value();
-  const auto result = pt::mpi::run_experiment<architectures>(world, pool, plan, options, train_trial,
+  const auto result = pt::mpi::run_experiment<Architectures>(world, pool, plan, options, train_trial,
                                                              {.data_fingerprint = data});
   std::printf("Rank %d of %d (%s): %s\n", world.rank(), world.size(), world.node().c_str(), pool.describe().c_str());
   if (!speaks) return 0;
 #else
-  const auto result = ex::run_experiment<architectures>(pool, plan, options, train_trial);
+  const auto result = ex::run_experiment<Architectures>(pool, plan, options, train_trial);
 #endif
 
   const std::size_t left = result.count(ex::trial_status::running) + result.count(ex::trial_status::queued);
@@ -216,12 +227,30 @@ int main(int argc, char** argv) try {
   std::printf("Work: %.1f epochs of training in all, %.1f s of trial time\n", epochs, seconds);
   if (const auto* best = result.best())
     std::printf("Best: trial %zu (%s; %s, %s): validation accuracy %.2f%%, test accuracy %.2f%%\n",
-                best->trial.index, best->folder.filename().c_str(), short_names[best->trial.architecture],
+                best->trial.index, best->folder.filename().c_str(), names[best->trial.architecture],
                 best->trial.describe().c_str(),
                 best->metric("validation_accuracy"), best->metric("test_accuracy"));
   std::cout << "Saved " << f.folder.string() << ": journal.jsonl, summary.csv/json, metric_vs_*.svg, "
             << "best_trials_progress.svg, trial-NN/ (network, training info, checkpoints)\n";
   return result.count(ex::trial_status::failed) == 0 && left == 0 ? 0 : 1;
+}
+
+int main(int argc, char** argv) try {
+  const flags f = parse(argc, argv);
+#if PARTRAIN_EXAMPLE_MPI
+  pt::mpi::world world(&argc, &argv);
+  if (world.rank() == 0) generate_digits_if_missing(f);
+  MPI_Barrier(world.comm());  // before the other ranks read them
+  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : world.local_pool_options()};
+#else
+  const std::nullptr_t world = nullptr;
+  pt::parallel::pool pool{f.workers > 0 ? pt::parallel::cpu_workers(f.workers) : pt::parallel::workers_per_gpu(1)};
+#endif
+  const auto parts = data_sets(f);
+  const pt::data::augmented_image_datastore augmented(
+      {28, 28}, parts[0], {.rand_x_translation = {-2, 2}, .rand_y_translation = {-2, 2}, .seed = f.seed});
+  if (f.architectures == "resnet") return search<resnet_and_cnn>(f, parts, augmented, pool, world, resnet_names);
+  return search<cnns>(f, parts, augmented, pool, world, cnn_names);
 } catch (const std::exception& e) {
   std::cerr << "error: " << e.what() << '\n';
   return 1;

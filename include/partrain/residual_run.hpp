@@ -3,7 +3,16 @@
 // activation, and backward through all of it. Included by residual.hpp.
 #pragma once
 
+#include "partrain/layers/activations.hpp"
 #include "partrain/residual.hpp"
+
+namespace partrain::detail {
+/// The leaky_relu activations (relu too): a block adds and activates in one pass.
+template <class A>
+inline constexpr bool is_leaky_relu = false;
+template <int Num, int Den>
+inline constexpr bool is_leaky_relu<layers::leaky_relu<Num, Den>> = true;
+}  // namespace partrain::detail
 
 namespace partrain::layers {
 
@@ -36,12 +45,18 @@ struct residual<Body, Shortcut, Activation>::impl {
   static constexpr double flops_per_image =
       body_layout::flops_per_image + shortcut_layout::flops_per_image + double(out::size) * (activated ? 2 : 1);
 
+  // With layer fusion on (the default) a leaky_relu activation runs with the addition, as
+  // one pass with the same operations, and its gradient is taken from the output (the
+  // output is positive where the sum is, for a slope in [0, 1)), so the sum is not kept.
   void forward(context& ctx, const layer_buffers<T>& b, mode m) {
     const std::size_t count = std::size_t(b.n) * out::size;
     const T* body_out = body_.forward(ctx, body_layers_, body_buffers(b), b.x, b.n, m, fusion_, true).data();
     const T* shortcut_out = b.x;
     if constexpr (projection)
       shortcut_out = shortcut_.forward(ctx, shortcut_layers_, shortcut_buffers(b), b.x, b.n, m, fusion_, true).data();
+    fused_activation_ = detail::is_leaky_relu<Activation> && fusion_;
+    if constexpr (detail::is_leaky_relu<Activation>)
+      if (fused_activation_) return backend::add_leaky_relu(ctx, count, body_out, shortcut_out, b.y, T(Activation::scale));
     if constexpr (activated) {
       sum_.ensure(ctx.memory(), count);
       backend::add(ctx, count, body_out, shortcut_out, sum_.data());
@@ -58,7 +73,7 @@ struct residual<Body, Shortcut, Activation>::impl {
     const T* dsum = b.dy;
     if constexpr (activated) {
       dsum_.ensure(ctx.memory(), count);
-      activation_.backward(ctx, {.n = b.n, .x = sum_.data(), .y = b.y, .dy = b.dy, .dx = dsum_.data()});
+      activation_backward(ctx, b, count);
       dsum = dsum_.data();
     }
     body_.template backpropagate<body_chain::depth>(ctx, body_layers_, body_buffers(b), b.dx, dsum);
@@ -70,6 +85,15 @@ struct residual<Body, Shortcut, Activation>::impl {
     } else if (b.dx) {
       backend::add_to(ctx, count, dsum, b.dx);
     }
+  }
+
+  // dsum = the activation's input gradient: from the output after a fused forward.
+  void activation_backward(context& ctx, const layer_buffers<T>& b, std::size_t count) {
+    if constexpr (detail::is_leaky_relu<Activation>)
+      if (fused_activation_)
+        return backend::leaky_relu_backward(ctx, count, static_cast<const T*>(b.y), b.dy, dsum_.data(),
+                                            T(Activation::scale));
+    activation_.backward(ctx, {.n = b.n, .x = sum_.data(), .y = b.y, .dy = b.dy, .dx = dsum_.data()});
   }
 
   /// The network's set_layer_fusion, passed on to the parts.
@@ -149,6 +173,7 @@ struct residual<Body, Shortcut, Activation>::impl {
   typename Activation::template impl<out, T> activation_;
   buffer<T> sum_, dsum_, shortcut_dx_;  // the sum before the activation, its gradient, the shortcut's dx
   bool fusion_ = true;
+  bool fused_activation_ = false;  // the last forward added and activated in one pass
 };
 
 }  // namespace partrain::layers

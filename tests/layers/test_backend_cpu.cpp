@@ -131,6 +131,18 @@ const conv_case conv_cases[] = {
     {{4, 6, 16, 6, 16, 3, 3, 1, 1, 1, 1}, 9, 2},
     {{1, 5, 18, 5, 18, 2, 3, 1, 1, 0, 1}, 2, 3},
 };
+
+// The implicit GEMM (float on the AVX-512 tier; the other tiers take im2col): groups of
+// images per product with a short last group, rows of one and of two vectors and masked
+// row ends, 'same' and even 'same' padding, no padding, 1x1 and 5x5 filters.
+const conv_case implicit_cases[] = {
+    {{16, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1}, 8, 10},  // ResNet's middle stage: groups of 3, 3, 3, 1
+    {{6, 12, 28, 12, 28, 3, 3, 1, 1, 1, 1}, 5, 7},    // rows of 16 + 12 lanes, groups of 2
+    {{5, 11, 13, 11, 13, 2, 2, 1, 1, 0, 0}, 3, 4},    // padding bottom/right only, 13-lane rows
+    {{6, 22, 26, 20, 24, 3, 3, 1, 1, 0, 0}, 9, 2},    // no padding: the output shrinks
+    {{8, 6, 12, 6, 12, 1, 1, 1, 1, 0, 0}, 4, 30},     // 1x1: 14 images per group, then 2
+    {{5, 40, 40, 40, 40, 5, 5, 1, 1, 2, 2}, 3, 2},    // 5x5 'same': 3 vectors a row
+};
 }  // namespace
 
 TEST_CASE("conv2d: chunked im2col + GEMM matches direct loops, float and double") {
@@ -139,6 +151,20 @@ TEST_CASE("conv2d: chunked im2col + GEMM matches direct loops, float and double"
     check_conv<double>(t, 1e-12);
     check_conv<float>(t, 1e-5);
   }
+}
+
+TEST_CASE("conv2d: the implicit GEMM matches direct loops, and runs where it should") {
+  for (const auto& t : implicit_cases) {
+    CAPTURE(t.g.channels); CAPTURE(t.g.in_h); CAPTURE(t.g.in_w); CAPTURE(t.g.kernel_h); CAPTURE(t.n);
+    CHECK(backend::cpu::implicit_convolution(t.g) == backend::cpu::has_avx512());
+    check_conv<float>(t, 1e-5);
+    check_conv<double>(t, 1e-12);
+  }
+  // Rows of 8 outputs (half of each vector), padding as wide as the kernel, stride 2: im2col.
+  const window_geometry im2col_only[] = {{64, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1},
+                                         {2, 14, 14, 16, 16, 3, 3, 1, 1, 3, 3},
+                                         {16, 32, 32, 16, 16, 3, 3, 2, 2, 1, 1}};
+  for (const auto& g : im2col_only) CHECK_FALSE(backend::cpu::implicit_convolution(g));
 }
 
 TEST_CASE("im2col then col2im multiplies each pixel by the number of windows that read it") {

@@ -87,11 +87,13 @@ TEST_CASE("fused groups compute what the layers compute one by one, bit for bit 
                                      fully_connected<3>, softmax, classification>>(6, 6);
 }
 
+// With fusion on, a block adds and applies its relu or leaky_relu in one pass, and takes the
+// activation's gradient from the output: the same bits as the sum and the layer.
 TEST_CASE("fused groups inside residual blocks compute what the layers compute one by one, bit for bit") {
   using block = residual<sequence<conv2d<3, 4, same>, batch_norm, relu, conv2d<3, 4, same>, batch_norm>,
                          identity, relu>;
   using down = residual<sequence<conv2d<3, 4, same>, batch_norm, leaky_relu<>, max_pool2d<2, 2>>,
-                        sequence<conv2d<1, 4, same, 2>, batch_norm>, relu>;
+                        sequence<conv2d<1, 4, same, 2>, batch_norm>, leaky_relu<1, 5>>;
   REQUIRE(block::body_chain::fusion::any);
   check_fused_equals_unfused<network<raw_input<12, 12, 2>, conv2d<3, 4, same>, batch_norm, relu, block, down,
                                      global_average_pool, fully_connected<3>, softmax, classification>>(6, 8);

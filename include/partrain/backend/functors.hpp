@@ -64,6 +64,20 @@ struct add_fn {
   PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { y[i] = a[i] + b[i]; }
 };
 
+/// y = leaky_relu(a + b): a residual block's addition and its activation in one pass, the
+/// same operations as add_fn then leaky_relu_forward_fn.
+template <class T>
+struct add_leaky_relu_fn {
+  const T* a;
+  const T* b;
+  T* y;
+  T leak;
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
+    const T v = a[i] + b[i];
+    y[i] = v <= T(0) ? (leak == T(0) ? T(0) : leak * v) : v;
+  }
+};
+
 /// y += x (a block's input gradient: the shortcut's added to the body's).
 template <class T>
 struct add_to_fn {

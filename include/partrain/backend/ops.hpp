@@ -212,7 +212,15 @@ template <element_type T>
 void add(context& ctx, std::size_t n, const T* a, const T* b, T* y) {
   PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, add_fn<T>{a, b, y}));
   detail::require_cpu(ctx, "add");
-  cpu::for_each_index(n, add_fn<T>{a, b, y});
+  cpu::add(n, a, b, y);
+}
+
+/// y = leaky_relu(a + b) over n elements: a residual block's sum and its activation.
+template <element_type T>
+void add_leaky_relu(context& ctx, std::size_t n, const T* a, const T* b, T* y, T leak) {
+  PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, add_leaky_relu_fn<T>{a, b, y, leak}));
+  detail::require_cpu(ctx, "add_leaky_relu");
+  cpu::add_leaky_relu(n, a, b, y, leak);
 }
 
 /// y += x over n elements.
@@ -220,7 +228,7 @@ template <element_type T>
 void add_to(context& ctx, std::size_t n, const T* x, T* y) {
   PARTRAIN_ON_CUDA(ctx, cuda::for_each_index(ctx, n, add_to_fn<T>{x, y}));
   detail::require_cpu(ctx, "add_to");
-  cpu::for_each_index(n, add_to_fn<T>{x, y});
+  cpu::add(n, static_cast<const T*>(y), x, y);
 }
 
 template <element_type T>

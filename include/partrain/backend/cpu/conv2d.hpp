@@ -1,6 +1,8 @@
 // 2-d convolution on the CPU: im2col + one GEMM per chunk of images. Weights are (F, C, KH, KW).
 // A chunk is as many images as keep the unfolded matrix about L2-sized, so the GEMM sees
-// thousands of columns instead of one image's few dozen.
+// thousands of columns instead of one image's few dozen. In float, a first layer with few
+// channels runs the direct kernels (conv2d_direct.hpp) and other stride-1 layers the implicit
+// GEMM (conv2d_implicit.hpp), which reads shifted views of the image instead of a copy.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 
 #include "partrain/backend/context.hpp"
 #include "partrain/backend/cpu/conv2d_direct.hpp"
+#include "partrain/backend/cpu/conv2d_implicit.hpp"
 #include "partrain/backend/cpu/gemm.hpp"
 #include "partrain/backend/cpu/im2col.hpp"
 #include "partrain/backend/cpu/kernel_tier.hpp"
@@ -76,10 +79,14 @@ inline namespace PARTRAIN_MODE_NAMESPACE {
 template <element_type T>
 void conv2d_forward(context& ctx, const window_geometry& g, int filters, int n, const T* x,
                     const T* w, const T* b, T* y) {
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
     if (direct_convolution(g))
       return conv2d_direct_forward(g, filters, n, x, w, b, y,
                                    ctx.workspace<float>(direct_convolution_scratch(g, filters)));
+#if PARTRAIN_HAS_AVX2_KERNELS
+    if (implicit_convolution(g)) return conv2d_implicit_forward(ctx, g, filters, n, x, w, b, y);
+#endif
+  }
   const int k = g.channels * g.kernel_h * g.kernel_w, ohw = g.out_h * g.out_w;
   const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w;
   const int nb = detail::conv_chunk<T>(g, n);
@@ -107,12 +114,19 @@ void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n,
   T* col = ctx.workspace<T>(detail::padded(k * max_cols) + filters * max_cols);
   T* dyc = col + detail::padded(k * max_cols);  // dy of the chunk as F x columns
   std::fill_n(db, filters, T(0));
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
     if (!dx && direct_convolution(g)) {  // the first layer: no input gradient
       run_tiered<detail::bias_gradient_kernel<T>>(n, filters, ohw, dy, static_cast<T*>(nullptr), db);
       return conv2d_direct_filter_gradient(g, filters, n, x, dy, dw,
                                            ctx.workspace<float>(direct_convolution_scratch(g, filters)));
     }
+#if PARTRAIN_HAS_AVX2_KERNELS
+    if (implicit_convolution(g)) {
+      run_tiered<detail::bias_gradient_kernel<T>>(n, filters, ohw, dy, static_cast<T*>(nullptr), db);
+      return conv2d_implicit_backward(ctx, g, filters, n, x, w, dy, dx, dw);
+    }
+#endif
+  }
   std::fill_n(dw, std::size_t(filters) * k, T(0));
   for (int i0 = 0; i0 < n; i0 += nb) {
     const int m = std::min(nb, n - i0), cols = m * ohw;

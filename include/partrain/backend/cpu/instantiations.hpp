@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "partrain/backend/context.hpp"
+#include "partrain/backend/cpu/add.hpp"
 #include "partrain/backend/cpu/batch_norm.hpp"
 #include "partrain/backend/cpu/batch_norm_epilogues.hpp"
 #include "partrain/backend/cpu/conv2d.hpp"
@@ -53,7 +54,9 @@
   PREFIX template void leaky_relu_forward<T>(std::size_t, const T*, T*, T);                                 \
   PREFIX template void leaky_relu_backward<T>(std::size_t, const T*, const T*, T*, T);                      \
   PREFIX template std::size_t first_non_finite<T>(const T*, std::size_t);                                   \
-  PREFIX template void normalize<T>(std::size_t, const normalize_fn<T>&);
+  PREFIX template void normalize<T>(std::size_t, const normalize_fn<T>&);                                   \
+  PREFIX template void add<T>(std::size_t, const T*, const T*, T*);                                          \
+  PREFIX template void add_leaky_relu<T>(std::size_t, const T*, const T*, T*, T);
 
 #if defined(PARTRAIN_SEPARATE_COMPILATION)
 namespace partrain::backend::cpu {
