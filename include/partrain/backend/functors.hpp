@@ -28,18 +28,21 @@ PARTRAIN_HOST_DEVICE void max_pool_window(const window_geometry& g, const T* xp,
   }
 }
 
-/// y = max(x, 0) with slope `leak` below zero (leak 0 is ReLU); NaN stays NaN. Written so
-/// that for leak 0 it is a plain select the CPU loop vectorizes (a multiply under a branch
-/// is not if-converted without -fno-trapping-math).
+/// max(v, 0) with slope `leak` below zero (leak 0 is ReLU); NaN stays NaN. Written so that
+/// for leak 0 it is a plain select the CPU loop vectorizes (a multiply under a branch is not
+/// if-converted without -fno-trapping-math).
+template <class T>
+PARTRAIN_HOST_DEVICE inline T leaky_relu_value(T v, T leak) {
+  return v <= T(0) ? (leak == T(0) ? T(0) : leak * v) : v;
+}
+
+/// y = leaky_relu(x).
 template <class T>
 struct leaky_relu_forward_fn {
   const T* x;
   T* y;
   T leak;
-  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
-    const T v = x[i];
-    y[i] = v <= T(0) ? (leak == T(0) ? T(0) : leak * v) : v;
-  }
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { y[i] = leaky_relu_value(x[i], leak); }
 };
 
 /// dx = dy where x > 0, leak * dy where x <= 0.
@@ -72,10 +75,7 @@ struct add_leaky_relu_fn {
   const T* b;
   T* y;
   T leak;
-  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const {
-    const T v = a[i] + b[i];
-    y[i] = v <= T(0) ? (leak == T(0) ? T(0) : leak * v) : v;
-  }
+  PARTRAIN_HOST_DEVICE void operator()(std::size_t i) const { y[i] = leaky_relu_value(a[i] + b[i], leak); }
 };
 
 /// y += x (a block's input gradient: the shortcut's added to the body's).
