@@ -34,7 +34,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_C
   -DPARTRAIN_BUILD_TESTS=OFF -DPARTRAIN_BUILD_EXAMPLES=ON -DPARTRAIN_BUILD_BENCHMARKS=ON \
   -DPARTRAIN_ENABLE_CUDA=OFF >/dev/null
 targets=(partrain_bench_training bench_seed_cnn_layers bench_seed_cnn_step partrain_bench_fma_peak
-         partrain_bench_data_throughput generate_digits train_in_parallel partrain_compiled)
+         partrain_bench_data_throughput generate_digits train_in_parallel partrain_compiled bench_resnet)
 [[ " ${missing[*]-} " == *" dlib "* ]] || targets+=(partrain_peer_dlib_seed_cnn)
 echo "$where building ${targets[*]} in $build (Release)"
 cmake --build "$build" --target "${targets[@]}" -j"$(nproc)"

@@ -17,6 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compile_times  # noqa: E402  (beside this file)
+import resnet_rows  # noqa: E402
 
 WHERE = "[partrain::bench::harness]"
 ONE_CORE = ["taskset", "-c", "0"]
@@ -129,7 +130,8 @@ def main(argv=None):
         "training": "benchmarks/train/partrain_bench_training", "fma": "benchmarks/core/partrain_bench_fma_peak",
         "layers": "benchmarks/train/bench_seed_cnn_layers", "step": "benchmarks/train/bench_seed_cnn_step",
         "data": "benchmarks/data/partrain_bench_data_throughput", "generate": "examples/generate_digits",
-        "demo": "examples/train_in_parallel", "dlib": "benchmarks/peers/partrain_peer_dlib_seed_cnn"}.items()}
+        "demo": "examples/train_in_parallel", "dlib": "benchmarks/peers/partrain_peer_dlib_seed_cnn",
+        "resnet": "benchmarks/train/bench_resnet"}.items()}
     torch_peer = [("/usr/bin/python3"), os.path.join(a.root, "benchmarks/peers/pytorch_seed_cnn.py")]
     missing = [m for m in a.missing.split(",") if m]
     if "dlib" not in missing and not os.path.exists(prog["dlib"]):
@@ -167,6 +169,9 @@ def main(argv=None):
     ips = {k: v["json"]["images_per_second"] if v else float("nan") for k, v in best.items()}
     ipc = {k: v["json"]["images_per_cpu_second"] if v else float("nan") for k, v in best.items()}
     rss = {k: v["maxrss_kib"] / 1024 if v else float("nan") for k, v in best.items()}
+
+    print(f"(g) ResNet-20, one core, {a.rounds} rounds", flush=True)
+    resnet = resnet_rows.measure(r, prog["resnet"], a.root, work, a.rounds, missing, ONE_CORE)
 
     print(f"(c) sweep of 4 networks, {a.sweep_epochs} epoch(s) each", flush=True)
     sweep2 = r.run("partrain sweep 2 workers", [prog["training"], "sweep", "--data", batch_file, "--workers", "2",
@@ -216,6 +221,7 @@ def main(argv=None):
          "no sweep mode", float("nan"), "(ratio = speed-up)"),
         ("(e) peak RSS, process training the seed CNN, MiB", rss["partrain"], rss["pytorch"],
          ratio(rss["partrain"], rss["pytorch"]), rss["dlib"], ratio(rss["partrain"], rss["dlib"]), "(lower is better)"),
+        *resnet_rows.rows(resnet, ratio),
     ]
     lines = ["| figure | partrain | PyTorch | partrain / PyTorch | dlib | partrain / dlib | goal |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
