@@ -39,7 +39,8 @@ struct residual<Body, Shortcut, Activation>::impl {
   static constexpr std::array states = detail::renamed(state_parts, state_names);
 
   /// What the block keeps inside per image, and its forward operations per image (the
-  /// parts', the addition's and the activation's).
+  /// parts', the addition's and the activation's). The sum is counted though a fused
+  /// relu or leaky_relu does not keep it: with fusion off it is kept.
   static constexpr std::size_t inner_activation_count =
       body_layout::activation_count + shortcut_layout::activation_count + (activated ? out::size : 0);
   static constexpr double flops_per_image =

@@ -142,6 +142,8 @@ const conv_case implicit_cases[] = {
     {{6, 22, 26, 20, 24, 3, 3, 1, 1, 0, 0}, 9, 2},    // no padding: the output shrinks
     {{8, 6, 12, 6, 12, 1, 1, 1, 1, 0, 0}, 4, 30},     // 1x1: 14 images per group, then 2
     {{5, 40, 40, 40, 40, 5, 5, 1, 1, 2, 2}, 3, 2},    // 5x5 'same': 3 vectors a row
+    {{6, 9, 14, 9, 14, 2, 3, 1, 1, 0, 1}, 4, 3},      // 2x3 filters, padding 0/1 down, 1/1 across
+    {{6, 14, 14, 16, 16, 3, 3, 1, 1, 2, 2}, 4, 3},    // padding 2 (wider than 'same'): dx's is 0
 };
 }  // namespace
 
@@ -154,6 +156,8 @@ TEST_CASE("conv2d: chunked im2col + GEMM matches direct loops, float and double"
 }
 
 TEST_CASE("conv2d: the implicit GEMM matches direct loops, and runs where it should") {
+  if (!backend::cpu::has_avx512())
+    MESSAGE("this CPU or PARTRAIN_CPU_KERNELS has no AVX-512: these cases run im2col + GEMM");
   for (const auto& t : implicit_cases) {
     CAPTURE(t.g.channels); CAPTURE(t.g.in_h); CAPTURE(t.g.in_w); CAPTURE(t.g.kernel_h); CAPTURE(t.n);
     CHECK(backend::cpu::implicit_convolution(t.g) == backend::cpu::has_avx512());

@@ -97,6 +97,9 @@ TEST_CASE("fused groups inside residual blocks compute what the layers compute o
   REQUIRE(block::body_chain::fusion::any);
   check_fused_equals_unfused<network<raw_input<12, 12, 2>, conv2d<3, 4, same>, batch_norm, relu, block, down,
                                      global_average_pool, fully_connected<3>, softmax, classification>>(6, 8);
+  // 5 x 7 x 3 x 5 images: the fused addition's scalar tail.
+  using odd = residual<sequence<conv2d<3, 3, same>, batch_norm>, identity, leaky_relu<1, 5>>;
+  check_fused_equals_unfused<network<raw_input<5, 7, 3>, odd, odd, fully_connected<3>, softmax, classification>>(5, 9);
 }
 
 TEST_CASE("fused groups compute what the layers compute one by one, bit for bit (double)") {

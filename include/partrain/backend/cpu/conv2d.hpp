@@ -111,10 +111,8 @@ void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n,
   const std::size_t in_size = std::size_t(g.channels) * g.in_h * g.in_w;
   const int nb = detail::conv_chunk<T>(g, n);
   const std::size_t max_cols = std::size_t(nb) * ohw;
-  T* col = ctx.workspace<T>(detail::padded(k * max_cols) + filters * max_cols);
-  T* dyc = col + detail::padded(k * max_cols);  // dy of the chunk as F x columns
   std::fill_n(db, filters, T(0));
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (std::is_same_v<T, float>) {  // before im2col's workspace: these need less
     if (!dx && direct_convolution(g)) {  // the first layer: no input gradient
       run_tiered<detail::bias_gradient_kernel<T>>(n, filters, ohw, dy, static_cast<T*>(nullptr), db);
       return conv2d_direct_filter_gradient(g, filters, n, x, dy, dw,
@@ -127,6 +125,8 @@ void conv2d_backward(context& ctx, const window_geometry& g, int filters, int n,
     }
 #endif
   }
+  T* col = ctx.workspace<T>(detail::padded(k * max_cols) + filters * max_cols);
+  T* dyc = col + detail::padded(k * max_cols);  // dy of the chunk as F x columns
   std::fill_n(dw, std::size_t(filters) * k, T(0));
   for (int i0 = 0; i0 < n; i0 += nb) {
     const int m = std::min(nb, n - i0), cols = m * ohw;

@@ -21,13 +21,14 @@ namespace partrain::backend::cpu {
 /// Whether the implicit GEMM runs this convolution (float, on the AVX-512 tier): stride 1;
 /// padding on each side below the kernel's extent, so that the input gradient is a
 /// convolution of the same kind; and output rows that fill at least 3/4 of the lanes of
-/// their 16-wide vectors (rows of 8 would waste half of each product).
+/// their 16-wide vectors (rows of 8 would waste half of each product). The input gradient's
+/// rows are the input's, as wide as the output's with 'same' padding.
 inline bool implicit_convolution(const window_geometry& g) {
   const int pad_bottom = g.out_h + g.kernel_h - 1 - g.in_h - g.pad_top;
   const int pad_right = g.out_w + g.kernel_w - 1 - g.in_w - g.pad_left;
   const auto within = [](int pad, int kernel) { return pad >= 0 && pad < kernel; };
   const int lanes = (g.out_w + 15) / 16 * 16;
-  return has_avx512() && g.stride_h == 1 && g.stride_w == 1 && within(g.pad_top, g.kernel_h) &&
+  return has_avx512() && g.out_h > 0 && g.out_w > 0 && g.stride_h == 1 && g.stride_w == 1 && within(g.pad_top, g.kernel_h) &&
          within(pad_bottom, g.kernel_h) && within(g.pad_left, g.kernel_w) && within(pad_right, g.kernel_w) &&
          4 * g.out_w >= 3 * lanes;
 }
@@ -39,6 +40,8 @@ namespace detail {
 /// apart in each channel, so the filter gradient's sums run over several images at once.
 struct shifted_grid {
   int rows, width, images;  ///< images: per group
+  // Groups of about 1,024 padded positions (4 KiB a channel): the filter gradient sums its
+  // lanes once per group, and a group's planes stay in L2.
   static shifted_grid of(const window_geometry& g, int n) {
     const int rows = g.out_h + g.kernel_h - 1, width = g.out_w + g.kernel_w - 1;
     return {rows, width, std::clamp(1024 / (rows * width), 1, std::max(n, 1))};
