@@ -57,7 +57,8 @@ struct residual<Body, Shortcut, Activation>::impl {
       shortcut_out = shortcut_.forward(ctx, shortcut_layers_, shortcut_buffers(b), b.x, b.n, m, fusion_, true).data();
     fused_activation_ = detail::is_leaky_relu<Activation> && fusion_;
     if constexpr (detail::is_leaky_relu<Activation>)
-      if (fused_activation_) return backend::add_leaky_relu(ctx, count, body_out, shortcut_out, b.y, T(Activation::scale));
+      if (fused_activation_)
+        return backend::add_leaky_relu(ctx, count, body_out, shortcut_out, b.y, T(Activation::scale));
     if constexpr (activated) {
       sum_.ensure(ctx.memory(), count);
       backend::add(ctx, count, body_out, shortcut_out, sum_.data());

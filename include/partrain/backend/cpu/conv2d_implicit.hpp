@@ -28,9 +28,9 @@ inline bool implicit_convolution(const window_geometry& g) {
   const int pad_right = g.out_w + g.kernel_w - 1 - g.in_w - g.pad_left;
   const auto within = [](int pad, int kernel) { return pad >= 0 && pad < kernel; };
   const int lanes = (g.out_w + 15) / 16 * 16;
-  return has_avx512() && g.out_h > 0 && g.out_w > 0 && g.stride_h == 1 && g.stride_w == 1 && within(g.pad_top, g.kernel_h) &&
-         within(pad_bottom, g.kernel_h) && within(g.pad_left, g.kernel_w) && within(pad_right, g.kernel_w) &&
-         4 * g.out_w >= 3 * lanes;
+  return has_avx512() && g.out_h > 0 && g.out_w > 0 && g.stride_h == 1 && g.stride_w == 1 &&
+         within(g.pad_top, g.kernel_h) && within(pad_bottom, g.kernel_h) && within(g.pad_left, g.kernel_w) &&
+         within(pad_right, g.kernel_w) && 4 * g.out_w >= 3 * lanes;
 }
 
 #if PARTRAIN_HAS_AVX2_KERNELS
@@ -146,8 +146,8 @@ inline void conv2d_implicit_forward(context& ctx, const window_geometry& g, int 
   for (int i = 0; i < n; i += s.images) {
     const int m = std::min(s.images, n - i);
     detail::place_images(m, g.channels, g.in_h, g.in_w, x + i * in_size, s, s.stack(), g.pad_top, g.pad_left, xp);
-    avx512::implicit_gemm(filters, k, a.data(), filters, xp, offset.data(), vectors.data(), m * per_image, y + i * out_size,
-                          ohw, b);
+    avx512::implicit_gemm(filters, k, a.data(), filters, xp, offset.data(), vectors.data(), m * per_image,
+                          y + i * out_size, ohw, b);
   }
 }
 
@@ -181,8 +181,8 @@ inline void conv2d_implicit_backward(context& ctx, const window_geometry& g, int
     avx512::implicit_gemm_abt_add(filters, k, dyi, ohw, xp, offset.data(), vectors.data(), m * per_image, dw);
     if (!dx) continue;
     detail::place_images(m, filters, g.out_h, g.out_w, dyi, st, st.stack(), gt.pad_top, gt.pad_left, dyp);
-    avx512::implicit_gemm(g.channels, kt, wt.data(), g.channels, dyp, offset_t.data(), vectors_t.data(), m * per_image_t,
-                          dx + i * in_size, ihw, nullptr);
+    avx512::implicit_gemm(g.channels, kt, wt.data(), g.channels, dyp, offset_t.data(), vectors_t.data(),
+                          m * per_image_t, dx + i * in_size, ihw, nullptr);
   }
 }
 #endif

@@ -147,8 +147,10 @@ __attribute__((target("avx512f,fma"))) inline void implicit_gemm_abt_add(int m, 
                                                                          const output_vector* v, int count,
                                                                          float* c) {
   int i = 0;
-  for (; i + 4 <= m; i += 4) implicit_abt_rows<4>(n, v, count, a + std::ptrdiff_t(i) * lda, lda, b, offset, c + std::ptrdiff_t(i) * n);
-  for (; i < m; ++i) implicit_abt_rows<1>(n, v, count, a + std::ptrdiff_t(i) * lda, lda, b, offset, c + std::ptrdiff_t(i) * n);
+  for (; i + 4 <= m; i += 4)
+    implicit_abt_rows<4>(n, v, count, a + std::ptrdiff_t(i) * lda, lda, b, offset, c + std::ptrdiff_t(i) * n);
+  for (; i < m; ++i)
+    implicit_abt_rows<1>(n, v, count, a + std::ptrdiff_t(i) * lda, lda, b, offset, c + std::ptrdiff_t(i) * n);
 }
 
 #undef PARTRAIN_AVX512
