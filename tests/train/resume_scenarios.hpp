@@ -33,6 +33,7 @@ std::uint64_t result_fingerprint(const partrain::trained<Net>& r) {
   f.add(std::span<const int>(i.epoch));
   f.add_value(i.final_validation_loss).add_value(i.final_validation_accuracy);
   f.add_value(i.output_network_iteration).add_value(int(i.stop_reason)).add_value(i.diverged_iteration);
+  for (const auto& file : i.skipped_files) f.add(file.data(), file.size());
   return f.value();
 }
 

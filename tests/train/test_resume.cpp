@@ -18,38 +18,15 @@
 #include "partrain/io.hpp"
 #include "partrain/parallel.hpp"
 #include "partrain/partrain.hpp"
+#include "resume_check.hpp"
 #include "resume_scenarios.hpp"
 
 namespace pt = partrain;
 namespace fs = std::filesystem;
 
-namespace {
-// Trains once with a checkpoint after every iteration, checks that checkpointing changed
-// nothing, then resumes from every checkpoint: each resumed run must equal the full one.
-template <class Net, class D, class Options>
-void check_every_resume(const D& data, Options options, const std::string& name) {
-  pt::test::temp_dir dir("resume-" + name);
-  const auto reference = pt::train_network<Net>(data, options);
-  options.checkpoint_path = dir.path / "all";
-  options.checkpoint_frequency = 1;
-  options.checkpoint_frequency_unit = pt::checkpoint_unit::iteration;
-  const auto checkpointed = pt::train_network<Net>(data, options);
-  REQUIRE(test::result_fingerprint(checkpointed) == test::result_fingerprint(reference));
-  // One after every iteration but the last of a run that a hook stopped (patience).
-  const auto all = pt::io::list_checkpoints(dir.path / "all");
-  const bool stopped_early = reference.info.stop_reason != pt::stop_reason::max_epochs;
-  REQUIRE(int(all.size()) == reference.info.iterations() - int(stopped_early));
-  for (const auto& checkpoint : all) {
-    CAPTURE(checkpoint.filename().string());
-    Options resumed = options;
-    resumed.checkpoint_path = dir.path / "again";
-    resumed.resume_from = checkpoint;
-    const auto r = pt::train_network<Net>(data, resumed);
-    CHECK(test::result_fingerprint(r) == test::result_fingerprint(reference));
-    fs::remove_all(dir.path / "again");
-  }
-}
+using test::check_every_resume;
 
+namespace {
 pt::data::image_set train_set() { return test::blobs(48, 4); }
 }  // namespace
 

@@ -44,7 +44,8 @@ inline namespace PARTRAIN_MODE_NAMESPACE {
 /// concurrent readers; each reader thread gets its own prefetch thread.
 class augmented_image_datastore {
  public:
-  /// Decodes every image of `ds` once (kept in memory). Throws config_error for an invalid
+  /// Decodes every image of `ds` once (kept in memory), or, when `ds` streams, only its first
+  /// image (the others are checked as batches read them). Throws config_error for an invalid
   /// size, augmenter or channel request, data_error for unreadable images, for images smaller
   /// than the output in a crop mode, or for mixed channel counts without color_preprocessing.
   augmented_image_datastore(image_size output_size, const image_datastore& ds, image_augmenter augmenter = {},
@@ -60,6 +61,10 @@ class augmented_image_datastore {
   /// Writes the augmented images at `indices` for `epoch` (NCHW float, 0..255 before fill)
   /// and their labels. Throws data_error for an index out of range.
   void read_batch(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels) const;
+  /// The same, but when `ds` skips bad files an image that cannot be read is left out: the
+  /// kept ones come first, the others are appended to `dropped`, and the number kept returned.
+  std::size_t read_batch(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels,
+                         std::vector<dropped_image>& dropped) const;
 
   /// Announces the order of the coming read_batch calls of this thread (batches of
   /// batch_size, the last one possibly smaller); a background thread assembles them ahead.
@@ -67,7 +72,10 @@ class augmented_image_datastore {
   void start_epoch(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) const;
 
   /// The map from output pixel centres to source image coordinates for image i in `epoch`.
-  affine2d source_transform(std::size_t i, std::uint64_t epoch) const { return core_->transform(i, epoch); }
+  affine2d source_transform(std::size_t i, std::uint64_t epoch) const {
+    const auto img = core_->ds.read(i);
+    return core_->transform(i, epoch, img->height, img->width);
+  }
 
  private:
   struct core {
@@ -76,9 +84,14 @@ class augmented_image_datastore {
     image_size out;
     augmented_options opt;
 
-    affine2d transform(std::size_t i, std::uint64_t epoch) const;
+    affine2d transform(std::size_t i, std::uint64_t epoch, int height, int width) const;
 
-    void fill(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels) const;
+    /// Writes the batch through `reader` (streaming: the thread's read-ahead, or null);
+    /// returns how many images it kept, appending the others to `dropped` (when not null).
+    std::size_t fill(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels,
+                     detail::image_stream::reader* reader, std::vector<dropped_image>* dropped) const;
+    /// Image i, checked against the output's channels and the crop's size (streaming).
+    std::shared_ptr<const decoded_image> image(std::size_t i, detail::image_stream::reader* reader) const;
 
     // The CPU path of warp_pixel: the source is padded with 2 pixels of fill so that the
     // bilinear taps need no bounds checks. Same arithmetic, so the same values (tested).

@@ -22,7 +22,10 @@ namespace partrain::data {
 ///    float layout to `images` and their labels to `labels`. `epoch` (0-based) keys
 ///    random augmentation, so a batch is a pure function of (indices, epoch).
 /// Optional: start_epoch(order, batch_size, epoch) announces the order of the coming
-/// read_batch calls, so a source can prefetch them in the background.
+/// read_batch calls, so a source can prefetch them in the background; and
+/// read_batch(indices, epoch, images, labels, dropped), which may leave out images it cannot
+/// read (writing the kept ones first, in order), appends what it left out to `dropped` and
+/// returns how many it kept (read_batch_dropping calls either form).
 template <class D>
 concept source = requires(const D& d, std::span<const std::size_t> idx, float* x, int* y) {
   { d.size() } -> std::convertible_to<std::size_t>;
@@ -31,6 +34,24 @@ concept source = requires(const D& d, std::span<const std::size_t> idx, float* x
   { d.class_names() } -> std::convertible_to<std::vector<std::string>>;
   d.read_batch(idx, 0, x, y);
 };
+
+/// An image a source left out of a batch because it could not be read (skip_bad_files).
+struct dropped_image {
+  std::size_t index = 0;  ///< into the source
+  std::string file;       ///< its file
+  std::string reason;     ///< the error that refused it, naming the file
+};
+
+/// Reads a batch through the source's dropping form when it has one (returning the number
+/// of images kept, written first), else through read_batch (every image kept).
+template <source D>
+std::size_t read_batch_dropping(const D& d, std::span<const std::size_t> indices, std::uint64_t epoch, float* images,
+                                int* labels, std::vector<dropped_image>& dropped) {
+  if constexpr (requires { { d.read_batch(indices, epoch, images, labels, dropped) } -> std::convertible_to<std::size_t>; })
+    return d.read_batch(indices, epoch, images, labels, dropped);
+  else
+    return d.read_batch(indices, epoch, images, labels), indices.size();
+}
 
 inline namespace PARTRAIN_MODE_NAMESPACE {
 

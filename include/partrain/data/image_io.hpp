@@ -25,6 +25,7 @@ struct decoded_image {
   std::uint8_t at(int y, int x, int c = 0) const {
     return pixels[(std::size_t(y) * width + x) * channels + c];
   }
+  bool operator==(const decoded_image&) const = default;
   /// "28x28x1", MATLAB's H x W x C order, for messages.
   std::string size_string() const {
     return std::to_string(height) + "x" + std::to_string(width) + "x" + std::to_string(channels);

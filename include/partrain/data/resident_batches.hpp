@@ -22,7 +22,7 @@ namespace partrain::data {
 inline namespace PARTRAIN_ABI_NAMESPACE {
 
 /// On a CUDA context, a source whose decoded images can live on the device (an image_set or
-/// an augmented_image_datastore, seen through the view; float networks) is uploaded once per
+/// an augmented_image_datastore that does not stream, seen through the view; float networks) is uploaded once per
 /// device and shared by the workers there; each batch is then gathered and augmented on the
 /// device. active() says whether this is so; when not, the caller reads batches on the host.
 template <element_type T>
@@ -33,8 +33,8 @@ class resident_batches {
     if constexpr (std::is_same_v<T, float>) {
       if (!ctx.memory().host) {
         if (const auto* set = data.target<image_set>()) resident_.emplace(ctx, *set, classes), set_ = set;
-        else if (const auto* aug = data.target<augmented_image_datastore>())
-          resident_.emplace(ctx, *aug, classes), augmented_ = aug;
+        else if (const auto* aug = data.target<augmented_image_datastore>(); aug && !aug->underlying().streaming())
+          resident_.emplace(ctx, *aug, classes), augmented_ = aug;  // a streaming one is read on the host
       }
     }
 #endif

@@ -33,6 +33,11 @@ class source_view {
                   int* labels) const {
     calls_->read_batch(object_, indices, epoch, images, labels);
   }
+  /// The same, leaving out images the source cannot read when it may (read_batch_dropping).
+  std::size_t read_batch(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels,
+                         std::vector<dropped_image>& dropped) const {
+    return calls_->read_dropping(object_, indices, epoch, images, labels, dropped);
+  }
   /// Announces the order of the coming read_batch calls (a source may read ahead).
   void start_epoch(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) const {
     calls_->start_epoch(object_, order, batch_size, epoch);
@@ -51,6 +56,8 @@ class source_view {
     std::vector<std::string> (*class_names)(const void*);
     void (*read_batch)(const void*, std::span<const std::size_t>, std::uint64_t, float*, int*);
     void (*start_epoch)(const void*, std::span<const std::size_t>, std::size_t, std::uint64_t);
+    std::size_t (*read_dropping)(const void*, std::span<const std::size_t>, std::uint64_t, float*, int*,
+                                 std::vector<dropped_image>&);
   };
   template <source S>
   static constexpr calls calls_for{
@@ -64,7 +71,9 @@ class source_view {
       [](const void* o, std::span<const std::size_t> order, std::size_t batch, std::uint64_t e) {
         if constexpr (requires(const S& s) { s.start_epoch(order, batch, e); })
           static_cast<const S*>(o)->start_epoch(order, batch, e);
-      }};
+      },
+      [](const void* o, std::span<const std::size_t> i, std::uint64_t e, float* x, int* y,
+         std::vector<dropped_image>& dropped) { return read_batch_dropping(*static_cast<const S*>(o), i, e, x, y, dropped); }};
   const void* object_ = nullptr;
   const calls* calls_ = nullptr;
 };

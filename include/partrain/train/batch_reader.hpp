@@ -22,18 +22,27 @@ template <element_type T>
 class batch_reader {
  public:
   /// Reads the images at `indices` (with augmentation keyed by `epoch`) into images()/labels().
+  /// A source that skips bad files may leave some out (dropped()); the batch is then smaller.
+  /// Throws data_error when it leaves out every one.
   template <data::source D>
   void read(const D& data, std::span<const std::size_t> indices, std::uint64_t epoch, dims image) {
     const int n = int(indices.size());
     images_.resize({n, image.c, image.h, image.w});
     labels_.resize(indices.size());
+    dropped_.clear();
+    std::size_t kept = 0;
     if constexpr (std::is_same_v<T, float>) {
-      data.read_batch(indices, epoch, images_.data(), labels_.data());
+      kept = data::read_batch_dropping(data, indices, epoch, images_.data(), labels_.data(), dropped_);
     } else {
       staging_.resize(images_.size());
-      data.read_batch(indices, epoch, staging_.data(), labels_.data());
-      std::copy(staging_.begin(), staging_.end(), images_.data());
+      kept = data::read_batch_dropping(data, indices, epoch, staging_.data(), labels_.data(), dropped_);
+      std::copy(staging_.begin(), staging_.begin() + std::ptrdiff_t(kept * image.image_size()), images_.data());
     }
+    if (kept == indices.size()) return;
+    PARTRAIN_CHECK(kept > 0, data_error, "[partrain::batch_reader] every image of a batch of ", n,
+                   " was left out as unreadable; the first: ", dropped_.front().reason);
+    images_.resize({int(kept), image.c, image.h, image.w});  // keeps the kept images' values
+    labels_.resize(kept);
   }
   /// The same, then into the context's memory: on a CUDA context the batch is checked on
   /// the host (finite pixels, labels in 0..classes-1) and queued for upload on the
@@ -45,7 +54,9 @@ class batch_reader {
     read(data, indices, epoch, image);
     on_device_ = !ctx.memory().host;
     if (!on_device_) return;
-    auto image_index = [&](std::size_t b) { return indices[b]; };
+    kept_indices_.assign(indices.begin(), indices.end());
+    for (const auto& d : dropped_) std::erase(kept_indices_, d.index);
+    auto image_index = [&](std::size_t b) { return kept_indices_[b]; };
     data::check_finite_pixels("partrain::batch_reader", std::span<const T>(images_.data(), images_.size()),
                               image.image_size(), image_index);
     data::check_labels("partrain::batch_reader", labels_, classes, image_index);
@@ -62,12 +73,16 @@ class batch_reader {
   }
   /// The last batch's labels in host memory.
   std::span<const int> host_labels() const { return labels_; }
+  /// The images the source left out of the last batch (skip_bad_files), naming their files.
+  const std::vector<data::dropped_image>& dropped() const { return dropped_; }
 
  private:
   tensor<T> images_, device_images_;
   std::vector<int> labels_;
   buffer<int> device_labels_;
   std::vector<float> staging_;
+  std::vector<data::dropped_image> dropped_;
+  std::vector<std::size_t> kept_indices_;
   bool on_device_ = false;
 };
 

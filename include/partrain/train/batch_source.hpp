@@ -42,17 +42,19 @@ class batch_source {
     data_.start_epoch(order, batch_size, epoch);
   }
 
-  /// Queues the batch order[first, first + count) of the epoch started last.
-  void read(std::size_t first, std::size_t count) {
+  /// Queues the batch order[first, first + count) of the epoch started last; returns the
+  /// images the source left out of it as unreadable (skip_bad_files), whose batch is smaller.
+  std::span<const data::dropped_image> read(std::size_t first, std::size_t count) {
     PARTRAIN_CHECK(first + count <= order_.size(), error, "[partrain::batch_source] batch [", first, ", ",
                    first + count, ") is outside the epoch's ", order_.size(), " images");
     if (resident_.active()) {
       resident_.read(ctx_, first, count);
       images_ = &resident_.images(), labels_ = resident_.labels();
-      return;
+      return {};
     }
     reader_.read(ctx_, data_, order_.subspan(first, count), epoch_, data_.image_dims(), classes_);
     images_ = &reader_.images(), labels_ = reader_.labels();
+    return reader_.dropped();
   }
 
   const tensor<T>& images() const { return *images_; }

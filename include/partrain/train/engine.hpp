@@ -13,6 +13,7 @@
 #include <deque>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +96,7 @@ class training_engine {
     int epoch, iteration;
     double learn_rate;
     bool validate;
+    int images;  // in its batch: fewer when unreadable ones were left out
   };
 
   // What the hooks answer goes to take().
@@ -119,6 +121,7 @@ class training_engine {
   void end_of_iteration(const pending& p);
   void validate(int iteration);
   void take(hook_result& r);
+  void left_out(std::span<const data::dropped_image> dropped);
   void finish();
   void complete_run(int done);
   double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }

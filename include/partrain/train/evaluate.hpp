@@ -18,7 +18,8 @@ struct evaluation {
   double accuracy = 0;
 };
 
-/// Runs `net` in inference mode over all of `data` (the last batch may be smaller).
+/// Runs `net` in inference mode over all of `data` (the last batch may be smaller); images a
+/// source leaves out as unreadable (skip_bad_files) are not counted.
 template <class Net, data::source D>
 evaluation evaluate(Net& net, context& ctx, const D& data, int batch_size = 128) {
   check_data_fits<typename Net::input_shape>(data, Net::num_classes, "partrain::evaluate", "data");
@@ -27,15 +28,18 @@ evaluation evaluate(Net& net, context& ctx, const D& data, int batch_size = 128)
   double loss_sum = 0;
   long correct = 0;
   const std::size_t n = data.size();
+  std::size_t counted = 0;  // images a source that skips bad files did not leave out
   for (std::size_t start = 0; start < n; start += batch_size) {
     indices.resize(std::min<std::size_t>(batch_size, n - start));
     std::iota(indices.begin(), indices.end(), start);
     reader.read(ctx, data, indices, 0, data.image_dims(), Net::num_classes);
+    const std::size_t kept = reader.host_labels().size();
     net.forward(ctx, reader.images(), mode::inference);
-    loss_sum += net.loss(ctx, reader.labels()) * double(indices.size());
+    loss_sum += net.loss(ctx, reader.labels()) * double(kept);
     correct += net.correct(ctx, reader.labels());
+    counted += kept;
   }
-  return {loss_sum / double(n), 100.0 * double(correct) / double(n)};
+  return {loss_sum / double(counted), 100.0 * double(correct) / double(counted)};
 }
 
 }  // namespace partrain

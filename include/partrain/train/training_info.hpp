@@ -53,6 +53,9 @@ struct training_info {
   double wall_seconds = 0;
   /// What went wrong without stopping the run (a checkpoint that could not be written), in order.
   std::vector<std::string> warnings;
+  /// Files left out of their batches as unreadable (stream_options::skip_bad_files), once
+  /// each time one was left out, in order; each also has a warning.
+  std::vector<std::string> skipped_files;
 
   int iterations() const { return int(training_loss.size()); }
 };

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "partrain/data/data_source.hpp"
 #include "partrain/train/evaluate.hpp"
 #include "partrain/train/run_snapshot.hpp"
 
@@ -33,8 +34,9 @@ class training_model {
 
   /// The coming batches of `epoch` (0-based) take their images in `order` (kept alive).
   virtual void start_epoch(std::span<const std::size_t> order, std::size_t batch, std::uint64_t epoch) = 0;
-  /// Reads the batch order[first, first + count) of the epoch started last.
-  virtual void read_batch(std::size_t first, std::size_t count) = 0;
+  /// Reads the batch order[first, first + count) of the epoch started last; returns the
+  /// images the source left out of it as unreadable (skip_bad_files; the batch is smaller).
+  virtual std::span<const data::dropped_image> read_batch(std::size_t first, std::size_t count) = 0;
   /// Forward over the batch in training mode.
   virtual void forward() = 0;
   /// The batch's {loss, correct} into m, after forward (read on the host: the CPU).

@@ -61,7 +61,9 @@ class typed_model final : public training_model {
   void start_epoch(std::span<const std::size_t> order, std::size_t batch, std::uint64_t epoch) override {
     batches_.start_epoch(order, batch, epoch);
   }
-  void read_batch(std::size_t first, std::size_t count) override { batches_.read(first, count); }
+  std::span<const data::dropped_image> read_batch(std::size_t first, std::size_t count) override {
+    return batches_.read(first, count);
+  }
   void forward() override { net_.forward(ctx_, batches_.images(), mode::training); }
   void host_metrics(double* m) override {
     m[0] = net_.loss(ctx_, batches_.labels());

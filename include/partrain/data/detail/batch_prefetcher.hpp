@@ -10,12 +10,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <thread>
 #include <vector>
 
 #include "partrain/config.hpp"
+#include "partrain/data/data_source.hpp"
+#include "partrain/data/detail/per_thread.hpp"
 
 namespace partrain::data::detail {
 inline namespace PARTRAIN_MODE_NAMESPACE {
@@ -23,10 +26,15 @@ inline namespace PARTRAIN_MODE_NAMESPACE {
 /// Produces batches of one epoch's order in the background. One consumer thread.
 class batch_prefetcher {
  public:
-  using fill_fn = std::function<void(std::span<const std::size_t>, std::uint64_t, float*, int*)>;
+  /// Writes a batch, returning how many images it kept (see data::read_batch_dropping); it
+  /// appends the others to the vector.
+  using fill_fn =
+      std::function<std::size_t(std::span<const std::size_t>, std::uint64_t, float*, int*, std::vector<dropped_image>*)>;
+  /// Called with each epoch's order before its first batch is made (the fill's own read-ahead).
+  using announce_fn = std::function<void(std::span<const std::size_t>)>;
 
-  batch_prefetcher(fill_fn fill, std::size_t image_size, std::size_t depth = 4)
-      : fill_(std::move(fill)), image_size_(image_size), slots_(depth) {}
+  batch_prefetcher(fill_fn fill, std::size_t image_size, announce_fn announce = {}, std::size_t depth = 4)
+      : fill_(std::move(fill)), announce_(std::move(announce)), image_size_(image_size), slots_(depth) {}
   batch_prefetcher(const batch_prefetcher&) = delete;
   batch_prefetcher& operator=(const batch_prefetcher&) = delete;
   ~batch_prefetcher() { stop(); }
@@ -35,8 +43,10 @@ class batch_prefetcher {
   void start(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch);
 
   /// Copies the batch to the caller when `indices`/`epoch` are the next announced batch
-  /// (waiting for it if needed) and returns true; returns false otherwise.
-  bool take(std::span<const std::size_t> indices, std::uint64_t epoch, float* images, int* labels);
+  /// (waiting for it if needed) and returns how many images it kept, appending the others to
+  /// `dropped`; returns nothing otherwise, and when images were left out but `dropped` is null.
+  std::optional<std::size_t> take(std::span<const std::size_t> indices, std::uint64_t epoch, float* images,
+                                  int* labels, std::vector<dropped_image>* dropped);
 
   void stop();
 
@@ -44,10 +54,13 @@ class batch_prefetcher {
   struct slot {
     std::vector<float> images;
     std::vector<int> labels;
+    std::size_t kept = 0;
+    std::vector<dropped_image> dropped;
   };
   void run(std::stop_token st);
 
   fill_fn fill_;
+  announce_fn announce_;
   std::size_t image_size_;
   std::vector<slot> slots_;
   std::vector<std::size_t> order_;
@@ -60,28 +73,7 @@ class batch_prefetcher {
 };
 
 /// One prefetcher per consumer thread, so several trainers can share one datastore.
-/// Copies and moves start empty (prefetching is a cache, not state).
-class prefetch_hub {
- public:
-  prefetch_hub() = default;
-  prefetch_hub(const prefetch_hub&) {}
-  prefetch_hub& operator=(const prefetch_hub&) { return *this; }
-
-  /// The calling thread's prefetcher, made with `make` on first use.
-  template <class Make>
-  batch_prefetcher& mine(Make&& make) {
-    std::lock_guard lock(mutex_);
-    auto& p = by_thread_[std::this_thread::get_id()];
-    if (!p) p = make();
-    return *p;
-  }
-  /// The calling thread's prefetcher, or nullptr.
-  batch_prefetcher* find();
-
- private:
-  std::mutex mutex_;
-  std::map<std::thread::id, std::unique_ptr<batch_prefetcher>> by_thread_;
-};
+using prefetch_hub = per_thread<batch_prefetcher>;
 
 }  // namespace PARTRAIN_MODE_NAMESPACE
 }  // namespace partrain::data::detail

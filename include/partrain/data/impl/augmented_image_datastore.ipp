@@ -28,7 +28,12 @@ PARTRAIN_DECL augmented_image_datastore::augmented_image_datastore(image_size ou
   ds.preload();
   int channels = 0;
   std::size_t first = 0;
-  for (std::size_t i = 0; i < ds.size(); ++i) {
+  if (ds.streaming()) {  // the first image's channels; fill checks each image as it reads it
+    channels = ds.image_dims().c;
+    if (opt.color_preprocessing != color_preprocessing::none)
+      channels = opt.color_preprocessing == color_preprocessing::gray2rgb ? 3 : 1;
+  }
+  for (std::size_t i = 0; i < ds.size() && !ds.streaming(); ++i) {
     const auto& img = ds.image(i);
     int c = img.channels;
     if (opt.color_preprocessing == color_preprocessing::gray2rgb) c = 3;
@@ -51,28 +56,44 @@ PARTRAIN_DECL augmented_image_datastore::augmented_image_datastore(image_size ou
 PARTRAIN_DECL void augmented_image_datastore::read_batch(std::span<const std::size_t> indices, std::uint64_t epoch,
                                                          float* images, int* labels) const {
   if (prefetch_)
-    if (auto* p = hub_->find(); p && p->take(indices, epoch, images, labels)) return;
-  core_->fill(indices, epoch, images, labels);
+    if (auto* p = hub_->find(); p && p->take(indices, epoch, images, labels, nullptr)) return;
+  core_->fill(indices, epoch, images, labels, prefetch_ ? nullptr : core_->ds.thread_reader(), nullptr);
+}
+
+PARTRAIN_DECL std::size_t augmented_image_datastore::read_batch(std::span<const std::size_t> indices,
+                                                                std::uint64_t epoch, float* images, int* labels,
+                                                                std::vector<dropped_image>& dropped) const {
+  auto* drops = core_->ds.skips_bad_files() ? &dropped : nullptr;
+  if (prefetch_)
+    if (auto* p = hub_->find())
+      if (const auto kept = p->take(indices, epoch, images, labels, drops)) return *kept;
+  return core_->fill(indices, epoch, images, labels, prefetch_ ? nullptr : core_->ds.thread_reader(), drops);
 }
 
 PARTRAIN_DECL void augmented_image_datastore::start_epoch(std::span<const std::size_t> order, std::size_t batch_size,
                                                           std::uint64_t epoch) const {
-  if (!prefetch_) return;
   for (std::size_t i : order)
     PARTRAIN_CHECK(i < size(), data_error, "[partrain::data::augmented_image_datastore::start_epoch] index ", i,
                    " out of range for ", size(), " images");
-  auto c = core_;
+  if (!prefetch_) return core_->ds.start_epoch(order, batch_size, epoch);
   auto& p = hub_->mine([&] {
+    // Streaming: the prefetch thread takes its images from its own read-ahead queue,
+    // announced with each epoch's order before the thread starts.
+    std::shared_ptr<detail::image_stream::reader> reader = core_->ds.open_reader();
+    auto c = core_;
+    detail::batch_prefetcher::announce_fn announce;
+    if (reader) announce = [c, reader](std::span<const std::size_t> o) { c->ds.announce(*reader, o); };
     return std::make_unique<detail::batch_prefetcher>(
-        [c](std::span<const std::size_t> idx, std::uint64_t e, float* x, int* y) { c->fill(idx, e, x, y); },
-        image_dims().image_size());
+        [c, reader](std::span<const std::size_t> idx, std::uint64_t e, float* x, int* y,
+                    std::vector<dropped_image>* dropped) { return c->fill(idx, e, x, y, reader.get(), dropped); },
+        image_dims().image_size(), std::move(announce));
   });
   p.start(order, batch_size, epoch);
 }
 
-PARTRAIN_DECL affine2d augmented_image_datastore::core::transform(std::size_t i, std::uint64_t epoch) const {
-  const auto& img = ds.image(i);
-  const float h = float(img.height), w = float(img.width);
+PARTRAIN_DECL affine2d augmented_image_datastore::core::transform(std::size_t i, std::uint64_t epoch, int height,
+                                                                  int width) const {
+  const float h = float(height), w = float(width);
   affine2d out_to_aug;  // output pixel coordinates -> augmented (source-sized) image
   if (opt.output_size_mode == output_size_mode::resize) {
     out_to_aug = {w / float(out.width), 0, 0, h / float(out.height), 0, 0};
@@ -86,26 +107,52 @@ PARTRAIN_DECL affine2d augmented_image_datastore::core::transform(std::size_t i,
     out_to_aug = {1, 0, 0, 1, ox, oy};
   }
   if (aug.is_identity()) return out_to_aug;
-  return draw_transform(aug, epoch, i, img.height, img.width).inverse() * out_to_aug;
+  return draw_transform(aug, epoch, i, height, width).inverse() * out_to_aug;
 }
 
-PARTRAIN_DECL void augmented_image_datastore::core::fill(std::span<const std::size_t> indices, std::uint64_t epoch,
-                                                         float* images, int* labels) const {
+PARTRAIN_DECL std::shared_ptr<const decoded_image> augmented_image_datastore::core::image(
+    std::size_t i, detail::image_stream::reader* reader) const {
+  auto img = ds.read(i, reader);
+  if (!ds.streaming()) return img;  // checked when the datastore was made
+  constexpr const char* where = "[partrain::data::augmented_image_datastore] '";
+  PARTRAIN_CHECK(img->channels == out.channels || opt.color_preprocessing != color_preprocessing::none, data_error,
+                 where, ds.file(i), "' has ", img->channels, " channel(s) but the output has ", out.channels,
+                 "; set color_preprocessing to gray2rgb or rgb2gray");
+  PARTRAIN_CHECK(opt.output_size_mode == output_size_mode::resize ||
+                     (img->height >= out.height && img->width >= out.width),
+                 data_error, where, ds.file(i), "' is ", img->size_string(), ", smaller than the ", out.height, "x",
+                 out.width, " crop; use output_size_mode resize");
+  return img;
+}
+
+PARTRAIN_DECL std::size_t augmented_image_datastore::core::fill(std::span<const std::size_t> indices,
+                                                                std::uint64_t epoch, float* images, int* labels,
+                                                                detail::image_stream::reader* reader,
+                                                                std::vector<dropped_image>* dropped) const {
   const std::size_t plane = std::size_t(out.height) * out.width;
   std::vector<float> padded;
-  for (std::size_t b = 0; b < indices.size(); ++b) {
-    const auto& img = ds.image(indices[b]);
-    const warp_params p{img.pixels.data(), img.height, img.width, img.channels, out.height, out.width,
-                        out.channels,      transform(indices[b], epoch), aug.fill_value};
-    float* dst = images + b * plane * std::size_t(out.channels);
-    if (img.channels == out.channels)
+  std::size_t kept = 0;
+  for (std::size_t i : indices) {
+    std::shared_ptr<const decoded_image> img;
+    try {
+      img = image(i, reader);
+    } catch (const error& e) {
+      if (!dropped || i >= ds.size()) throw;
+      dropped->push_back({i, ds.file(i), e.what()});
+      continue;
+    }
+    const warp_params p{img->pixels.data(), img->height, img->width, img->channels, out.height, out.width,
+                        out.channels, transform(i, epoch, img->height, img->width), aug.fill_value};
+    float* dst = images + kept * plane * std::size_t(out.channels);
+    if (img->channels == out.channels)
       warp_padded(p, padded, dst);
     else
       for (int c = 0; c < out.channels; ++c)
         for (int y = 0; y < out.height; ++y)
           for (int x = 0; x < out.width; ++x) *dst++ = warp_pixel(p, c, y, x);
-    labels[b] = ds.label(indices[b]);
+    labels[kept++] = ds.label(i);
   }
+  return kept;
 }
 
 PARTRAIN_DECL void augmented_image_datastore::core::warp_padded(const warp_params& p, std::vector<float>& padded,

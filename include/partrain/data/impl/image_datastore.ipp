@@ -46,11 +46,39 @@ PARTRAIN_DECL decoded_image convert_color(decoded_image img, color_preprocessing
   return img;
 }
 
+PARTRAIN_DECL decoded_image image_store::decode(std::size_t k) const {
+  const std::string& name = names[k];
+  if (!reader) return convert_color(read_image(name), color);
+  constexpr const char* where = "[partrain::data::image_datastore] '";
+  decoded_image img;
+  try {
+    img = reader(name);
+  } catch (const std::exception& e) {
+    fail<data_error>(where, name, "': the custom reader refused it: ", e.what());
+  }
+  PARTRAIN_CHECK(img.height > 0 && img.width > 0 && (img.channels == 1 || img.channels == 3) &&
+                     img.pixels.size() == std::size_t(img.height) * std::size_t(img.width) * std::size_t(img.channels),
+                 data_error, where, name, "': the custom reader returned ", img.size_string(), " with ",
+                 img.pixels.size(), " bytes; expected positive sizes, 1 or 3 channels, height*width*channels bytes");
+  return convert_color(std::move(img), color);
+}
+
 PARTRAIN_DECL void image_store::load() {
   std::call_once(loaded, [this] {
     std::vector<decoded_image> decoded;
-    decoded.reserve(names.size());
-    for (const auto& n : names) decoded.push_back(convert_color(read_image(n), color));
+    std::size_t bytes = 0, done = 0;
+    try {
+      decoded.reserve(names.size());
+      for (std::size_t k = 0; k < names.size(); ++k, ++done) {
+        decoded.push_back(decode(k));
+        bytes += decoded.back().pixels.size();
+      }
+    } catch (const std::bad_alloc&) {
+      std::vector<decoded_image>().swap(decoded);  // room for the message
+    }
+    PARTRAIN_CHECK(done == names.size(), data_error, "[partrain::data::image_datastore] out of memory after decoding ",
+                   done, " of ", names.size(), " images (", bytes >> 20, " MiB held); stream them instead ",
+                   "(image_datastore_options::streaming) or use fewer images");
     images = std::move(decoded);
   });
 }
@@ -119,6 +147,22 @@ PARTRAIN_DECL image_datastore::image_datastore(const std::filesystem::path& loca
     for (const auto& f : files) label_names.push_back(f.parent_path().filename().string());
   }
   *this = image_datastore(std::move(names), label_names, opt.color_preprocessing);
+  stream(opt);
+}
+
+PARTRAIN_DECL void image_datastore::stream(const image_datastore_options& opt) {
+  store_->reader = opt.reader;
+  if (!opt.streaming) return;
+  const stream_options& s = *opt.streaming;
+  constexpr const char* where = "[partrain::data::image_datastore_options::streaming] ";
+  PARTRAIN_CHECK(s.memory_budget_mib >= 1 && s.memory_budget_mib <= (std::size_t(1) << 24), config_error, where,
+                 "memory_budget_mib is ", s.memory_budget_mib, "; expected 1 to 16777216 (MiB)");
+  PARTRAIN_CHECK(s.decode_threads >= 0 && s.decode_threads <= 256, config_error, where, "decode_threads is ",
+                 s.decode_threads, "; expected 0 to 256");
+  store_->skip_bad_files = s.skip_bad_files;
+  const detail::image_store* store = store_.get();
+  store_->stream = std::make_unique<detail::image_stream>([store](std::size_t k) { return store->decode(k); },
+                                                          s.memory_budget_mib << 20, s.decode_threads);
 }
 
 PARTRAIN_DECL image_datastore image_datastore::from_images(std::vector<std::string> names,
@@ -144,38 +188,6 @@ PARTRAIN_DECL std::vector<label_count> image_datastore::count_each_label() const
   for (int l : labels_)
     if (l >= 0) ++out[std::size_t(l)].count;
   return out;
-}
-
-PARTRAIN_DECL dims image_datastore::image_dims() const {
-  PARTRAIN_CHECK(size() > 0, data_error, "[partrain::data::image_datastore::image_dims] the datastore is empty");
-  const auto& first = image(0);
-  for (std::size_t i = 1; i < size(); ++i) {
-    const auto& img = image(i);
-    PARTRAIN_CHECK(img.height == first.height && img.width == first.width && img.channels == first.channels,
-                   shape_error, "[partrain::data::image_datastore] images differ in size: '", file(0), "' is ",
-                   first.size_string(), ", '", file(i), "' is ", img.size_string(),
-                   "; use augmented_image_datastore with an output size to resize them, or "
-                   "color_preprocessing to match channels");
-  }
-  return {1, first.channels, first.height, first.width};
-}
-
-PARTRAIN_DECL void image_datastore::read_batch(std::span<const std::size_t> indices, std::uint64_t /*epoch*/,
-                                               float* images, int* labels) const {
-  if (indices.empty()) return;
-  const auto& ref = image(indices[0]);
-  const std::size_t hw = std::size_t(ref.height) * ref.width, stride = hw * ref.channels;
-  for (std::size_t b = 0; b < indices.size(); ++b) {
-    const auto& img = image(indices[b]);
-    PARTRAIN_CHECK(img.height == ref.height && img.width == ref.width && img.channels == ref.channels,
-                   shape_error, "[partrain::data::image_datastore::read_batch] '", file(indices[b]), "' is ",
-                   img.size_string(), " but '", file(indices[0]), "' is ", ref.size_string(),
-                   "; use augmented_image_datastore with an output size");
-    float* out = images + b * stride;
-    for (std::size_t p = 0; p < hw; ++p)
-      for (int c = 0; c < img.channels; ++c) out[std::size_t(c) * hw + p] = float(img.pixels[p * img.channels + c]);
-    labels[b] = labels_[indices[b]];
-  }
 }
 
 PARTRAIN_DECL image_datastore image_datastore::subset(std::span<const std::size_t> indices) const {

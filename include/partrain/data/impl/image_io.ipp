@@ -4,9 +4,12 @@
 
 #include <cerrno>
 #include <fstream>
+#include <new>
+#include <string_view>
 
 #include "partrain/core/error.hpp"
 #include "partrain/core/filesystem.hpp"
+#include "partrain/data/detail/exif_orientation.hpp"
 #include "partrain/data/detail/stb_guards.hpp"
 #include "partrain/data/detail/stb_image.hpp"
 #include "partrain/data/image_io.hpp"
@@ -61,6 +64,7 @@ PARTRAIN_DECL decoded_image decode_image(std::span<const std::uint8_t> bytes, co
   }
   if (!pixels) {
     detail::stb_free_abandoned();
+    if (std::string_view(stbi_failure_reason()) == "outofmem") throw std::bad_alloc();  // not the file's fault
     fail<data_error>("[partrain::data::decode_image] '", name, "': corrupt or truncated image (stb_image: ",
                      stbi_failure_reason(), ")");
   }
@@ -72,6 +76,8 @@ PARTRAIN_DECL decoded_image decode_image(std::span<const std::uint8_t> bytes, co
   decoded_image img{h, w, want, {}};
   img.pixels.assign(pixels, pixels + std::size_t(w) * h * want);
   stbi_image_free(pixels);
+  if (bytes.size() > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8)  // a photo's EXIF turn, as viewers show it
+    return detail::apply_orientation(std::move(img), detail::jpeg_orientation(bytes));
   return img;
 }
 

@@ -38,8 +38,10 @@ PARTRAIN_DECL nlohmann::json checkpoint_data_json(const data::source_view& data)
   std::iota(first.begin(), first.end(), std::size_t(0));
   std::vector<float> pixels(first.size() * d.image_size());
   std::vector<int> labels(first.size());
-  data.read_batch(first, 0, pixels.data(), labels.data());
-  sample.add(std::span<const float>(pixels)).add(std::span<const int>(labels));
+  std::vector<data::dropped_image> dropped;  // left out as unreadable (skip_bad_files): not in the sample
+  const std::size_t kept = data.read_batch(first, 0, pixels.data(), labels.data(), dropped);
+  sample.add(std::span<const float>(pixels).first(kept * d.image_size()))
+      .add(std::span<const int>(labels).first(kept));
   return {{"images", data.size()}, {"classes", data.num_classes()}, {"image_dims", {d.c, d.h, d.w}},
           {"class_names_fingerprint", format::hex(names.value())},
           {"first_images_fingerprint", format::hex(sample.value())}};

@@ -165,11 +165,13 @@ PARTRAIN_DECL void training_engine::checkpoint(int epoch, bool interrupted) {
 // Batch b of the epoch read, forward, backward, update; its metrics queued.
 PARTRAIN_DECL void training_engine::step(int epoch, int b) {
   ++iteration_;
-  model_.read_batch(std::size_t(b) * batch_, batch_);
+  const auto dropped = model_.read_batch(std::size_t(b) * batch_, batch_);
+  left_out(dropped);
   const double lr = settings_.learn_rate({epoch, iteration_, per_epoch_, settings_.max_epochs});
   const pending p{epoch, iteration_, lr,
                   settings_.validates && (iteration_ == 1 || iteration_ % settings_.validation_frequency == 0 ||
-                                          iteration_ == max_iterations_)};
+                                          iteration_ == max_iterations_),
+                  int(batch_ - dropped.size())};
   double* m = metrics_.slot(iteration_);
   if (!on_device_) {
     // The loss is known before the update: a diverged step changes nothing.
@@ -181,7 +183,7 @@ PARTRAIN_DECL void training_engine::step(int epoch, int b) {
     // The first iterations run plainly: they choose convolution algorithms and size the
     // workspaces, which a recording must not do. The update stays outside the recording,
     // so learn-rate schedules and Adam's step count need no new one.
-    if (replay_ && ++steps_here_ > 2) graph_.run(ctx_, forward_backward);
+    if (replay_ && dropped.empty() && ++steps_here_ > 2) graph_.run(ctx_, forward_backward);  // a full batch
     else forward_backward();
     // Backward leaves the forward's probabilities in place; the flag is set before the update.
     model_.device_metrics(m, diverged_flag_.data());
@@ -202,6 +204,15 @@ PARTRAIN_DECL void training_engine::drain(bool all) {
   }
 }
 
+// Images the source left out of a batch as unreadable: named in the history and warned of.
+PARTRAIN_DECL void training_engine::left_out(std::span<const data::dropped_image> dropped) {
+  for (const auto& d : dropped) {
+    info_.skipped_files.push_back(d.file);
+    auto r = hook_result::warn(concat_text("iteration ", iteration_, ": left out '", d.file, "' (", d.reason, ")"));
+    take(r);
+  }
+}
+
 // The end of an iteration: history, the divergence rule, validation when due, hooks.
 PARTRAIN_DECL void training_engine::end_of_iteration(const pending& p) {
   if (diverged_at_ > 0) return;  // queued behind a divergence: changed nothing
@@ -210,7 +221,7 @@ PARTRAIN_DECL void training_engine::end_of_iteration(const pending& p) {
                                 .epoch = p.epoch, .iteration = p.iteration,
                                 .iterations_per_epoch = per_epoch_, .max_iterations = max_iterations_,
                                 .training_loss = loss,
-                                .training_accuracy = 100.0 * correct / double(batch_),
+                                .training_accuracy = 100.0 * correct / double(p.images),
                                 .base_learn_rate = p.learn_rate,
                                 .elapsed_seconds = elapsed(),
                                 .warning = std::move(pending_warning_)};

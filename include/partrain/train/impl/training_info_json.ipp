@@ -43,6 +43,7 @@ PARTRAIN_DECL nlohmann::json to_json(const training_info& info) {
           {"diverged_iteration", info.diverged_iteration},
           {"wall_seconds", format::json_number(info.wall_seconds)},
           {"warnings", info.warnings},
+          {"skipped_files", info.skipped_files},
           {"epoch", info.epoch},
           {"training_loss", arr(info.training_loss)},
           {"training_accuracy", arr(info.training_accuracy)},
@@ -102,14 +103,17 @@ PARTRAIN_DECL training_info training_info_from_json(const nlohmann::json& j, std
     info.stop_message = j["stop_message"].get<std::string>();
   }
   if (j.contains("diverged_iteration")) info.diverged_iteration = integer("diverged_iteration");
-  if (j.contains("warnings")) {  // absent from older files
-    const auto& w = j["warnings"];
-    PARTRAIN_CHECK(w.is_array(), io_error, where, "field 'warnings' is not an array of strings");
+  auto strings = [&](const char* name, std::vector<std::string>& out) {
+    if (!j.contains(name)) return;  // absent from older files
+    const auto& w = j[name];
+    PARTRAIN_CHECK(w.is_array(), io_error, where, "field '", name, "' is not an array of strings");
     for (const auto& e : w) {
-      PARTRAIN_CHECK(e.is_string(), io_error, where, "field 'warnings' holds ", e.dump(), "; expected a string");
-      info.warnings.push_back(e.get<std::string>());
+      PARTRAIN_CHECK(e.is_string(), io_error, where, "field '", name, "' holds ", e.dump(), "; expected a string");
+      out.push_back(e.get<std::string>());
     }
-  }
+  };
+  strings("warnings", info.warnings);
+  strings("skipped_files", info.skipped_files);
   return info;
 }
 

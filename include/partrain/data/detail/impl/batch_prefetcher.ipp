@@ -18,6 +18,7 @@ PARTRAIN_DECL void batch_prefetcher::start(std::span<const std::size_t> order, s
   batches_ = (order_.size() + batch_size_ - 1) / batch_size_;
   produced_ = consumed_ = 0;
   failed_ = false;
+  if (announce_) announce_(order_);
   for (auto& s : slots_) {
     s.images.resize(batch_size_ * image_size_);
     s.labels.resize(batch_size_);
@@ -25,23 +26,27 @@ PARTRAIN_DECL void batch_prefetcher::start(std::span<const std::size_t> order, s
   worker_ = std::jthread([this](std::stop_token st) { run(st); });
 }
 
-PARTRAIN_DECL bool batch_prefetcher::take(std::span<const std::size_t> indices, std::uint64_t epoch, float* images,
-                                         int* labels) {
+PARTRAIN_DECL std::optional<std::size_t> batch_prefetcher::take(std::span<const std::size_t> indices,
+                                                               std::uint64_t epoch, float* images, int* labels,
+                                                               std::vector<dropped_image>* dropped) {
   std::unique_lock lock(mutex_);
-  if (!worker_.joinable() || epoch != epoch_ || consumed_ >= batches_) return false;
+  if (!worker_.joinable() || epoch != epoch_ || consumed_ >= batches_) return std::nullopt;
   const std::size_t begin = consumed_ * batch_size_, end = std::min(order_.size(), begin + batch_size_);
   if (indices.size() != end - begin || !std::equal(indices.begin(), indices.end(), order_.begin() + std::ptrdiff_t(begin)))
-    return false;
+    return std::nullopt;
   ready_.wait(lock, [&] { return produced_ > consumed_ || failed_; });
-  if (failed_) return false;  // the caller recomputes and sees the error itself
-  const auto& s = slots_[consumed_ % slots_.size()];
+  if (failed_) return std::nullopt;  // the caller recomputes and sees the error itself
+  auto& s = slots_[consumed_ % slots_.size()];
+  if (!s.dropped.empty() && !dropped) return std::nullopt;  // the caller cannot drop: it sees the error
   lock.unlock();  // the producer never writes the slot being read (see run)
-  std::copy_n(s.images.data(), indices.size() * image_size_, images);
-  std::copy_n(s.labels.data(), indices.size(), labels);
+  std::copy_n(s.images.data(), s.kept * image_size_, images);
+  std::copy_n(s.labels.data(), s.kept, labels);
+  if (dropped) dropped->insert(dropped->end(), s.dropped.begin(), s.dropped.end());
+  const std::size_t kept = s.kept;
   lock.lock();
   ++consumed_;
   ready_.notify_all();
-  return true;
+  return kept;
 }
 
 PARTRAIN_DECL void batch_prefetcher::stop() {
@@ -61,8 +66,9 @@ PARTRAIN_DECL void batch_prefetcher::run(std::stop_token st) {
     const std::size_t begin = b * batch_size_, end = std::min(order_.size(), begin + batch_size_);
     auto& s = slots_[b % slots_.size()];
     try {
-      fill_(std::span<const std::size_t>(order_.data() + begin, end - begin), epoch_, s.images.data(),
-            s.labels.data());
+      s.dropped.clear();
+      s.kept = fill_(std::span<const std::size_t>(order_.data() + begin, end - begin), epoch_, s.images.data(),
+                     s.labels.data(), &s.dropped);
     } catch (...) {
       std::lock_guard lock(mutex_);
       failed_ = true;
@@ -73,12 +79,6 @@ PARTRAIN_DECL void batch_prefetcher::run(std::stop_token st) {
     ++produced_;
     ready_.notify_all();
   }
-}
-
-PARTRAIN_DECL batch_prefetcher* prefetch_hub::find() {
-  std::lock_guard lock(mutex_);
-  const auto it = by_thread_.find(std::this_thread::get_id());
-  return it == by_thread_.end() ? nullptr : it->second.get();
 }
 
 }  // namespace PARTRAIN_MODE_NAMESPACE
