@@ -22,7 +22,8 @@ namespace partrain::data {
 ///    float layout to `images` and their labels to `labels`. `epoch` (0-based) keys
 ///    random augmentation, so a batch is a pure function of (indices, epoch).
 /// Optional: start_epoch(order, batch_size, epoch) announces the order of the coming
-/// read_batch calls, so a source can prefetch them in the background; and
+/// read_batch calls, so a source can prefetch them in the background (an empty order: none
+/// will come, so it may drop what it read ahead); and
 /// read_batch(indices, epoch, images, labels, dropped), which may leave out images it cannot
 /// read (writing the kept ones first, in order), appends what it left out to `dropped` and
 /// returns how many it kept (read_batch_dropping calls either form).

@@ -23,19 +23,25 @@ class batch_reader {
  public:
   /// Reads the images at `indices` (with augmentation keyed by `epoch`) into images()/labels().
   /// A source that skips bad files may leave some out (dropped()); the batch is then smaller.
-  /// Throws data_error when it leaves out every one.
+  /// Throws data_error when it leaves out every one. With `every_image`, the source must
+  /// read each one (a file it cannot read stops the read, naming it).
   template <data::source D>
-  void read(const D& data, std::span<const std::size_t> indices, std::uint64_t epoch, dims image) {
+  void read(const D& data, std::span<const std::size_t> indices, std::uint64_t epoch, dims image,
+            bool every_image = false) {
     const int n = int(indices.size());
     images_.resize({n, image.c, image.h, image.w});
     labels_.resize(indices.size());
     dropped_.clear();
-    std::size_t kept = 0;
+    std::size_t kept = indices.size();
+    auto read_into = [&](float* x) {
+      if (every_image) data.read_batch(indices, epoch, x, labels_.data());
+      else kept = data::read_batch_dropping(data, indices, epoch, x, labels_.data(), dropped_);
+    };
     if constexpr (std::is_same_v<T, float>) {
-      kept = data::read_batch_dropping(data, indices, epoch, images_.data(), labels_.data(), dropped_);
+      read_into(images_.data());
     } else {
       staging_.resize(images_.size());
-      kept = data::read_batch_dropping(data, indices, epoch, staging_.data(), labels_.data(), dropped_);
+      read_into(staging_.data());
       std::copy(staging_.begin(), staging_.begin() + std::ptrdiff_t(kept * image.image_size()), images_.data());
     }
     if (kept == indices.size()) return;
@@ -50,8 +56,8 @@ class batch_reader {
   /// refer to device memory.
   template <data::source D>
   void read(context& ctx, const D& data, std::span<const std::size_t> indices, std::uint64_t epoch, dims image,
-            int classes) {
-    read(data, indices, epoch, image);
+            int classes, bool every_image = false) {
+    read(data, indices, epoch, image, every_image);
     on_device_ = !ctx.memory().host;
     if (!on_device_) return;
     kept_indices_.assign(indices.begin(), indices.end());

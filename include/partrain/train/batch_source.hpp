@@ -33,11 +33,22 @@ class batch_source {
  public:
   batch_source(context& ctx, data::source_view data, int classes)
       : ctx_(ctx), data_(data), classes_(classes), resident_(ctx, data_, classes) {}
+  batch_source(const batch_source&) = delete;
+  batch_source& operator=(const batch_source&) = delete;
+  /// Tells the source that nothing more will be read, so it drops what it read ahead (a
+  /// streaming datastore's memory budget is shared with other runs).
+  ~batch_source() {
+    if (!announced_ || resident_.active()) return;
+    try {
+      data_.start_epoch({}, 1, 0);
+    } catch (...) {  // nothing to report from a destructor: the read-ahead is a cache
+    }
+  }
 
   /// The coming batches of `epoch` (0-based; keys augmentation) take their images in
   /// `order`, batch_size at a time; `order` must stay alive and unchanged until the next call.
   void start_epoch(std::span<const std::size_t> order, std::size_t batch_size, std::uint64_t epoch) {
-    order_ = order, epoch_ = epoch;
+    order_ = order, epoch_ = epoch, announced_ = true;
     if (resident_.active()) return resident_.start_epoch(ctx_, order, epoch);
     data_.start_epoch(order, batch_size, epoch);
   }
@@ -68,6 +79,7 @@ class batch_source {
   batch_reader<T> reader_;
   std::span<const std::size_t> order_;
   std::uint64_t epoch_ = 0;
+  bool announced_ = false;
   const tensor<T>* images_ = nullptr;
   std::span<const int> labels_;
 };

@@ -39,7 +39,7 @@ predictions classify(Net& net, context& ctx, const D& data, int batch_size = 128
   for (std::size_t start = 0; start < data.size(); start += batch_size) {
     indices.resize(std::min<std::size_t>(batch_size, data.size() - start));
     std::iota(indices.begin(), indices.end(), start);
-    reader.read(ctx, data, indices, 0, data.image_dims(), Net::num_classes);
+    reader.read(ctx, data, indices, 0, data.image_dims(), Net::num_classes, true);  // a row per image
     tensor<typename Net::value_type> p = net.predict(ctx, reader.images());  // a host copy
     p.to(host_memory);
     for (std::size_t i = 0; i < indices.size(); ++i) {

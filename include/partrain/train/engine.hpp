@@ -121,7 +121,7 @@ class training_engine {
   void end_of_iteration(const pending& p);
   void validate(int iteration);
   void take(hook_result& r);
-  void left_out(std::span<const data::dropped_image> dropped);
+  void left_out(std::span<const data::dropped_image> dropped, const char* where);
   void finish();
   void complete_run(int done);
   double elapsed() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
@@ -150,6 +150,7 @@ class training_engine {
   // Resuming: the first epoch's first batch; the iteration of the last checkpoint.
   int start_batch_ = 0, checkpointed_at_ = 0;
   int steps_here_ = 0;  // steps this run took (a resumed one counts from its resume)
+  int announced_first_ = 0;  // the epoch's first batch announced to the model (a resume's)
 };
 
 }  // namespace PARTRAIN_MODE_NAMESPACE

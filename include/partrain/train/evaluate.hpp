@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "partrain/backend/context.hpp"
@@ -16,6 +18,8 @@ namespace partrain {
 struct evaluation {
   double loss = 0;
   double accuracy = 0;
+  /// Images the source left out as unreadable (skip_bad_files), not counted.
+  std::vector<data::dropped_image> left_out{};
 };
 
 /// Runs `net` in inference mode over all of `data` (the last batch may be smaller); images a
@@ -29,6 +33,7 @@ evaluation evaluate(Net& net, context& ctx, const D& data, int batch_size = 128)
   long correct = 0;
   const std::size_t n = data.size();
   std::size_t counted = 0;  // images a source that skips bad files did not leave out
+  std::vector<data::dropped_image> left_out;
   for (std::size_t start = 0; start < n; start += batch_size) {
     indices.resize(std::min<std::size_t>(batch_size, n - start));
     std::iota(indices.begin(), indices.end(), start);
@@ -38,8 +43,9 @@ evaluation evaluate(Net& net, context& ctx, const D& data, int batch_size = 128)
     loss_sum += net.loss(ctx, reader.labels()) * double(kept);
     correct += net.correct(ctx, reader.labels());
     counted += kept;
+    left_out.insert(left_out.end(), reader.dropped().begin(), reader.dropped().end());
   }
-  return {loss_sum / double(counted), 100.0 * double(correct) / double(counted)};
+  return {loss_sum / double(counted), 100.0 * double(correct) / double(counted), std::move(left_out)};
 }
 
 }  // namespace partrain

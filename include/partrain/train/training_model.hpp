@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "partrain/data/data_source.hpp"
 #include "partrain/train/evaluate.hpp"
@@ -53,8 +54,10 @@ class training_model {
   /// Keeps a copy of the network as the best so far; puts the kept copy back.
   virtual void keep_best() = 0;
   virtual void restore_best() = 0;
-  /// Batch-norm statistics over the training images in `order` (MATLAB's 'population').
-  virtual void population_statistics(std::span<const std::size_t> order, std::size_t batch, std::uint64_t epoch) = 0;
+  /// Batch-norm statistics over the training images in `order` (MATLAB's 'population');
+  /// returns the images the source left out as unreadable.
+  virtual std::vector<data::dropped_image> population_statistics(std::span<const std::size_t> order, std::size_t batch,
+                                                                 std::uint64_t epoch) = 0;
   /// The network, the solver's state and (with_best) the kept best network by name, and the
   /// layers' random step, into `s` (host memory; nothing may be queued on a device).
   virtual void save(run_snapshot& s, bool with_best) const = 0;

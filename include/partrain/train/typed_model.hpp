@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 #include <utility>
 
 #include "partrain/backend/context.hpp"
@@ -85,16 +86,21 @@ class typed_model final : public training_model {
   evaluation validate() override { return evaluate(net_, ctx_, validation_, batch_size_); }
   void keep_best() override { best_.keep(ctx_, net_.parameters(), net_.state()); }
   void restore_best() override { best_.restore(ctx_, net_.parameters(), net_.state()); }
-  void population_statistics(std::span<const std::size_t> order, std::size_t batch, std::uint64_t epoch) override {
+  std::vector<data::dropped_image> population_statistics(std::span<const std::size_t> order, std::size_t batch,
+                                                         std::uint64_t epoch) override {
+    std::vector<data::dropped_image> left_out;
     if constexpr (Net::keeps_population_statistics) {
       net_.begin_population_statistics();
-      batches_.start_epoch(order, batch, epoch);
-      for (std::size_t at = 0; at + batch <= order.size(); at += batch) {
-        batches_.read(at, batch);
+      const auto whole = order.first(order.size() / batch * batch);  // whole batches only
+      batches_.start_epoch(whole, batch, epoch);
+      for (std::size_t at = 0; at < whole.size(); at += batch) {
+        const auto dropped = batches_.read(at, batch);
+        left_out.insert(left_out.end(), dropped.begin(), dropped.end());
         net_.forward(ctx_, batches_.images(), mode::population_statistics);
       }
       net_.finish_population_statistics();
     }
+    return left_out;
   }
   void save(run_snapshot& s, bool with_best) const override {
     s.architecture = Net::description();

@@ -9,13 +9,18 @@
 
 namespace partrain::data::detail {
 
-/// Copies and moves start empty: what it holds is a cache, not state.
+/// Copies start empty, and assignment empties it: what it holds belongs to the object it
+/// is a member of (a datastore's images), so it must not outlive an assignment of that.
 template <class T>
 class per_thread {
  public:
   per_thread() = default;
   per_thread(const per_thread&) {}
-  per_thread& operator=(const per_thread&) { return *this; }
+  per_thread& operator=(const per_thread&) {
+    std::lock_guard lock(mutex_);
+    by_thread_.clear();
+    return *this;
+  }
 
   /// The calling thread's object, made with `make` (returning a unique_ptr<T>) on first use.
   template <class Make>

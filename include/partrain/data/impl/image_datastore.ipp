@@ -17,79 +17,6 @@
 #include "partrain/data/image_io.hpp"
 
 namespace partrain::data {
-namespace detail {
-inline namespace PARTRAIN_MODE_NAMESPACE {
-
-PARTRAIN_DECL void warn(const warning_handler& h, const std::string& message) {
-  if (h)
-    h(message);
-  else
-    std::clog << message << "\n";
-}
-
-PARTRAIN_DECL decoded_image convert_color(decoded_image img, color_preprocessing mode) {
-  if (mode == color_preprocessing::gray2rgb && img.channels == 1) {
-    decoded_image out{img.height, img.width, 3, std::vector<std::uint8_t>(img.pixels.size() * 3)};
-    for (std::size_t i = 0; i < img.pixels.size(); ++i)
-      out.pixels[3 * i] = out.pixels[3 * i + 1] = out.pixels[3 * i + 2] = img.pixels[i];
-    return out;
-  }
-  if (mode == color_preprocessing::rgb2gray && img.channels == 3) {
-    decoded_image out{img.height, img.width, 1, std::vector<std::uint8_t>(img.pixels.size() / 3)};
-    for (std::size_t i = 0; i < out.pixels.size(); ++i) {
-      const double v = 0.298936021293775 * img.pixels[3 * i] + 0.587043074451121 * img.pixels[3 * i + 1] +
-                       0.114020904255103 * img.pixels[3 * i + 2];
-      out.pixels[i] = std::uint8_t(std::min(255.0, v + 0.5));
-    }
-    return out;
-  }
-  return img;
-}
-
-PARTRAIN_DECL decoded_image image_store::decode(std::size_t k) const {
-  const std::string& name = names[k];
-  if (!reader) return convert_color(read_image(name), color);
-  constexpr const char* where = "[partrain::data::image_datastore] '";
-  decoded_image img;
-  try {
-    img = reader(name);
-  } catch (const std::exception& e) {
-    fail<data_error>(where, name, "': the custom reader refused it: ", e.what());
-  }
-  PARTRAIN_CHECK(img.height > 0 && img.width > 0 && (img.channels == 1 || img.channels == 3) &&
-                     img.pixels.size() == std::size_t(img.height) * std::size_t(img.width) * std::size_t(img.channels),
-                 data_error, where, name, "': the custom reader returned ", img.size_string(), " with ",
-                 img.pixels.size(), " bytes; expected positive sizes, 1 or 3 channels, height*width*channels bytes");
-  return convert_color(std::move(img), color);
-}
-
-PARTRAIN_DECL void image_store::load() {
-  std::call_once(loaded, [this] {
-    std::vector<decoded_image> decoded;
-    std::size_t bytes = 0, done = 0;
-    try {
-      decoded.reserve(names.size());
-      for (std::size_t k = 0; k < names.size(); ++k, ++done) {
-        decoded.push_back(decode(k));
-        bytes += decoded.back().pixels.size();
-      }
-    } catch (const std::bad_alloc&) {
-      std::vector<decoded_image>().swap(decoded);  // room for the message
-    }
-    PARTRAIN_CHECK(done == names.size(), data_error, "[partrain::data::image_datastore] out of memory after decoding ",
-                   done, " of ", names.size(), " images (", bytes >> 20, " MiB held); stream them instead ",
-                   "(image_datastore_options::streaming) or use fewer images");
-    images = std::move(decoded);
-  });
-}
-
-PARTRAIN_DECL std::string lower(std::string s) {
-  for (auto& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-}  // namespace PARTRAIN_MODE_NAMESPACE
-}  // namespace detail
 
 inline namespace PARTRAIN_MODE_NAMESPACE {
 
@@ -223,6 +150,113 @@ PARTRAIN_DECL image_datastore::image_datastore(std::vector<std::string> names,
                    "': label '", label_names[i], "' is not among the ", classes_.size(), " class names");
     labels_[i] = int(it - classes_.begin());
   }
+}
+
+PARTRAIN_DECL dims image_datastore::image_dims() const {
+  PARTRAIN_CHECK(size() > 0, data_error, "[partrain::data::image_datastore::image_dims] the datastore is empty");
+  std::call_once(dims_->once, [&] {
+    if (!streaming()) {
+      const auto& first = image(0);
+      for (std::size_t i = 1; i < size(); ++i) {
+        const auto& img = image(i);
+        PARTRAIN_CHECK(img.height == first.height && img.width == first.width && img.channels == first.channels,
+                       shape_error, "[partrain::data::image_datastore] images differ in size: '", file(0), "' is ",
+                       first.size_string(), ", '", file(i), "' is ", img.size_string(),
+                       "; use augmented_image_datastore with an output size to resize them, or "
+                       "color_preprocessing to match channels");
+      }
+      dims_->value = {1, first.channels, first.height, first.width};
+      return;
+    }
+    for (std::size_t i = 0;; ++i) {  // the first readable image (skip_bad_files), else the first
+      try {
+        const auto img = read(i);
+        dims_->value = {1, img->channels, img->height, img->width};
+        return;
+      } catch (const error&) {
+        if (!skips_bad_files() || i + 1 == size()) throw;
+      }
+    }
+  });
+  return dims_->value;
+}
+
+PARTRAIN_DECL void image_datastore::start_epoch(std::span<const std::size_t> order, std::size_t /*batch_size*/,
+                                                std::uint64_t /*epoch*/) const {
+  if (!streaming()) return;
+  announce(readers_.mine([&] { return open_reader(); }), order);
+}
+
+PARTRAIN_DECL void image_datastore::read_batch(std::span<const std::size_t> indices, std::uint64_t /*epoch*/,
+                                               float* images, int* labels) const {
+  read_into(indices, images, labels, nullptr);
+}
+
+PARTRAIN_DECL std::size_t image_datastore::read_batch(std::span<const std::size_t> indices, std::uint64_t /*epoch*/,
+                                                      float* images, int* labels,
+                                                      std::vector<dropped_image>& dropped) const {
+  return read_into(indices, images, labels, skips_bad_files() ? &dropped : nullptr);
+}
+
+PARTRAIN_DECL std::size_t image_datastore::read_into(std::span<const std::size_t> indices, float* images,
+                                                     int* labels, std::vector<dropped_image>* dropped) const {
+  if (indices.empty()) return 0;
+  for (std::size_t i : indices) check(i);
+  const dims d = image_dims();
+  auto* reader = streaming() ? readers_.find() : nullptr;
+  const std::size_t hw = std::size_t(d.h) * std::size_t(d.w), stride = hw * std::size_t(d.c);
+  std::size_t kept = 0;
+  for (std::size_t i : indices) {
+    std::shared_ptr<const decoded_image> img;
+    try {
+      img = read(i, reader);
+      PARTRAIN_CHECK(img->height == d.h && img->width == d.w && img->channels == d.c, shape_error,
+                     "[partrain::data::image_datastore::read_batch] '", file(i), "' is ", img->size_string(),
+                     " but the datastore's images are ", d.h, "x", d.w, "x", d.c,
+                     "; use augmented_image_datastore with an output size");
+    } catch (const error& e) {
+      if (!dropped) throw;
+      dropped->push_back({i, file(i), e.what()});
+      continue;
+    }
+    float* out = images + kept * stride;
+    for (std::size_t p = 0; p < hw; ++p)
+      for (int c = 0; c < d.c; ++c) out[std::size_t(c) * hw + p] = float(img->pixels[p * std::size_t(d.c) + std::size_t(c)]);
+    labels[kept++] = labels_[i];
+  }
+  return kept;
+}
+
+PARTRAIN_DECL std::shared_ptr<const decoded_image> image_datastore::read(std::size_t i) const {
+  const std::size_t k = item(i);
+  if (streaming()) return std::make_shared<const decoded_image>(store_->decode(k));
+  store_->load();
+  return std::shared_ptr<const decoded_image>(store_, &store_->images[k]);  // shares the store's ownership
+}
+
+PARTRAIN_DECL std::shared_ptr<const decoded_image> image_datastore::read(std::size_t i,
+                                                                      detail::image_stream::reader* r) const {
+  return r && streaming() ? r->take(item(i)) : read(i);
+}
+
+PARTRAIN_DECL const decoded_image& image_datastore::image(std::size_t i) const {
+  PARTRAIN_CHECK(!streaming(), config_error, "[partrain::data::image_datastore::image] this datastore streams its ",
+                 "images and keeps none in memory; use read(i)");
+  preload();
+  return store_->images[item(i)];
+}
+
+PARTRAIN_DECL std::unique_ptr<detail::image_stream::reader> image_datastore::open_reader() const {
+  if (!streaming()) return nullptr;
+  // Aliasing: the reader keeps the whole store (names, reader) alive, not just its stream.
+  return detail::image_stream::open(std::shared_ptr<detail::image_stream>(store_, store_->stream.get()));
+}
+
+PARTRAIN_DECL void image_datastore::announce(detail::image_stream::reader& r, std::span<const std::size_t> order) const {
+  std::vector<std::size_t> items;
+  items.reserve(order.size());
+  for (std::size_t i : order) items.push_back(item(i));
+  r.start(std::move(items));
 }
 
 }  // namespace PARTRAIN_MODE_NAMESPACE

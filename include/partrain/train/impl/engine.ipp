@@ -125,7 +125,11 @@ PARTRAIN_DECL void training_engine::start() {
 PARTRAIN_DECL bool training_engine::run_epoch(int epoch) {
   const int first = std::exchange(start_batch_, 0);
   if (epoch > 1 && first == 0 && settings_.shuffle == shuffle_mode::every_epoch) shuffle_indices(order_, shuffle_rng_);
-  model_.start_epoch(order_, batch_, std::uint64_t(epoch - 1));
+  // Only the batches this epoch still reads: a source reads ahead all it is told of.
+  announced_first_ = first;
+  model_.start_epoch(std::span<const std::size_t>(order_).subspan(std::size_t(first) * batch_,
+                                                                  std::size_t(per_epoch_ - first) * batch_),
+                     batch_, std::uint64_t(epoch - 1));
   for (int b = first; b < per_epoch_ && !stop_.stopping(); ++b) {
     if (ctx_.stop_requested()) {
       stop_.ask(stop_reason::cancelled);
@@ -165,8 +169,8 @@ PARTRAIN_DECL void training_engine::checkpoint(int epoch, bool interrupted) {
 // Batch b of the epoch read, forward, backward, update; its metrics queued.
 PARTRAIN_DECL void training_engine::step(int epoch, int b) {
   ++iteration_;
-  const auto dropped = model_.read_batch(std::size_t(b) * batch_, batch_);
-  left_out(dropped);
+  const auto dropped = model_.read_batch(std::size_t(b - announced_first_) * batch_, batch_);
+  left_out(dropped, "training");
   const double lr = settings_.learn_rate({epoch, iteration_, per_epoch_, settings_.max_epochs});
   const pending p{epoch, iteration_, lr,
                   settings_.validates && (iteration_ == 1 || iteration_ % settings_.validation_frequency == 0 ||
@@ -204,11 +208,13 @@ PARTRAIN_DECL void training_engine::drain(bool all) {
   }
 }
 
-// Images the source left out of a batch as unreadable: named in the history and warned of.
-PARTRAIN_DECL void training_engine::left_out(std::span<const data::dropped_image> dropped) {
+// Images the source left out of a batch (or a validation) as unreadable: named in the
+// history and warned of.
+PARTRAIN_DECL void training_engine::left_out(std::span<const data::dropped_image> dropped, const char* where) {
   for (const auto& d : dropped) {
     info_.skipped_files.push_back(d.file);
-    auto r = hook_result::warn(concat_text("iteration ", iteration_, ": left out '", d.file, "' (", d.reason, ")"));
+    auto r = hook_result::warn(concat_text(where, " at iteration ", iteration_, ": left out '", d.file, "' (",
+                                           d.reason, ")"));
     take(r);
   }
 }
@@ -246,6 +252,7 @@ PARTRAIN_DECL void training_engine::end_of_iteration(const pending& p) {
 // Validation: figures into the history, the best network kept when asked, hooks.
 PARTRAIN_DECL void training_engine::validate(int iteration) {
   const evaluation v = model_.validate();
+  left_out(v.left_out, "validation");
   info_.validation_loss.back() = progress_.validation_loss = v.loss;
   info_.validation_accuracy.back() = progress_.validation_accuracy = v.accuracy;
   const bool new_best = best_.offer(v.loss, iteration);
@@ -289,9 +296,11 @@ PARTRAIN_DECL void training_engine::finish() {
 PARTRAIN_DECL void training_engine::complete_run(int done) {
   const bool complete = iteration_ > 0 && !stop_.cancelled() && stop_.reason() != stop_reason::interrupted;
   if (complete && settings_.population_statistics && model_.keeps_population_statistics())
-    model_.population_statistics(order_, batch_, std::uint64_t(settings_.max_epochs));
+    left_out(model_.population_statistics(order_, batch_, std::uint64_t(settings_.max_epochs)),
+             "population statistics");
   if (settings_.validates && complete) {
     const evaluation v = model_.validate();
+    left_out(v.left_out, "validation");
     info_.final_validation_loss = v.loss;
     info_.final_validation_accuracy = v.accuracy;
   }

@@ -33,23 +33,24 @@ PARTRAIN_DECL nlohmann::json to_json(const training_info& info) {
       a.push_back(format::json_number(x));
     return a;
   };
-  return {{"iterations", info.iterations()},
-          {"iterations_per_epoch", info.iterations_per_epoch},
-          {"final_validation_loss", format::json_number(info.final_validation_loss)},
-          {"final_validation_accuracy", format::json_number(info.final_validation_accuracy)},
-          {"output_network_iteration", info.output_network_iteration},
-          {"stop_reason", to_string(info.stop_reason)},
-          {"stop_message", info.stop_message},
-          {"diverged_iteration", info.diverged_iteration},
-          {"wall_seconds", format::json_number(info.wall_seconds)},
-          {"warnings", info.warnings},
-          {"skipped_files", info.skipped_files},
-          {"epoch", info.epoch},
-          {"training_loss", arr(info.training_loss)},
-          {"training_accuracy", arr(info.training_accuracy)},
-          {"validation_loss", arr(info.validation_loss)},
-          {"validation_accuracy", arr(info.validation_accuracy)},
-          {"base_learn_rate", arr(info.base_learn_rate)}};
+  nlohmann::json j = {{"iterations", info.iterations()},
+                      {"iterations_per_epoch", info.iterations_per_epoch},
+                      {"final_validation_loss", format::json_number(info.final_validation_loss)},
+                      {"final_validation_accuracy", format::json_number(info.final_validation_accuracy)},
+                      {"output_network_iteration", info.output_network_iteration},
+                      {"stop_reason", to_string(info.stop_reason)},
+                      {"stop_message", info.stop_message},
+                      {"diverged_iteration", info.diverged_iteration},
+                      {"wall_seconds", format::json_number(info.wall_seconds)},
+                      {"warnings", info.warnings},
+                      {"epoch", info.epoch},
+                      {"training_loss", arr(info.training_loss)},
+                      {"training_accuracy", arr(info.training_accuracy)},
+                      {"validation_loss", arr(info.validation_loss)},
+                      {"validation_accuracy", arr(info.validation_accuracy)},
+                      {"base_learn_rate", arr(info.base_learn_rate)}};
+  if (!info.skipped_files.empty()) j["skipped_files"] = info.skipped_files;  // only streaming with skip_bad_files
+  return j;
 }
 
 PARTRAIN_DECL training_info training_info_from_json(const nlohmann::json& j, std::string_view source) {

@@ -110,7 +110,7 @@ PARTRAIN_DECL void image_stream::finish(const job& j, std::shared_ptr<const deco
   std::lock_guard lock(mutex_);
   --in_flight_;
   if (image) typical_bytes_ = std::max(typical_bytes_, image->pixels.size());
-  if (j.q->closed || j.q->generation != j.generation) return;  // announced anew meanwhile
+  if (j.q->closed || j.q->generation != j.generation) return changed_.notify_all();  // announced anew meanwhile
   auto& s = j.q->slots[j.position];
   s.image = std::move(image), s.error = std::move(error), s.done = true;
   if (s.image) bytes_ += s.image->pixels.size(), peak_ = std::max(peak_, bytes_);
