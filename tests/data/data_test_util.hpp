@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <vector>
 #include <unistd.h>
 
 #include "partrain/data/image_io.hpp"
@@ -40,6 +42,17 @@ inline decoded_image pattern(int h, int w, int c = 1, int seed = 0) {
 
 inline void write_text(const std::filesystem::path& p, const std::string& text) {
   write_file_bytes(p, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+/// The batch of `ds` (any data source) at `idx` for `epoch`, and its labels into *labels.
+template <class D>
+std::vector<float> read_batch_of(const D& ds, std::span<const std::size_t> idx, std::uint64_t epoch,
+                                 std::vector<int>* labels = nullptr) {
+  std::vector<float> x(idx.size() * ds.image_dims().image_size());
+  std::vector<int> y(idx.size());
+  ds.read_batch(idx, epoch, x.data(), y.data());
+  if (labels) *labels = y;
+  return x;
 }
 
 /// Runs f and checks it throws E whose message contains every one of `parts`.

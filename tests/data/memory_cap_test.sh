@@ -17,7 +17,7 @@ echo "folder: $size_mib MiB on disk for a cap of $cap_mib MiB"
 [ "$size_mib" -ge $((4 * cap_mib)) ] || { echo "FAIL: the folder is not 4x the cap"; exit 1; }
 cap=$((cap_mib * 1024 * 1024))
 timeout 120 prlimit --data=$cap:$cap "$tool" train "$dir/images" stream 32 | tee "$dir/stream.txt"
-grep -q "streaming: 900 images, 28 iterations in" "$dir/stream.txt" || { echo "FAIL: the streaming run did not train"; exit 1; }
+grep -q "streaming: 900 images, 28 iterations (max_epochs)" "$dir/stream.txt" || { echo "FAIL: the streaming run did not train"; exit 1; }
 if timeout 120 prlimit --data=$cap:$cap "$tool" train "$dir/images" memory 2>"$dir/memory.txt"; then
   echo "FAIL: the in-memory run succeeded under the cap"; exit 1
 fi

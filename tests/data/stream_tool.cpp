@@ -53,11 +53,14 @@ int train(const fs::path& dir, bool stream, std::size_t budget_mib) {
   const pt::data::image_datastore images(dir, opt);
   const double listed = peak_rss_mib();
   const pt::data::augmented_image_datastore resized({16, 16}, images);
-  const auto r = pt::train_network<net>(
-      resized, pt::training_options<pt::optim::sgdm>{.max_epochs = 1, .mini_batch_size = 32, .verbose = false});
+  const auto r = pt::train_network<net>(resized, pt::training_options<pt::optim::sgdm>{.initial_learn_rate = 1e-4,
+                                                                                      .max_epochs = 1,
+                                                                                      .mini_batch_size = 32,
+                                                                                      .verbose = false});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%s: %zu images, %d iterations in %.1f s (listing and decoding included); peak RSS %.1f MiB after listing, %.1f MiB at the end\n",
-              stream ? "streaming" : "in memory", images.size(), r.info.iterations(), seconds, listed,
+  std::printf("%s: %zu images, %d iterations (%s) in %.1f s (listing and decoding included); peak RSS %.1f MiB after listing, %.1f MiB at the end\n",
+              stream ? "streaming" : "in memory", images.size(), r.info.iterations(),
+              std::string(pt::to_string(r.info.stop_reason)).c_str(), seconds, listed,
               peak_rss_mib());
   return 0;
 }

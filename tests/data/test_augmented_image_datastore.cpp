@@ -27,11 +27,7 @@ image_datastore many(int n, int h, int w, int c = 1) {
 }
 std::vector<float> read(const augmented_image_datastore& ds, std::span<const std::size_t> idx, std::uint64_t epoch,
                         std::vector<int>* labels = nullptr) {
-  std::vector<float> x(idx.size() * ds.image_dims().image_size());
-  std::vector<int> y(idx.size());
-  ds.read_batch(idx, epoch, x.data(), y.data());
-  if (labels) *labels = y;
-  return x;
+  return data::test::read_batch_of(ds, idx, epoch, labels);
 }
 std::vector<std::size_t> iota(std::size_t n) {
   std::vector<std::size_t> v(n);

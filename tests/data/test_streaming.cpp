@@ -38,13 +38,8 @@ image_datastore_options streamed(stream_options s = {}) {
 image_datastore_options in_memory() { return {.include_subfolders = true, .label_source = folder_names}; }
 
 template <class D>
-std::vector<float> batch(const D& ds, std::span<const std::size_t> idx, std::uint64_t epoch,
-                         std::vector<int>* labels = nullptr) {
-  std::vector<float> x(idx.size() * ds.image_dims().image_size());
-  std::vector<int> y(idx.size());
-  ds.read_batch(idx, epoch, x.data(), y.data());
-  if (labels) *labels = y;
-  return x;
+std::vector<float> batch(const D& ds, std::span<const std::size_t> idx, std::uint64_t epoch) {
+  return data::test::read_batch_of(ds, idx, epoch);
 }
 // Every batch of two epochs in a shuffled order, announced first (the read-ahead's path).
 template <class D>
