@@ -50,7 +50,6 @@ TEST_CASE("trials on a pool share one streaming datastore and get what each gets
   for (int seed = 1; seed <= 4; ++seed)
     shared.push_back(p.submit([&, seed](pt::context& ctx) { return trial(str_aug, seed, &ctx); }));
   for (std::size_t i = 0; i < shared.size(); ++i) CHECK(shared[i].get() == alone[i]);
-  CHECK(str.stream_peak_bytes_held() > (std::size_t(1) << 20) / 2);
   CHECK(str.stream_peak_bytes_held() <= (std::size_t(1) << 20) + 2 * 128 * 128);
   CHECK(str.stream_bytes_held() == 0);  // each run let go of what it had read ahead
 }
