@@ -64,7 +64,9 @@ PARTRAIN_DECL decoded_image decode_image(std::span<const std::uint8_t> bytes, co
   }
   if (!pixels) {
     detail::stb_free_abandoned();
-    if (std::string_view(stbi_failure_reason()) == "outofmem") throw std::bad_alloc();  // not the file's fault
+    // stb says "outofmem" for corrupt streams too (sizes no image has), and for memory that is short
+    PARTRAIN_CHECK(std::string_view(stbi_failure_reason()) != "outofmem", data_error, "[partrain::data::decode_image] '",
+                   name, "': corrupt image, or memory is short (stb_image: outofmem)");
     fail<data_error>("[partrain::data::decode_image] '", name, "': corrupt or truncated image (stb_image: ",
                      stbi_failure_reason(), ")");
   }
